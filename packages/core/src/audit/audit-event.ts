@@ -1,0 +1,53 @@
+/**
+ * Audit events follow the OWASP Logging Vocabulary (`category_action`) and its JSON envelope
+ * (snake_case fields). They never contain the token: at most a SHA-256 fingerprint of it
+ * (RFC 9700 §4.9.3, SEC-05).
+ */
+
+/** Event names. The name carries no dynamic value; the user is in `user_id`. */
+export type AuditEventName =
+  /** A token was accepted (OWASP `authn_login_success`). */
+  | 'authn_login_success'
+  /** A token was missing, rejected, or could not be checked (OWASP `authn_login_fail`). */
+  | 'authn_login_fail'
+  /** The request was malformed: bad header, token in several places (OWASP `input_validation_fail`). */
+  | 'input_validation_fail'
+  /** A scope or policy check passed (custom, mirrors `authz_fail`). */
+  | 'authz_success'
+  /** A scope or policy check failed (OWASP `authz_fail`). */
+  | 'authz_fail'
+
+/** OWASP levels. */
+export type AuditLevel = 'INFO' | 'WARN' | 'CRITICAL'
+
+/** One audit event. */
+export interface AuditEvent {
+  /** ISO 8601 time with UTC offset. */
+  readonly datetime: string
+  readonly event: AuditEventName
+  readonly level: AuditLevel
+  /** ECS-style outcome: `unknown` when a dependency failed and nothing was decided. */
+  readonly outcome: 'success' | 'failure' | 'unknown'
+  /** Short, bounded reason (`expired`, `signature`, `audience`, `missing`, `scope`, ...). */
+  readonly reason: string
+  /** Human-readable, client-safe description. */
+  readonly description: string
+  /** Correlation id: from `x-request-id` / `x-correlation-id` / `traceparent`, or generated. */
+  readonly correlation_id: string
+  readonly request_method: string
+  /** Path only: the query is dropped, it may carry a token or personal data. */
+  readonly request_uri: string
+  readonly source_ip: string | undefined
+  readonly useragent: string | undefined
+  /** `sub` of the token, when it was read from a verified token. */
+  readonly user_id?: string
+  readonly client_id?: string
+  readonly issuer?: string
+  /** First 16 hex digits of SHA-256(token): lets logs correlate uses of one token safely. */
+  readonly token_fingerprint?: string
+  /** For authorization events: the scopes the route requires. */
+  readonly required_scopes?: readonly string[]
+}
+
+/** Receives audit events. May be async; errors and rejections are swallowed. */
+export type AuditSink = (event: AuditEvent) => void | Promise<void>

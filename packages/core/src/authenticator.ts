@@ -1,0 +1,115 @@
+import { createAuditor, type Auditor } from './audit/auditor.js'
+import { extractToken, type BearerMethod } from './credentials/extract-token.js'
+import { createRejections, type Rejections } from './credentials/rejections.js'
+import { isPortcullisError, type PortcullisError } from './errors.js'
+import { buildIdentity } from './identity/build-identity.js'
+import type { Claims } from './identity/claims.js'
+import type { Identity } from './identity/identity.js'
+import { compileOptions } from './internal/compile-options.js'
+import { DependencyUnavailable, TokenInvalid } from './internal/failures.js'
+import type { RequireTokenOptions } from './options.js'
+import type { PortcullisRequest } from './request.js'
+import { verifyJwt } from './token/verify-jwt.js'
+
+/** A successful authentication. */
+export interface AuthResult {
+  readonly identity: Identity
+  /** Where the token was found; adapters add `Cache-Control: private` for `'query'` (BEAR-07). */
+  readonly method: BearerMethod
+}
+
+/**
+ * What later steps of the same request (scope checks, policies) share with the authenticator:
+ * the same challenge realm and the same audit sink. Adapters keep it on the request.
+ */
+export interface AuthContext {
+  readonly rejections: Rejections
+  readonly auditor: Auditor
+}
+
+/** The framework-neutral `requireToken`: adapters call `authenticate` once per request. */
+export interface Authenticator {
+  readonly context: AuthContext
+  /**
+   * Authenticates `request`. Resolves with the identity, or `undefined` when the request has
+   * no token and the authenticator is optional. Rejects with a `PortcullisError` otherwise;
+   * never with anything else.
+   */
+  authenticate(request: PortcullisRequest): Promise<AuthResult | undefined>
+}
+
+/**
+ * Creates an authenticator. Options are validated here, once; a mistake throws an
+ * `invalid_configuration` error naming the option.
+ *
+ * @example
+ * ```ts
+ * import { createAuthenticator } from '@portcullis/core'
+ * const auth = createAuthenticator({ issuer: 'https://id.example.com/', audience: 'https://api.example.com' })
+ * const result = await auth.authenticate({ method: 'GET', url: '/orders', headers: req.headers })
+ * ```
+ */
+export function createAuthenticator(options: RequireTokenOptions): Authenticator {
+  const compiled = compileOptions(options)
+  const rejections = createRejections(compiled.realm)
+  const auditor = createAuditor(compiled.audit, compiled.clock)
+  const context: AuthContext = { rejections, auditor }
+
+  function reject(request: PortcullisRequest, error: PortcullisError, token?: string): PortcullisError {
+    if (auditor.enabled) {
+      const name = error.code === 'invalid_request' ? 'input_validation_fail' : 'authn_login_fail'
+      auditor.emit(name, 'WARN', request, {
+        outcome: error.code === 'temporarily_unavailable' ? 'unknown' : 'failure',
+        reason: error.reason,
+        description: error.message,
+        token,
+      })
+    }
+    return error
+  }
+
+  async function authenticate(request: PortcullisRequest): Promise<AuthResult | undefined> {
+    let extracted
+    try {
+      extracted = extractToken(request, compiled.extraction, rejections)
+    } catch (error) {
+      throw reject(request, error as PortcullisError)
+    }
+    if (extracted === undefined) {
+      if (compiled.optional) return undefined
+      throw reject(request, rejections.credentialsRequired())
+    }
+    const { token, method } = extracted
+    let identity: Identity
+    try {
+      const verified = await verifyJwt(token, compiled.verifier)
+      identity = buildIdentity(verified.payload as Claims, verified.issuer, 'jwt')
+    } catch (error) {
+      throw reject(request, toPortcullisError(error, rejections), token)
+    }
+    if (auditor.enabled) {
+      auditor.emit('authn_login_success', 'INFO', request, {
+        outcome: 'success',
+        reason: 'accepted',
+        description: 'The access token was accepted',
+        identity,
+        token,
+      })
+    }
+    return { identity, method }
+  }
+
+  return { context, authenticate }
+}
+
+/** Maps any failure of verification to the HTTP error of DESIGN §4; never lets a raw error out. */
+function toPortcullisError(error: unknown, rejections: Rejections): PortcullisError {
+  if (error instanceof TokenInvalid) return rejections.invalidToken(error.message, error.reason, error.cause)
+  if (error instanceof DependencyUnavailable) {
+    return rejections.unavailable(error.message, error.reason, error.retryAfterSeconds, error.cause)
+  }
+  if (isPortcullisError(error)) return error
+  // An unexpected fault (a bug, a broken custom fetch): fail closed, as a dependency failure,
+  // without telling the client anything about it.
+  return rejections.unavailable('The access token could not be checked', 'internal', 1, error)
+}

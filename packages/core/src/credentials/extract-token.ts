@@ -1,0 +1,111 @@
+import type { PortcullisRequest } from '../request.js'
+import type { Rejections } from './rejections.js'
+
+/** Where a bearer token may be sent (RFC 6750 §2; the RFC 9728 `bearer_methods_supported` names). */
+export type BearerMethod = 'header' | 'body' | 'query'
+
+/** A token found in the request. */
+export interface ExtractedToken {
+  readonly token: string
+  readonly method: BearerMethod
+}
+
+/** Extraction settings compiled from the options. */
+export interface ExtractionRules {
+  readonly header: boolean
+  readonly body: boolean
+  readonly query: boolean
+  readonly maxTokenLength: number
+}
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" (BEAR-02)
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+
+function countAuthorization(rawHeaders: readonly string[]): number {
+  let count = 0
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string
+    if (name.length === 13 && name.toLowerCase() === 'authorization') count++
+  }
+  return count
+}
+
+function checkToken(token: string, rules: ExtractionRules, reject: Rejections, where: string): string {
+  // The size limit comes first: an oversized token costs no parsing and no crypto.
+  if (token.length > rules.maxTokenLength) {
+    throw reject.invalidToken('The access token is too large', 'oversized')
+  }
+  if (!B64TOKEN.test(token)) throw reject.invalidRequest(`The ${where} is malformed`)
+  return token
+}
+
+function fromHeader(request: PortcullisRequest, rules: ExtractionRules, reject: Rejections): string | undefined {
+  const value = request.headers['authorization']
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || (request.rawHeaders !== undefined && countAuthorization(request.rawHeaders) > 1)) {
+    throw reject.invalidRequest('More than one Authorization header', 'duplicate')
+  }
+  // credentials = auth-scheme [ 1*SP token68 ]; the scheme is case-insensitive (RFC 9110 §11.1).
+  const space = value.indexOf(' ')
+  const scheme = space === -1 ? value : value.slice(0, space)
+  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') {
+    // Another scheme (Basic, Digest...) carries no bearer token: answered like no credentials
+    // at all (RFC 6750 §3.1, BEAR-21).
+    return undefined
+  }
+  let start = space + 1
+  if (space === -1) start = value.length
+  while (value.charCodeAt(start) === 0x20) start++
+  if (start >= value.length) throw reject.invalidRequest('The Bearer credentials are empty')
+  return checkToken(value.slice(start), rules, reject, 'Authorization header')
+}
+
+function isFormEncoded(request: PortcullisRequest): boolean {
+  const type = request.headers['content-type']
+  if (typeof type !== 'string') return false
+  const semi = type.indexOf(';')
+  const media = (semi === -1 ? type : type.slice(0, semi)).trim().toLowerCase()
+  return media === 'application/x-www-form-urlencoded'
+}
+
+function fromBody(request: PortcullisRequest, rules: ExtractionRules, reject: Rejections): string | undefined {
+  // RFC 6750 §2.2 (BEAR-04): only a single-part form body, and never with GET or HEAD.
+  if (request.method === 'GET' || request.method === 'HEAD') return undefined
+  const body = request.body
+  if (typeof body !== 'object' || body === null || !isFormEncoded(request)) return undefined
+  if (!Object.prototype.hasOwnProperty.call(body, 'access_token')) return undefined
+  const value = (body as Record<string, unknown>)['access_token']
+  if (typeof value !== 'string') throw reject.invalidRequest('The access_token parameter is repeated or malformed', 'duplicate')
+  return checkToken(value, rules, reject, 'access_token body parameter')
+}
+
+function fromQuery(request: PortcullisRequest, rules: ExtractionRules, reject: Rejections): string | undefined {
+  const mark = request.url.indexOf('?')
+  if (mark === -1 || !request.url.includes('access_token', mark)) return undefined
+  const values = new URLSearchParams(request.url.slice(mark + 1)).getAll('access_token')
+  if (values.length === 0) return undefined
+  if (values.length > 1) throw reject.invalidRequest('The access_token parameter is repeated', 'duplicate')
+  return checkToken(values[0] as string, rules, reject, 'access_token query parameter')
+}
+
+/**
+ * Finds the bearer token of a request (RFC 6750 §2). The header method is always on; the body
+ * and query methods only when enabled (BEAR-05/08; when disabled, such parameters are ignored,
+ * as OAuth 2.1 asks). A token in more than one place is `invalid_request` (BEAR-09). Returns
+ * `undefined` when the request carries no bearer token at all.
+ */
+export function extractToken(
+  request: PortcullisRequest,
+  rules: ExtractionRules,
+  reject: Rejections,
+): ExtractedToken | undefined {
+  const header = rules.header ? fromHeader(request, rules, reject) : undefined
+  const body = rules.body ? fromBody(request, rules, reject) : undefined
+  const query = rules.query ? fromQuery(request, rules, reject) : undefined
+  const found = (header === undefined ? 0 : 1) + (body === undefined ? 0 : 1) + (query === undefined ? 0 : 1)
+  if (found > 1) throw reject.invalidRequest('The access token was sent in more than one way', 'multiple_methods')
+  if (header !== undefined) return { token: header, method: 'header' }
+  if (body !== undefined) return { token: body, method: 'body' }
+  if (query !== undefined) return { token: query, method: 'query' }
+  return undefined
+}

@@ -1,0 +1,91 @@
+import { TokenInvalid } from '../internal/failures.js'
+import { parseScopes } from '../scopes/parse-scopes.js'
+import type { Claims } from './claims.js'
+import type { Actor, Confirmation, Identity, TokenType } from './identity.js'
+
+// RFC 8693 nests prior actors; a chain deeper than this is hostile, not a real delegation.
+const MAX_ACTOR_DEPTH = 16
+
+function optionalString(claims: Record<string, unknown>, name: string): string | undefined {
+  const value = claims[name]
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw TokenInvalid.create('claims', `The "${name}" claim must be a string`)
+  return value
+}
+
+function optionalDate(claims: Record<string, unknown>, name: string): Date | undefined {
+  const value = claims[name]
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw TokenInvalid.create('claims', `The "${name}" claim must be a NumericDate`)
+  }
+  return new Date(value * 1000)
+}
+
+function audienceList(aud: unknown): string[] {
+  if (aud === undefined) return []
+  if (typeof aud === 'string') return [aud]
+  if (Array.isArray(aud) && aud.every((a) => typeof a === 'string')) return aud as string[]
+  throw TokenInvalid.create('audience', 'The "aud" claim must be a string or an array of strings')
+}
+
+function confirmationOf(cnf: unknown): Confirmation | undefined {
+  if (cnf === undefined) return undefined
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) {
+    throw TokenInvalid.create('claims', 'The "cnf" claim must be an object')
+  }
+  const { jkt, 'x5t#S256': x5t } = cnf as Record<string, unknown>
+  if ((jkt !== undefined && typeof jkt !== 'string') || (x5t !== undefined && typeof x5t !== 'string')) {
+    throw TokenInvalid.create('claims', 'The "cnf" claim is malformed')
+  }
+  return { ...(jkt === undefined ? {} : { jkt }), ...(x5t === undefined ? {} : { 'x5t#S256': x5t }) }
+}
+
+function actorChain(act: unknown): Actor[] {
+  const chain: Actor[] = []
+  let current = act
+  while (current !== undefined) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) {
+      throw TokenInvalid.create('claims', 'The "act" claim must be an object')
+    }
+    if (chain.length === MAX_ACTOR_DEPTH) throw TokenInvalid.create('claims', 'The "act" claim is nested too deeply')
+    const member = current as Record<string, unknown>
+    const subject = optionalString(member, 'sub')
+    const issuer = optionalString(member, 'iss')
+    const clientId = optionalString(member, 'client_id')
+    chain.push({
+      ...(subject === undefined ? {} : { subject }),
+      ...(issuer === undefined ? {} : { issuer }),
+      ...(clientId === undefined ? {} : { clientId }),
+    })
+    current = member['act']
+  }
+  return chain
+}
+
+/**
+ * Turns verified claims into the {@link Identity}. Claims of the wrong type make the token
+ * invalid rather than being silently dropped: a policy must never read a half-parsed token.
+ */
+export function buildIdentity(claims: Claims, issuer: string, tokenType: TokenType): Identity {
+  const record = claims as Record<string, unknown>
+  const amr = record['amr']
+  if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) {
+    throw TokenInvalid.create('claims', 'The "amr" claim must be an array of strings')
+  }
+  return {
+    subject: optionalString(record, 'sub'),
+    issuer,
+    audience: audienceList(record['aud']),
+    clientId: optionalString(record, 'client_id'),
+    scopes: parseScopes(record),
+    claims,
+    tokenType,
+    expiresAt: optionalDate(record, 'exp'),
+    confirmation: confirmationOf(record['cnf']),
+    actor: actorChain(record['act']),
+    acr: optionalString(record, 'acr'),
+    amr: amr as string[] | undefined,
+    authTime: optionalDate(record, 'auth_time'),
+  }
+}

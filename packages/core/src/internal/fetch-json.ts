@@ -1,0 +1,53 @@
+/** The fetch function Portcullis calls; inject your own (proxy, mTLS agent, tests). */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
+
+/** Limits of one remote JSON fetch. */
+export interface FetchJsonLimits {
+  readonly timeoutMs: number
+  readonly maxBytes: number
+}
+
+/**
+ * GETs a JSON document with a hard timeout covering headers and body, a size cap that is
+ * enforced while streaming (a missing or lying Content-Length does not help an attacker),
+ * and no redirects (a redirect could lead off the https/loopback policy). Throws on any
+ * failure; callers turn that into "dependency unavailable".
+ */
+export async function fetchJson(fetchImpl: FetchLike, url: string, limits: FetchJsonLimits): Promise<unknown> {
+  const signal = AbortSignal.timeout(limits.timeoutMs)
+  const response = await fetchImpl(url, {
+    method: 'GET',
+    headers: { accept: 'application/json' },
+    redirect: 'error',
+    signal,
+  })
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined)
+    throw new Error(`GET ${url} answered HTTP ${response.status}`)
+  }
+  const declared = Number(response.headers.get('content-length') ?? 'NaN')
+  if (declared > limits.maxBytes) {
+    await response.body?.cancel().catch(() => undefined)
+    throw new Error(`GET ${url} answered a document larger than ${limits.maxBytes} bytes`)
+  }
+  const text = await readLimited(response, limits.maxBytes, url)
+  return JSON.parse(text) as unknown
+}
+
+async function readLimited(response: Response, maxBytes: number, url: string): Promise<string> {
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined)
+      throw new Error(`GET ${url} answered a document larger than ${maxBytes} bytes`)
+    }
+    chunks.push(value)
+  }
+  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))
+}

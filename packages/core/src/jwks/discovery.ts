@@ -1,0 +1,53 @@
+import { fetchJson, type FetchLike, type FetchJsonLimits } from '../internal/fetch-json.js'
+import { checkFetchableUrl } from '../internal/url-policy.js'
+
+/**
+ * The metadata locations of an issuer, in the order they are tried:
+ * RFC 8414 §3.1 (`/.well-known/oauth-authorization-server` inserted between host and path,
+ * META-01/02), then OpenID Connect Discovery 1.0 §4 (`/.well-known/openid-configuration`
+ * appended to the issuer, META-06/10).
+ */
+export function metadataUrls(issuer: string): string[] {
+  const url = new URL(issuer)
+  const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
+  return [
+    `${url.origin}/.well-known/oauth-authorization-server${path}`,
+    `${url.origin}${path}/.well-known/openid-configuration`,
+  ]
+}
+
+/**
+ * Finds the `jwks_uri` of `issuer` from its metadata. A document whose `issuer` is not
+ * identical to the configured one is not used (RFC 8414 §3.3, META-04/05: code-point
+ * equality, no normalisation), and the `jwks_uri` must itself be https (or loopback http).
+ * Throws an Error naming every location tried when none gives a usable document.
+ */
+export async function discoverJwksUri(issuer: string, fetchImpl: FetchLike, limits: FetchJsonLimits): Promise<string> {
+  const problems: string[] = []
+  for (const location of metadataUrls(issuer)) {
+    let document: unknown
+    try {
+      document = await fetchJson(fetchImpl, location, limits)
+    } catch (error) {
+      problems.push(`${location}: ${error instanceof Error ? error.message : String(error)}`)
+      continue
+    }
+    const metadata = (typeof document === 'object' && document !== null ? document : {}) as Record<string, unknown>
+    if (metadata['issuer'] !== issuer) {
+      problems.push(`${location}: the document's issuer is not ${JSON.stringify(issuer)}`)
+      continue
+    }
+    const jwksUri = metadata['jwks_uri']
+    if (typeof jwksUri !== 'string') {
+      problems.push(`${location}: the document has no jwks_uri`)
+      continue
+    }
+    const checked = checkFetchableUrl(jwksUri)
+    if (typeof checked === 'string') {
+      problems.push(`${location}: jwks_uri ${checked}`)
+      continue
+    }
+    return checked.href
+  }
+  throw new Error(`Discovery failed for issuer ${JSON.stringify(issuer)}: ${problems.join('; ')}`)
+}

@@ -1,0 +1,140 @@
+import type { KeyObject } from 'node:crypto'
+import { DependencyUnavailable } from '../internal/failures.js'
+import { fetchJson, type FetchLike } from '../internal/fetch-json.js'
+import type { AsymmetricAlgorithm } from '../token/algorithms.js'
+import type { KeySource } from './key-source.js'
+import { parseJwkSet, type KeyIndex } from './key-index.js'
+
+/** What triggered a JWKS fetch (for metrics: `pep_jwks_fetches_total{trigger}`). */
+export type JwksFetchTrigger = 'initial' | 'ttl' | 'unknown_kid'
+
+/** Reported after each JWKS fetch attempt. */
+export interface JwksFetchEvent {
+  readonly uri: string | undefined
+  readonly trigger: JwksFetchTrigger
+  readonly outcome: 'ok' | 'error'
+  readonly keys?: number
+  readonly error?: unknown
+}
+
+/** Tuning of a remote key set; every member has a safe default. */
+export interface RemoteKeySetOptions {
+  /** Timeout of one fetch, headers and body included. Default 5000 ms. */
+  timeoutMs: number
+  /** Age after which keys are refreshed in the background. Default 600000 ms (10 min). */
+  cacheMaxAgeMs: number
+  /** Minimum time between fetches caused by unknown `kid`s. Default 30000 ms. */
+  cooldownMs: number
+  /** How long the last good keys keep serving while the endpoint fails. Default 1 day. */
+  maxStaleMs: number
+  /** Usable keys kept from one document. Default 32. */
+  maxKeys: number
+  /** Largest JWKS document accepted. Default 512 KiB. */
+  maxBytes: number
+  fetch: FetchLike
+  clock: () => number
+  onFetch?: (event: JwksFetchEvent) => void
+}
+
+// After a failed fetch, requests wait at least this long before trying again, so an outage
+// of the key endpoint is not answered with a fetch per request.
+const MAX_RETRY_BACKOFF_MS = 5000
+
+/**
+ * A JWK Set fetched from a URL (given, or found by discovery), with:
+ * single-flight fetching (concurrent misses share one request), a cooldown on refetches for
+ * unknown `kid`s (a flood of forged kids causes at most one fetch per cooldown, JWKS-07/08),
+ * background refresh after `cacheMaxAgeMs` while the current keys keep serving, and
+ * stale-if-error: when the endpoint fails, the last good keys keep serving for `maxStaleMs`.
+ */
+export class RemoteKeySet implements KeySource {
+  private index: KeyIndex | undefined
+  private fetchedAt = 0
+  private lastAttemptAt = Number.NEGATIVE_INFINITY
+  private lastAttemptFailed = false
+  private lastError: unknown
+  private pending: Promise<void> | undefined
+  private uri: string | undefined
+  private readonly retryBackoffMs: number
+
+  constructor(
+    private readonly locate: () => string | Promise<string>,
+    private readonly options: RemoteKeySetOptions,
+  ) {
+    this.retryBackoffMs = Math.min(options.cooldownMs, MAX_RETRY_BACKOFF_MS)
+  }
+
+  async getKeys(alg: AsymmetricAlgorithm, kid: string | undefined): Promise<readonly KeyObject[]> {
+    const now = this.options.clock()
+    if (this.index === undefined || now - this.fetchedAt > this.options.maxStaleMs) {
+      if (this.pending === undefined && now - this.lastAttemptAt >= this.retryBackoffMs) {
+        await this.refresh(this.index === undefined ? 'initial' : 'ttl')
+      } else if (this.pending !== undefined) {
+        await this.pending
+      }
+      if (this.index === undefined || this.options.clock() - this.fetchedAt > this.options.maxStaleMs) {
+        throw this.unavailable()
+      }
+    } else if (now - this.fetchedAt >= this.options.cacheMaxAgeMs && now - this.lastAttemptAt >= this.retryBackoffMs) {
+      // Stale-while-revalidate: this request uses the current keys; a failure is kept in state.
+      void this.refresh('ttl')
+    }
+    const keys = this.index.select(alg, kid)
+    if (keys.length > 0) return keys
+
+    // No key for this kid/alg: maybe the issuer rotated. Refetch at most once per cooldown.
+    if (this.pending !== undefined) {
+      await this.pending
+    } else if (this.options.clock() - this.lastAttemptAt >= this.options.cooldownMs) {
+      await this.refresh('unknown_kid')
+    }
+    const after = this.index.select(alg, kid)
+    if (after.length > 0) return after
+    // The endpoint failed on its last try: the key may exist there; we cannot tell.
+    if (this.lastAttemptFailed) throw this.unavailable()
+    return after
+  }
+
+  private unavailable(): DependencyUnavailable {
+    const wait = (this.lastAttemptAt + this.retryBackoffMs - this.options.clock()) / 1000
+    return DependencyUnavailable.create(
+      'jwks_unavailable',
+      'The signing keys of the issuer could not be obtained',
+      Math.max(1, wait),
+      // Kept for the operator's logs (it names the URL and the failure); never sent to clients.
+      this.lastError,
+    )
+  }
+
+  private refresh(trigger: JwksFetchTrigger): Promise<void> {
+    if (this.pending !== undefined) return this.pending
+    this.lastAttemptAt = this.options.clock()
+    const run = async (): Promise<void> => {
+      try {
+        this.uri ??= await this.locate()
+        const document = await fetchJson(this.options.fetch, this.uri, this.options)
+        this.index = parseJwkSet(document, this.options.maxKeys)
+        this.fetchedAt = this.options.clock()
+        this.lastAttemptFailed = false
+        this.lastError = undefined
+        this.report({ uri: this.uri, trigger, outcome: 'ok', keys: this.index.size })
+      } catch (error) {
+        this.lastAttemptFailed = true
+        this.lastError = error
+        this.report({ uri: this.uri, trigger, outcome: 'error', error })
+      } finally {
+        this.pending = undefined
+      }
+    }
+    this.pending = run()
+    return this.pending
+  }
+
+  private report(event: JwksFetchEvent): void {
+    try {
+      this.options.onFetch?.(event)
+    } catch {
+      // A broken observer must not break key fetching.
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { createPublicKey, createSecretKey, KeyObject, type JsonWebKey } from 'node:crypto'
+import { configurationError } from '../errors.js'
+import { ALGORITHMS, type Algorithm, type AsymmetricAlgorithm } from '../token/algorithms.js'
+import type { KeySource } from './key-source.js'
+import { KeyIndex, parseJwkSet } from './key-index.js'
+import { importJwk, type KeyEntry } from './import-jwk.js'
+
+/** A public key given in configuration: a JWK, a PEM (SPKI) string, or a `KeyObject`. */
+export type StaticKey = JsonWebKey | string | KeyObject
+
+/** Static keys: a JWK Set document, or a list of keys. */
+export type StaticKeys = { keys: readonly unknown[] } | readonly StaticKey[]
+
+function toEntry(key: StaticKey, index: number): KeyEntry {
+  if (key instanceof KeyObject) {
+    if (key.type !== 'public') throw configurationError(`keys[${index}] must be a public key`)
+    return { kid: undefined, alg: undefined, key }
+  }
+  if (typeof key === 'string') {
+    try {
+      return { kid: undefined, alg: undefined, key: createPublicKey(key) }
+    } catch (cause) {
+      throw configurationError(`keys[${index}] is not a PEM public key`, cause)
+    }
+  }
+  const entry = importJwk(key)
+  if (entry === undefined) throw configurationError(`keys[${index}] is not a usable public verification JWK`)
+  return entry
+}
+
+/** Builds the key source for `keys` given in configuration (validated at creation). */
+export function staticKeySource(keys: StaticKeys): KeySource {
+  let index: KeyIndex
+  if (Array.isArray(keys)) {
+    index = new KeyIndex((keys as readonly StaticKey[]).map(toEntry))
+  } else {
+    index = parseJwkSet(keys, Number.MAX_SAFE_INTEGER)
+  }
+  if (index.size === 0) throw configurationError('keys holds no usable public verification key')
+  return { getKeys: (alg, kid) => (ALGORITHMS[alg].family === 'hmac' ? [] : index.select(alg as AsymmetricAlgorithm, kid)) }
+}
+
+/**
+ * Builds the key source for an HMAC `secret`. RFC 7518 §3.2 and RFC 8725 §3.5: the secret
+ * must be at least as long as the hash output of every allowed HMAC algorithm.
+ */
+export function secretKeySource(secret: string | Uint8Array | KeyObject, algorithms: readonly Algorithm[]): KeySource {
+  let key: KeyObject
+  if (secret instanceof KeyObject) {
+    if (secret.type !== 'secret') throw configurationError('secret must be a secret KeyObject')
+    key = secret
+  } else {
+    const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : Buffer.from(secret)
+    key = createSecretKey(bytes)
+  }
+  const size = key.symmetricKeySize ?? 0
+  for (const alg of algorithms) {
+    const min = ALGORITHMS[alg].minSecretBytes ?? 0
+    if (size < min) throw configurationError(`secret must be at least ${min} bytes for ${alg}`)
+  }
+  const keys = [key]
+  const none: KeyObject[] = []
+  return { getKeys: (alg) => (ALGORITHMS[alg].family === 'hmac' ? keys : none) }
+}

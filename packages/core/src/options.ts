@@ -1,0 +1,73 @@
+import type { KeyObject } from 'node:crypto'
+import type { AuditSink } from './audit/audit-event.js'
+import type { BearerMethod } from './credentials/extract-token.js'
+import type { FetchLike } from './internal/fetch-json.js'
+import type { StaticKeys } from './jwks/static-key-source.js'
+import type { Algorithm } from './token/algorithms.js'
+import type { TokenProfile } from './token/validate-claims.js'
+
+/** Tuning of remote key sets (times in milliseconds). Every member has a safe default. */
+export interface JwksOptions {
+  /** Timeout of one JWKS or metadata fetch, headers and body. Default 5000. */
+  timeout?: number
+  /** Age after which keys are refreshed in the background. Default 600000 (10 minutes). */
+  cacheMaxAge?: number
+  /** Minimum time between refetches caused by an unknown `kid`. Default 30000. */
+  cooldown?: number
+  /** How long the last good keys keep serving while the endpoint fails. Default 86400000 (1 day). */
+  maxStale?: number
+  /** Usable keys kept from one JWK Set. Default 32. */
+  maxKeys?: number
+  /** Largest JWKS or metadata document accepted, in bytes. Default 524288. */
+  maxBytes?: number
+}
+
+/**
+ * Options of `requireToken()` (and of the core `createAuthenticator()`).
+ *
+ * @example
+ * ```ts
+ * requireToken({ issuer: 'https://id.example.com/', audience: 'https://api.example.com' })
+ * ```
+ */
+export interface RequireTokenOptions {
+  /** Trusted issuer(s): `iss` must equal one exactly. Keys are discovered from it unless given. */
+  issuer: string | readonly string[]
+  /** This API's identifier(s): `aud` must contain one of them. */
+  audience: string | readonly string[]
+  /**
+   * JWK Set URL. Default: discovered from the issuer's RFC 8414 / OpenID metadata. With
+   * several issuers, a record from issuer to URL (issuers missing from it are discovered).
+   */
+  jwksUri?: string | Readonly<Record<string, string>>
+  /** Static public keys instead of a JWKS URL: a JWK Set, or a list of JWKs / PEM strings / KeyObjects. */
+  keys?: StaticKeys
+  /** HMAC secret (HS256/384/512). Never together with `jwksUri` or `keys`. */
+  secret?: string | Uint8Array | KeyObject
+  /** Allowed `alg` values. Default: RS256-512, PS256-512, ES256-512, EdDSA; with `secret`: HS256. */
+  algorithms?: readonly Algorithm[]
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 5. */
+  clockTolerance?: number
+  /** Maximum age of a token from its `iat`, in seconds. Default: none. */
+  maxTokenAge?: number
+  /** Claims that must be present. */
+  requiredClaims?: readonly string[]
+  /** `'jwt'` (default) or `'rfc9068'` (typ `at+jwt` and the RFC 9068 §2.2 claims required). */
+  profile?: TokenProfile
+  /** When true a request without a token passes without identity; a bad token is still refused. */
+  optional?: boolean
+  /** The `realm` of challenges. Default `'api'`. */
+  realm?: string
+  /** Audit sink receiving an event for every accepted and rejected request. */
+  audit?: AuditSink
+  /** Current time in milliseconds (tests). Default `Date.now`. */
+  clock?: () => number
+  /** Where tokens are read from. Default `['header']`; `'body'` and `'query'` are opt-in (RFC 6750 §2). */
+  bearerMethods?: readonly BearerMethod[]
+  /** Longest token accepted, in characters; longer ones are refused unparsed. Default 8192. */
+  maxTokenLength?: number
+  /** The fetch used for JWKS and metadata. Default: the global fetch. */
+  fetch?: FetchLike
+  /** Remote key set tuning. */
+  jwks?: JwksOptions
+}

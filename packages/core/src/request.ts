@@ -1,0 +1,22 @@
+/**
+ * The plain request shape the core works on. Adapters translate `req` / `ctx` into it; the
+ * core never sees a framework object.
+ */
+export interface PortcullisRequest {
+  /** HTTP method, upper case (`GET`). */
+  readonly method: string
+  /** The request target as received: path and query (`/orders?page=2`). */
+  readonly url: string
+  /** Headers with lower-case names, as Node's `IncomingMessage#headers` gives them. */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>
+  /**
+   * Raw header list (`IncomingMessage#rawHeaders`). Node keeps only the first of repeated
+   * `Authorization` headers in `headers`; with this list a repeated one is detected and
+   * refused as `invalid_request` instead of silently ignored.
+   */
+  readonly rawHeaders?: readonly string[]
+  /** The parsed body, when the framework parsed one (only read for the body method). */
+  readonly body?: unknown
+  /** The remote address of the connection (for audit only). */
+  readonly remoteAddress?: string
+}

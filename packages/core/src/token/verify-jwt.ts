@@ -1,0 +1,52 @@
+import { TokenInvalid } from '../internal/failures.js'
+import type { KeySource } from '../jwks/key-source.js'
+import { checkHeader } from './check-header.js'
+import { parseCompactJws } from './parse-jws.js'
+import { validateClaims, type ClaimRules } from './validate-claims.js'
+import { verifySignature } from './verify-signature.js'
+
+/** Everything the verifier needs, compiled once from the options. */
+export interface JwtVerifierConfig {
+  /** The allow-list of `alg` values (BCP-01). */
+  readonly algorithms: ReadonlySet<string>
+  /** Trusted issuers, each with its own keys (RFC 8725 §3.8, BCP-13). */
+  readonly issuers: ReadonlyMap<string, KeySource>
+  readonly rules: ClaimRules
+  /** Current time in milliseconds. */
+  readonly clock: () => number
+}
+
+/** A verified access token. */
+export interface VerifiedJwt {
+  readonly issuer: string
+  readonly header: Readonly<Record<string, unknown>>
+  readonly payload: Record<string, unknown>
+}
+
+/**
+ * Verifies a JWT access token (RFC 7519 §7.2, RFC 8725, RFC 9068 §4) in this order: strict
+ * compact parsing, header checks, issuer lookup (the keys are chosen by the claimed issuer,
+ * and only that issuer's keys can verify it), signature, then claims. Throws `TokenInvalid`
+ * for a bad token and `DependencyUnavailable` when the issuer's keys cannot be obtained.
+ */
+export async function verifyJwt(token: string, config: JwtVerifierConfig): Promise<VerifiedJwt> {
+  const jws = parseCompactJws(token)
+  const header = checkHeader(jws.header, config.algorithms)
+  const iss = jws.payload['iss']
+  const source = typeof iss === 'string' ? config.issuers.get(iss) : undefined
+  if (source === undefined || typeof iss !== 'string') {
+    throw TokenInvalid.create('issuer', iss === undefined ? 'The "iss" claim is missing' : 'The token issuer is not trusted')
+  }
+  const keys = await source.getKeys(header.alg, header.kid)
+  if (keys.length === 0) throw TokenInvalid.create('unknown_key', 'No key of the issuer matches the token')
+  let verified = false
+  for (const key of keys) {
+    if (verifySignature(header.alg, key, jws.signingInput, jws.signature)) {
+      verified = true
+      break
+    }
+  }
+  if (!verified) throw TokenInvalid.create('signature', 'The token signature is invalid')
+  validateClaims(header.typ, jws.payload, config.rules, config.clock() / 1000)
+  return { issuer: iss, header: jws.header, payload: jws.payload }
+}

@@ -1,0 +1,14 @@
+import type { AuthContext } from '@portcullis/core'
+import type { Request } from 'express'
+
+// What requireToken shares with later middleware of the same request (realm, audit sink).
+// A WeakMap keeps it off the request object and lets it go with the request.
+const contexts = new WeakMap<Request, AuthContext>()
+
+export function setContext(req: Request, context: AuthContext): void {
+  contexts.set(req, context)
+}
+
+export function getContext(req: Request): AuthContext | undefined {
+  return contexts.get(req)
+}

@@ -1,0 +1,18 @@
+/**
+ * @portcullis/express: OAuth 2.0 resource server middleware for Express 4 and 5.
+ */
+import './augment.js'
+
+export { requireToken } from './require-token.js'
+export { requireScope } from './require-scope.js'
+export { PortcullisError, isPortcullisError } from '@portcullis/core'
+export type {
+  Identity,
+  Claims,
+  PortcullisClaims,
+  PortcullisErrorCode,
+  RequireTokenOptions,
+  RequireScopeOptions,
+  AuditEvent,
+  AuditSink,
+} from '@portcullis/core'

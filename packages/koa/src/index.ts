@@ -1,0 +1,18 @@
+/**
+ * @portcullis/koa: OAuth 2.0 resource server middleware for Koa 2 and 3.
+ */
+import './augment.js'
+
+export { requireToken } from './require-token.js'
+export { requireScope } from './require-scope.js'
+export { PortcullisError, isPortcullisError } from '@portcullis/core'
+export type {
+  Identity,
+  Claims,
+  PortcullisClaims,
+  PortcullisErrorCode,
+  RequireTokenOptions,
+  RequireScopeOptions,
+  AuditEvent,
+  AuditSink,
+} from '@portcullis/core'
