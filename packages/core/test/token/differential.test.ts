@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { createPublicKey } from 'node:crypto'
+import fc from 'fast-check'
+import { compactVerify } from 'jose'
+import { createAuthenticator, type Authenticator } from '@portcullis/core'
+import { createIssuer, SIGNING_ALGORITHMS, type LocalIssuer, type SigningAlgorithm } from '@portcullis/testing'
+import { bearer } from '../helpers.js'
+
+// Portcullis verifies signatures with node:crypto directly (faster than jose's WebCrypto
+// path). This differential test keeps it honest: on valid and tampered tokens of every
+// algorithm, it must accept exactly what jose's compactVerify accepts (RFC 7515 §5.2, AT-05).
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+describe('signature verification agrees with jose', () => {
+  let issuer: LocalIssuer
+  let auth: Authenticator
+  const tokens = new Map<SigningAlgorithm, string>()
+
+  beforeAll(async () => {
+    issuer = await createIssuer({ algorithms: [...SIGNING_ALGORITHMS] })
+    auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience })
+    for (const alg of SIGNING_ALGORITHMS) tokens.set(alg, await issuer.mint({ scope: 'a' }, { alg }))
+  })
+  afterAll(() => issuer.close())
+
+  async function joseAccepts(token: string, alg: SigningAlgorithm): Promise<boolean> {
+    const key = issuer.keys.find((k) => k.alg === alg)
+    if (key === undefined) throw new Error(`no ${alg} key`)
+    try {
+      await compactVerify(token, createPublicKey(key.privateKey), { algorithms: [alg] })
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async function portcullisAccepts(token: string): Promise<boolean> {
+    try {
+      return (await auth.authenticate(bearer(token))) !== undefined
+    } catch {
+      return false
+    }
+  }
+
+  it.each(SIGNING_ALGORITHMS.map((alg) => [alg]))('%s: both accept the untampered token', async (alg) => {
+    const token = tokens.get(alg) as string
+    expect(await joseAccepts(token, alg)).toBe(true)
+    expect(await portcullisAccepts(token)).toBe(true)
+  })
+
+  it('both reject (or both accept) every single-character tampering', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...SIGNING_ALGORITHMS),
+        fc.nat(),
+        fc.constantFrom(...B64URL.split('')),
+        async (alg, position, replacement) => {
+          const token = tokens.get(alg) as string
+          const index = position % token.length
+          if (token[index] === '.') return true
+          const tampered = token.slice(0, index) + replacement + token.slice(index + 1)
+          return (await joseAccepts(tampered, alg)) === (await portcullisAccepts(tampered))
+        },
+      ),
+      { numRuns: 400 },
+    )
+  })
+})
