@@ -16,7 +16,10 @@ export interface JwksOptions {
   cooldown?: number
   /** How long the last good keys keep serving while the endpoint fails. Default 86400000 (1 day). */
   maxStale?: number
-  /** Usable keys kept from one JWK Set. Default 32. */
+  /**
+   * Usable keys kept from one JWK Set. Default 32. To bound the work a hostile set can cause,
+   * only the first `maxKeys * 8` entries of a set are examined.
+   */
   maxKeys?: number
   /** Largest JWKS or metadata document accepted, in bytes. Default 524288. */
   maxBytes?: number

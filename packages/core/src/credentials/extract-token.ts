@@ -81,7 +81,9 @@ function fromBody(request: PortcullisRequest, rules: ExtractionRules, reject: Re
 
 function fromQuery(request: PortcullisRequest, rules: ExtractionRules, reject: Rejections): string | undefined {
   const mark = request.url.indexOf('?')
-  if (mark === -1 || !request.url.includes('access_token', mark)) return undefined
+  // No substring shortcut: a name can be percent-encoded (access%5Ftoken), so only a real
+  // parse finds every copy of the parameter. This runs only when the query method is enabled.
+  if (mark === -1) return undefined
   const values = new URLSearchParams(request.url.slice(mark + 1)).getAll('access_token')
   if (values.length === 0) return undefined
   if (values.length > 1) throw reject.invalidRequest('The access_token parameter is repeated', 'duplicate')

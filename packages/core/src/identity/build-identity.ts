@@ -69,6 +69,10 @@ function actorChain(act: unknown): Actor[] {
  */
 export function buildIdentity(claims: Claims, issuer: string, tokenType: TokenType): Identity {
   const record = claims as Record<string, unknown>
+  // Not surfaced as fields, but other layers key on them (revocation by jti or sid): a value of
+  // the wrong type is a malformed token (RFC 7519 §4.1.7, OIDC Front-Channel Logout §3).
+  optionalString(record, 'jti')
+  optionalString(record, 'sid')
   const amr = record['amr']
   if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) {
     throw TokenInvalid.create('claims', 'The "amr" claim must be an array of strings')

@@ -1,0 +1,56 @@
+import type Koa from 'koa'
+import type { Middleware } from 'koa'
+import type Router from '@koa/router'
+import type { bodyParser as BodyParser } from '@koa/bodyparser'
+import { requireScope, requireToken } from '@portcullis/koa'
+import { identityView } from './helpers.js'
+import type { AdapterUnderTest } from './suite.js'
+
+/** The framework pieces a Koa major is tested with. */
+export interface KoaStack {
+  Koa: typeof Koa
+  Router: typeof Router
+  bodyParser: typeof BodyParser
+}
+
+/**
+ * The conformance app on Koa (2 or 3). Errors are rendered by Koa's default `ctx.onerror`: the
+ * outermost middleware only records the error and re-throws it.
+ */
+export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyParser }: KoaStack): AdapterUnderTest {
+  return {
+    name,
+    framework: 'koa',
+    createApp(tokenOptions, hooks) {
+      const app = new KoaApp()
+      // Only silences Koa's console logging of 5xx errors; rendering is untouched.
+      app.silent = true
+      app.use(async (_ctx, next) => {
+        try {
+          await next()
+        } catch (error) {
+          hooks.onError(error)
+          throw error
+        }
+      })
+      // Parsed before requireToken so the RFC 6750 §2.2 body method can see access_token. GET
+      // bodies are parsed too, so refusing a GET body token is proven to be the core's job (BEAR-04).
+      app.use(bodyParser({ enableTypes: ['json', 'form'], parsedMethods: ['GET', 'POST'] }))
+      app.use(requireToken(tokenOptions))
+      const show: Middleware = (ctx) => {
+        ctx.body = identityView(ctx.state.auth)
+      }
+      const router = new KoaRouter()
+      router.get('/me', show)
+      router.get('/orders', requireScope('orders:read'), show)
+      router.get('/reports', requireScope(['reports:read', 'admin'], { match: 'any' }), show)
+      router.post('/form', show)
+      app.use(router.routes())
+      app.use(router.allowedMethods())
+      const listener = app.callback()
+      return (req, res) => {
+        void listener(req, res)
+      }
+    },
+  }
+}
