@@ -8,7 +8,7 @@ import type { TokenProfile } from './token/validate-claims.js'
 
 /** Tuning of remote key sets (times in milliseconds). Every member has a safe default. */
 export interface JwksOptions {
-  /** Timeout of one JWKS or metadata fetch, headers and body. Default 5000. */
+  /** Timeout of one JWKS or metadata fetch, headers and body (1 to 2^31-1). Default 5000. */
   timeout?: number
   /** Age after which keys are refreshed in the background. Default 600000 (10 minutes). */
   cacheMaxAge?: number
@@ -21,7 +21,7 @@ export interface JwksOptions {
    * only the first `maxKeys * 8` entries of a set are examined.
    */
   maxKeys?: number
-  /** Largest JWKS or metadata document accepted, in bytes. Default 524288. */
+  /** Largest JWKS or metadata document accepted, in bytes (1 KiB to 16 MiB). Default 524288. */
   maxBytes?: number
 }
 
@@ -43,13 +43,16 @@ export interface RequireTokenOptions {
    * several issuers, a record from issuer to URL (issuers missing from it are discovered).
    */
   jwksUri?: string | Readonly<Record<string, string>>
-  /** Static public keys instead of a JWKS URL: a JWK Set, or a list of JWKs / PEM strings / KeyObjects. */
-  keys?: StaticKeys
-  /** HMAC secret (HS256/384/512). Never together with `jwksUri` or `keys`. */
+  /**
+   * Static public keys instead of a JWKS URL: a JWK Set, or a list of JWKs / PEM strings /
+   * KeyObjects. With several issuers, a record from issuer to its keys.
+   */
+  keys?: StaticKeys | Readonly<Record<string, StaticKeys>>
+  /** HMAC secret (HS256/384/512) of the one issuer. Never together with `jwksUri` or `keys`. */
   secret?: string | Uint8Array | KeyObject
   /** Allowed `alg` values. Default: RS256-512, PS256-512, ES256-512, EdDSA; with `secret`: HS256. */
   algorithms?: readonly Algorithm[]
-  /** Leeway for `exp`, `nbf` and `iat`, in seconds. Default 5. */
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds (at most 300). Default 5. */
   clockTolerance?: number
   /** Maximum age of a token from its `iat`, in seconds. Default: none. */
   maxTokenAge?: number
@@ -67,7 +70,7 @@ export interface RequireTokenOptions {
   clock?: () => number
   /** Where tokens are read from. Default `['header']`; `'body'` and `'query'` are opt-in (RFC 6750 §2). */
   bearerMethods?: readonly BearerMethod[]
-  /** Longest token accepted, in characters; longer ones are refused unparsed. Default 8192. */
+  /** Longest token accepted, in characters (16 to 1 MiB); longer ones are refused unparsed. Default 8192. */
   maxTokenLength?: number
   /** The fetch used for JWKS and metadata. Default: the global fetch. */
   fetch?: FetchLike

@@ -34,15 +34,20 @@ export function isQuotable(value: string): boolean {
 
 /** Formats one challenge: `Bearer realm="api", error="invalid_token", ...`. */
 export function formatChallenge(scheme: string, params: ChallengeParams): string {
-  let out = `${scheme} realm="${params.realm}"`
-  if (params.error !== undefined) out += `, error="${params.error}"`
+  let out = `${scheme} realm="${quoted(params.realm)}"`
+  if (params.error !== undefined) out += `, error="${quoted(params.error)}"`
   if (params.error_description !== undefined && params.error_description !== '') {
     out += `, error_description="${toQuotable(params.error_description)}"`
   }
-  if (params.scope !== undefined) out += `, scope="${params.scope}"`
-  if (params.acr_values !== undefined) out += `, acr_values="${params.acr_values}"`
-  if (params.max_age !== undefined) out += `, max_age="${params.max_age}"`
-  if (params.algs !== undefined) out += `, algs="${params.algs}"`
-  if (params.resource_metadata !== undefined) out += `, resource_metadata="${params.resource_metadata}"`
+  if (params.scope !== undefined) out += `, scope="${quoted(params.scope)}"`
+  if (params.acr_values !== undefined) out += `, acr_values="${quoted(params.acr_values)}"`
+  if (params.max_age !== undefined) out += `, max_age="${Math.max(0, Math.floor(params.max_age))}"`
+  if (params.algs !== undefined) out += `, algs="${quoted(params.algs)}"`
+  if (params.resource_metadata !== undefined) out += `, resource_metadata="${quoted(params.resource_metadata)}"`
   return out
+}
+
+// Every value, not only the description: a caller may build challenges from policy data.
+function quoted(value: string): string {
+  return isQuotable(value) ? value : value.replace(NOT_QUOTABLE, '')
 }

@@ -29,7 +29,7 @@ function audienceList(aud: unknown): string[] {
   throw TokenInvalid.create('audience', 'The "aud" claim must be a string or an array of strings')
 }
 
-function confirmationOf(cnf: unknown): Confirmation | undefined {
+function confirmationOf(cnf: unknown, bindings: BindingSupport): Confirmation | undefined {
   if (cnf === undefined) return undefined
   if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) {
     throw TokenInvalid.create('claims', 'The "cnf" claim must be an object')
@@ -38,8 +38,27 @@ function confirmationOf(cnf: unknown): Confirmation | undefined {
   if ((jkt !== undefined && typeof jkt !== 'string') || (x5t !== undefined && typeof x5t !== 'string')) {
     throw TokenInvalid.create('claims', 'The "cnf" claim is malformed')
   }
+  // A sender-constrained token is only as good as the proof-of-possession check behind it: a
+  // binding this verifier cannot check must not pass as a plain bearer token (RFC 9449 §7.2,
+  // DPOP-16/17; RFC 8705 §3, MTLS-03). Any other confirmation method (RFC 7800 jwk, jku,
+  // kid...) is unknown here and refused for the same reason.
+  const members = Object.keys(cnf)
+  const checkable = members.every(
+    (name) => (name === 'jkt' && bindings.dpop) || (name === 'x5t#S256' && bindings.mtls),
+  )
+  if (!checkable) {
+    throw TokenInvalid.create('binding', 'The access token is bound to a key and no proof of possession can be checked')
+  }
   return { ...(jkt === undefined ? {} : { jkt }), ...(x5t === undefined ? {} : { 'x5t#S256': x5t }) }
 }
+
+/** Which proof-of-possession bindings the caller verifies after building the identity. */
+export interface BindingSupport {
+  readonly dpop: boolean
+  readonly mtls: boolean
+}
+
+const NO_BINDINGS: BindingSupport = { dpop: false, mtls: false }
 
 function actorChain(act: unknown): Actor[] {
   const chain: Actor[] = []
@@ -67,7 +86,12 @@ function actorChain(act: unknown): Actor[] {
  * Turns verified claims into the {@link Identity}. Claims of the wrong type make the token
  * invalid rather than being silently dropped: a policy must never read a half-parsed token.
  */
-export function buildIdentity(claims: Claims, issuer: string, tokenType: TokenType): Identity {
+export function buildIdentity(
+  claims: Claims,
+  issuer: string,
+  tokenType: TokenType,
+  bindings: BindingSupport = NO_BINDINGS,
+): Identity {
   const record = claims as Record<string, unknown>
   // Not surfaced as fields, but other layers key on them (revocation by jti or sid): a value of
   // the wrong type is a malformed token (RFC 7519 §4.1.7, OIDC Front-Channel Logout §3).
@@ -86,7 +110,7 @@ export function buildIdentity(claims: Claims, issuer: string, tokenType: TokenTy
     claims,
     tokenType,
     expiresAt: optionalDate(record, 'exp'),
-    confirmation: confirmationOf(record['cnf']),
+    confirmation: confirmationOf(record['cnf'], bindings),
     actor: actorChain(record['act']),
     acr: optionalString(record, 'acr'),
     amr: amr as string[] | undefined,

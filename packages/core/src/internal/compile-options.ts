@@ -5,7 +5,7 @@ import { DEFAULT_MAX_KEYS } from '../jwks/key-index.js'
 import type { KeySource } from '../jwks/key-source.js'
 import { discoverJwksUri } from '../jwks/discovery.js'
 import { RemoteKeySet, type RemoteKeySetOptions } from '../jwks/remote-key-set.js'
-import { secretKeySource, staticKeySource } from '../jwks/static-key-source.js'
+import { secretKeySource, staticKeySource, type StaticKeys } from '../jwks/static-key-source.js'
 import type { JwksOptions, RequireTokenOptions } from '../options.js'
 import { ALGORITHMS, DEFAULT_ALGORITHMS, isAlgorithm, isHmac, type Algorithm } from '../token/algorithms.js'
 import { RFC9068_REQUIRED_CLAIMS, type ClaimRules } from '../token/validate-claims.js'
@@ -41,18 +41,21 @@ function list(value: string | readonly string[] | undefined, name: string): stri
   return items
 }
 
-function seconds(value: unknown, name: string, fallback: number | undefined): number | undefined {
+function seconds(value: unknown, name: string, fallback: number | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw configurationError(`${name} must be a non-negative number of seconds`)
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
+    throw configurationError(`${name} must be a number of seconds from 0 to ${max}`)
   }
   return value
 }
 
-function positiveInteger(value: unknown, name: string, fallback: number): number {
+// Node's timers take at most 2^31-1 ms; a larger delay silently becomes 1 ms.
+const MAX_TIMER_MS = 2_147_483_647
+
+function integer(value: unknown, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw configurationError(`${name} must be a non-negative integer`)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw configurationError(`${name} must be an integer from ${min} to ${max}`)
   }
   return value
 }
@@ -85,12 +88,12 @@ function compileRemote(options: RequireTokenOptions, clock: () => number): Omit<
   const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined)
   if (typeof fetchImpl !== 'function') throw configurationError('fetch must be a function (no global fetch found)')
   return {
-    timeoutMs: positiveInteger(jwks.timeout, 'jwks.timeout', 5000) || 5000,
-    cacheMaxAgeMs: positiveInteger(jwks.cacheMaxAge, 'jwks.cacheMaxAge', 600_000),
-    cooldownMs: positiveInteger(jwks.cooldown, 'jwks.cooldown', 30_000),
-    maxStaleMs: positiveInteger(jwks.maxStale, 'jwks.maxStale', 86_400_000),
-    maxKeys: positiveInteger(jwks.maxKeys, 'jwks.maxKeys', DEFAULT_MAX_KEYS) || DEFAULT_MAX_KEYS,
-    maxBytes: positiveInteger(jwks.maxBytes, 'jwks.maxBytes', 512 * 1024) || 512 * 1024,
+    timeoutMs: integer(jwks.timeout, 'jwks.timeout', 5000, 1, MAX_TIMER_MS),
+    cacheMaxAgeMs: integer(jwks.cacheMaxAge, 'jwks.cacheMaxAge', 600_000, 0),
+    cooldownMs: integer(jwks.cooldown, 'jwks.cooldown', 30_000, 0),
+    maxStaleMs: integer(jwks.maxStale, 'jwks.maxStale', 86_400_000, 0),
+    maxKeys: integer(jwks.maxKeys, 'jwks.maxKeys', DEFAULT_MAX_KEYS, 1, 1000),
+    maxBytes: integer(jwks.maxBytes, 'jwks.maxBytes', 512 * 1024, 1024, 16 * 1024 * 1024),
     fetch: fetchImpl,
     clock,
   }
@@ -105,16 +108,31 @@ function fetchableUrl(value: string, name: string): string {
 function compileKeySources(options: RequireTokenOptions, issuers: string[], algorithms: Algorithm[], clock: () => number): Map<string, KeySource> {
   const sources = new Map<string, KeySource>()
   const { jwksUri, keys, secret } = options
+  // Keys belong to one issuer (RFC 8725 §3.8, BCP-13): a key shared by several issuers would let
+  // each of them mint tokens in the others' names.
   if (secret !== undefined) {
     if (jwksUri !== undefined || keys !== undefined) throw configurationError('secret cannot be combined with jwksUri or keys')
-    const source = secretKeySource(secret, algorithms)
-    for (const issuer of issuers) sources.set(issuer, source)
+    if (issuers.length > 1) throw configurationError('secret cannot be shared by several issuers')
+    sources.set(issuers[0] as string, secretKeySource(secret, algorithms))
     return sources
   }
   if (keys !== undefined) {
     if (jwksUri !== undefined) throw configurationError('keys cannot be combined with jwksUri')
-    const source = staticKeySource(keys)
-    for (const issuer of issuers) sources.set(issuer, source)
+    if (issuers.length === 1 && isKeySet(keys)) {
+      sources.set(issuers[0] as string, staticKeySource(keys))
+      return sources
+    }
+    if (isKeySet(keys) || typeof keys !== 'object' || keys === null) {
+      throw configurationError('with several issuers, keys must map each issuer to its own keys')
+    }
+    for (const issuer of issuers) {
+      const own = (keys as Readonly<Record<string, StaticKeys>>)[issuer]
+      if (own === undefined) throw configurationError(`keys has no entry for issuer ${JSON.stringify(issuer)}`)
+      sources.set(issuer, staticKeySource(own))
+    }
+    for (const key of Object.keys(keys)) {
+      if (!issuers.includes(key)) throw configurationError(`keys names ${JSON.stringify(key)}, which is not a configured issuer`)
+    }
     return sources
   }
   const remote = compileRemote(options, clock)
@@ -141,6 +159,11 @@ function compileKeySources(options: RequireTokenOptions, issuers: string[], algo
     }
   }
   return sources
+}
+
+/** A JWK Set document or a list of keys, as opposed to a record from issuer to keys. */
+function isKeySet(keys: unknown): keys is StaticKeys {
+  return Array.isArray(keys) || (typeof keys === 'object' && keys !== null && Array.isArray((keys as { keys?: unknown }).keys))
 }
 
 function compileMethods(value: readonly BearerMethod[] | undefined): { header: boolean; body: boolean; query: boolean } {
@@ -179,15 +202,15 @@ export function compileOptions(options: RequireTokenOptions): CompiledOptions {
   if (profile === 'rfc9068') for (const claim of RFC9068_REQUIRED_CLAIMS) if (!requiredClaims.includes(claim)) requiredClaims.push(claim)
   const rules: ClaimRules = {
     audiences,
-    clockToleranceSeconds: seconds(options.clockTolerance, 'clockTolerance', 5) as number,
+    // RFC 7519 §4.1.4: "a few minutes" of leeway at most; more would quietly extend every token.
+    clockToleranceSeconds: seconds(options.clockTolerance, 'clockTolerance', 5, 300) as number,
     maxTokenAgeSeconds: seconds(options.maxTokenAge, 'maxTokenAge', undefined),
     requiredClaims,
     profile,
   }
   if (options.audit !== undefined && typeof options.audit !== 'function') throw configurationError('audit must be a function')
   if (options.optional !== undefined && typeof options.optional !== 'boolean') throw configurationError('optional must be a boolean')
-  const maxTokenLength = positiveInteger(options.maxTokenLength, 'maxTokenLength', 8192)
-  if (maxTokenLength < 16) throw configurationError('maxTokenLength must be at least 16')
+  const maxTokenLength = integer(options.maxTokenLength, 'maxTokenLength', 8192, 16, 1024 * 1024)
   return {
     realm,
     optional: options.optional ?? false,

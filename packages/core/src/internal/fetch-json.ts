@@ -14,7 +14,25 @@ export interface FetchJsonLimits {
  * failure; callers turn that into "dependency unavailable".
  */
 export async function fetchJson(fetchImpl: FetchLike, url: string, limits: FetchJsonLimits): Promise<unknown> {
-  const signal = AbortSignal.timeout(limits.timeoutMs)
+  const controller = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  // The signal asks the fetch to stop; the race makes sure we stop waiting even when a custom
+  // fetch ignores the signal, so a stuck dependency can never hold requests forever.
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`GET ${url} timed out after ${limits.timeoutMs} ms`)
+      controller.abort(error)
+      reject(error)
+    }, limits.timeoutMs)
+  })
+  try {
+    return await Promise.race([fetchWithin(fetchImpl, url, limits, controller.signal), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function fetchWithin(fetchImpl: FetchLike, url: string, limits: FetchJsonLimits, signal: AbortSignal): Promise<unknown> {
   const response = await fetchImpl(url, {
     method: 'GET',
     headers: { accept: 'application/json' },

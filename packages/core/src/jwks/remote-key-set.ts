@@ -67,15 +67,12 @@ export class RemoteKeySet implements KeySource {
   async getKeys(alg: AsymmetricAlgorithm, kid: string | undefined): Promise<readonly KeyObject[]> {
     const now = this.options.clock()
     if (this.index === undefined || now - this.fetchedAt > this.options.maxStaleMs) {
-      if (this.pending === undefined && now - this.lastAttemptAt >= this.retryBackoffMs) {
-        await this.refresh(this.index === undefined ? 'initial' : 'ttl')
-      } else if (this.pending !== undefined) {
-        await this.pending
-      }
+      if (this.pending !== undefined) await this.pending
+      else if (this.mayRetry(now)) await this.refresh(this.index === undefined ? 'initial' : 'ttl')
       if (this.index === undefined || this.options.clock() - this.fetchedAt > this.options.maxStaleMs) {
         throw this.unavailable()
       }
-    } else if (now - this.fetchedAt >= this.options.cacheMaxAgeMs && now - this.lastAttemptAt >= this.retryBackoffMs) {
+    } else if (now - this.fetchedAt >= this.options.cacheMaxAgeMs && this.pending === undefined && this.mayRetry(now)) {
       // Stale-while-revalidate: this request uses the current keys; a failure is kept in state.
       void this.refresh('ttl')
     }
@@ -93,6 +90,11 @@ export class RemoteKeySet implements KeySource {
     // The endpoint failed on its last try: the key may exist there; we cannot tell.
     if (this.lastAttemptFailed) throw this.unavailable()
     return after
+  }
+
+  /** Backoff applies only after a failed attempt: a healthy endpoint is always asked. */
+  private mayRetry(now: number): boolean {
+    return !this.lastAttemptFailed || now - this.lastAttemptAt >= this.retryBackoffMs
   }
 
   private unavailable(): DependencyUnavailable {

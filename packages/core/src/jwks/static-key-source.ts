@@ -1,6 +1,6 @@
-import { createPublicKey, createSecretKey, KeyObject, type JsonWebKey } from 'node:crypto'
+import { createPrivateKey, createPublicKey, createSecretKey, KeyObject, type JsonWebKey } from 'node:crypto'
 import { configurationError } from '../errors.js'
-import { ALGORITHMS, type Algorithm, type AsymmetricAlgorithm } from '../token/algorithms.js'
+import { ALGORITHMS, MIN_RSA_MODULUS_BITS, type Algorithm, type AsymmetricAlgorithm } from '../token/algorithms.js'
 import type { KeySource } from './key-source.js'
 import { KeyIndex, parseJwkSet } from './key-index.js'
 import { importJwk, type KeyEntry } from './import-jwk.js'
@@ -11,17 +11,41 @@ export type StaticKey = JsonWebKey | string | KeyObject
 /** Static keys: a JWK Set document, or a list of keys. */
 export type StaticKeys = { keys: readonly unknown[] } | readonly StaticKey[]
 
-function toEntry(key: StaticKey, index: number): KeyEntry {
-  if (key instanceof KeyObject) {
-    if (key.type !== 'public') throw configurationError(`keys[${index}] must be a public key`)
-    return { kid: undefined, alg: undefined, key }
+// The key types some allowed algorithm can use; RSA must also reach MIN_RSA_MODULUS_BITS.
+const USABLE_TYPES = new Set(['rsa', 'rsa-pss', 'ec', 'ed25519', 'ed448'])
+
+function checkedPublicKey(key: KeyObject, index: number): KeyEntry {
+  if (key.type !== 'public') throw configurationError(`keys[${index}] must be a public key`)
+  const type = key.asymmetricKeyType ?? ''
+  if (!USABLE_TYPES.has(type)) throw configurationError(`keys[${index}] is a ${type} key, which no JWS algorithm here uses`)
+  if ((type === 'rsa' || type === 'rsa-pss') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) {
+    throw configurationError(`keys[${index}] is an RSA key under ${MIN_RSA_MODULUS_BITS} bits`)
   }
+  return { kid: undefined, alg: undefined, key }
+}
+
+function isPrivatePem(pem: string): boolean {
+  try {
+    createPrivateKey(pem)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function toEntry(key: StaticKey, index: number): KeyEntry {
+  if (key instanceof KeyObject) return checkedPublicKey(key, index)
   if (typeof key === 'string') {
+    // createPublicKey would quietly derive the public half of a private PEM: a private key in
+    // the verifier's configuration is a leak waiting to happen, so it is refused.
+    if (isPrivatePem(key)) throw configurationError(`keys[${index}] is a private key; give the public key`)
+    let publicKey: KeyObject
     try {
-      return { kid: undefined, alg: undefined, key: createPublicKey(key) }
+      publicKey = createPublicKey(key)
     } catch (cause) {
       throw configurationError(`keys[${index}] is not a PEM public key`, cause)
     }
+    return checkedPublicKey(publicKey, index)
   }
   const entry = importJwk(key)
   if (entry === undefined) throw configurationError(`keys[${index}] is not a usable public verification JWK`)

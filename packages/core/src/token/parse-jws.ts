@@ -49,12 +49,14 @@ export function parseCompactJws(token: string): ParsedJws {
   if (signaturePart === '' || !BASE64URL.test(signaturePart) || signaturePart.length % 4 === 1) {
     throw TokenInvalid.create('malformed', 'The token signature is not base64url')
   }
+  const signature = Buffer.from(signaturePart, 'base64url')
+  // The last character may carry unused bits that the decoder ignores: accept only the
+  // canonical spelling, so one signature has one token string (tokens are hashed for audit
+  // fingerprints and caches).
+  if (signature.toString('base64url') !== signaturePart) {
+    throw TokenInvalid.create('malformed', 'The token signature is not canonical base64url')
+  }
   const header = decodeJsonObject(headerPart, 'header')
   const payload = decodeJsonObject(payloadPart, 'payload')
-  return {
-    header,
-    payload,
-    signingInput: Buffer.from(token.slice(0, second), 'latin1'),
-    signature: Buffer.from(signaturePart, 'base64url'),
-  }
+  return { header, payload, signingInput: Buffer.from(token.slice(0, second), 'latin1'), signature }
 }

@@ -63,7 +63,10 @@ export function validateClaims(
 ): void {
   checkTyp(typ, rules.profile)
   for (const name of rules.requiredClaims) {
-    if (payload[name] === undefined) throw TokenInvalid.create('claims', `The "${name}" claim is missing`)
+    // Own members only: `constructor` or `toString` must not be found on Object.prototype.
+    if (!Object.hasOwn(payload, name) || payload[name] === undefined) {
+      throw TokenInvalid.create('claims', `The "${name}" claim is missing`)
+    }
   }
   const tolerance = rules.clockToleranceSeconds
   const exp = numericDate(payload, 'exp')

@@ -1,6 +1,10 @@
 import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto'
 import { ALGORITHMS, type Algorithm } from './algorithms.js'
 
+function rsaSignatureLength(key: KeyObject): number {
+  return Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8)
+}
+
 const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
 
 /**
@@ -14,8 +18,12 @@ export function verifySignature(alg: Algorithm, key: KeyObject, signingInput: Bu
   try {
     switch (spec.family) {
       case 'rsa':
+        if (signature.length !== rsaSignatureLength(key)) return false
         return verify(spec.hash, signingInput, key, signature)
       case 'rsa-pss':
+        // OpenSSL accepts a PSS signature stripped of its leading zero byte: require the exact
+        // modulus length (RFC 8017 §8.1.2) so a signature has a single encoding.
+        if (signature.length !== rsaSignatureLength(key)) return false
         return verify(spec.hash, signingInput, { key, ...PSS }, signature)
       case 'ec':
         // JWS carries ECDSA signatures as raw r||s (RFC 7518 §3.4). A DER signature or any

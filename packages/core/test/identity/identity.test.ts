@@ -23,7 +23,6 @@ describe('Identity', () => {
       acr: 'urn:mace:incommon:iap:silver',
       amr: ['pwd', 'otp'],
       auth_time: now - 100,
-      cnf: { jkt: 'thumb' },
       act: { sub: 'service-a', act: { sub: 'service-b', iss: 'https://id.example' } },
     })
     const identity = (await auth.authenticate(bearer(token)))?.identity
@@ -34,7 +33,7 @@ describe('Identity', () => {
       clientId: 'test-client',
       scopes: ['orders:read', 'orders:write', 'profile', 'admin'],
       tokenType: 'jwt',
-      confirmation: { jkt: 'thumb' },
+      confirmation: undefined,
       actor: [{ subject: 'service-a' }, { subject: 'service-b', issuer: 'https://id.example' }],
       acr: 'urn:mace:incommon:iap:silver',
       amr: ['pwd', 'otp'],
@@ -53,6 +52,7 @@ describe('Identity', () => {
     [{ client_id: ['x'] }],
     [{ amr: 'pwd' }],
     [{ cnf: 'x' }],
+    [{ cnf: { jkt: 'thumb' } }],
     [{ act: 'svc' }],
     [{ auth_time: '2026-01-01' }],
   ])('refuses a token whose claims have the wrong type: %j', async (claims) => {
