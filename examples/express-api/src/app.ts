@@ -1,5 +1,5 @@
 import express, { type Express } from 'express'
-import { requireScope, requireToken, type RequireTokenOptions } from '@portcullis/express'
+import { errorHandler, requireScope, requireToken, type RequireTokenOptions } from '@portcullis/express'
 
 /** An order of the example API. */
 export interface Order {
@@ -11,7 +11,9 @@ export interface Order {
 
 /**
  * The example orders API. Everything under `requireToken` needs a valid access token; each
- * route then states the scopes it needs. Errors are rendered by Express's default handler.
+ * route then states the scopes it needs. Portcullis errors are rendered as JSON by
+ * `errorHandler()` (without it, Express's default handler renders them as HTML with the same
+ * status and `WWW-Authenticate`).
  */
 export function createApp(auth: RequireTokenOptions): Express {
   const orders = new Map<string, Order>([['1', { id: '1', item: 'widget', quantity: 2, owner: 'user-123' }]])
@@ -47,5 +49,6 @@ export function createApp(auth: RequireTokenOptions): Express {
     const id = String(req.params['id'])
     res.status(orders.delete(id) ? 204 : 404).end()
   })
+  app.use(errorHandler())
   return app
 }

@@ -37,5 +37,6 @@ describe('example: Express orders API', () => {
     const res = await request(app).delete('/orders/1').set('Authorization', `Bearer ${expired}`)
     expect(res.status).toBe(401)
     expect(res.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="The access token expired"')
+    expect(res.body).toEqual({ error: 'invalid_token', error_description: 'The access token expired' })
   })
 })

@@ -1,7 +1,7 @@
 import Koa from 'koa'
 import Router from '@koa/router'
 import { bodyParser } from '@koa/bodyparser'
-import { requireScope, requireToken, type RequireTokenOptions } from '@portcullis/koa'
+import { errorHandler, requireScope, requireToken, type RequireTokenOptions } from '@portcullis/koa'
 
 /** An order of the example API. */
 export interface Order {
@@ -12,8 +12,8 @@ export interface Order {
 }
 
 /**
- * The example orders API on Koa: the same routes and rules as the Express example. Errors are
- * rendered by Koa's default error handling.
+ * The example orders API on Koa: the same routes and rules as the Express example. Portcullis
+ * errors are rendered as JSON by `errorHandler()`.
  */
 export function createApp(auth: RequireTokenOptions): Koa {
   const orders = new Map<string, Order>([['1', { id: '1', item: 'widget', quantity: 2, owner: 'user-123' }]])
@@ -21,6 +21,7 @@ export function createApp(auth: RequireTokenOptions): Koa {
   const app = new Koa()
   const router = new Router()
 
+  app.use(errorHandler())
   // Public: handled before requireToken.
   app.use(async (ctx, next) => {
     if (ctx.method === 'GET' && ctx.path === '/health') ctx.body = { status: 'ok' }

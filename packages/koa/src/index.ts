@@ -5,6 +5,8 @@ import './augment.js'
 
 export { requireToken } from './require-token.js'
 export { requireScope } from './require-scope.js'
+export { errorHandler } from './error-handler.js'
+export type { ErrorHandlerOptions } from './error-handler.js'
 export { PortcullisError, isPortcullisError } from '@portcullis/core'
 export type {
   Identity,
