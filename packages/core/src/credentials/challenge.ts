@@ -32,7 +32,16 @@ export function isQuotable(value: string): boolean {
   return !/[^\x20\x21\x23-\x5b\x5d-\x7e]/.test(value)
 }
 
-/** Formats one challenge: `Bearer realm="api", error="invalid_token", ...`. */
+/**
+ * Formats one challenge: `Bearer realm="api", error="invalid_token", ...`. Every value is
+ * reduced to the RFC 6750 quoted-string alphabet, so no input can add a parameter.
+ *
+ * @example
+ * ```ts
+ * import { formatChallenge } from '@portcullis/core'
+ * res.setHeader('WWW-Authenticate', formatChallenge('Bearer', { realm: 'api', error: 'insufficient_scope', scope: 'orders:read' }))
+ * ```
+ */
 export function formatChallenge(scheme: string, params: ChallengeParams): string {
   let out = `${scheme} realm="${quoted(params.realm)}"`
   if (params.error !== undefined) out += `, error="${quoted(params.error)}"`

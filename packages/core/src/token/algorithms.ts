@@ -9,7 +9,15 @@ export type AsymmetricAlgorithm =
 export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512'
 export type Algorithm = AsymmetricAlgorithm | HmacAlgorithm
 
-/** The default allow-list (DESIGN §3): every current asymmetric algorithm, no HMAC, no `none`. */
+/**
+ * The default allow-list (DESIGN §3): every current asymmetric algorithm, no HMAC, no `none`.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_ALGORITHMS } from '@portcullis/core'
+ * requireToken({ issuer, audience, algorithms: DEFAULT_ALGORITHMS.filter((alg) => alg !== 'RS256') })
+ * ```
+ */
 export const DEFAULT_ALGORITHMS: readonly AsymmetricAlgorithm[] = Object.freeze([
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA',
 ])
