@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import type { AuditSink } from './audit/audit-event.js'
 import type { BearerMethod } from './credentials/extract-token.js'
 import type { FetchLike } from './internal/fetch-json.js'
+import type { JwksFetchEvent } from './jwks/remote-key-set.js'
 import type { StaticKeys } from './jwks/static-key-source.js'
 import type { Algorithm } from './token/algorithms.js'
 import type { TokenProfile } from './token/validate-claims.js'
@@ -23,6 +24,11 @@ export interface JwksOptions {
   maxKeys?: number
   /** Largest JWKS or metadata document accepted, in bytes (1 KiB to 16 MiB). Default 524288. */
   maxBytes?: number
+  /**
+   * Called after every JWKS fetch attempt (outcome, trigger, key count, error): feed metrics
+   * such as `pep_jwks_fetches_total{outcome,trigger}` or alert on failures.
+   */
+  onFetch?: (event: JwksFetchEvent) => void
 }
 
 /**

@@ -78,13 +78,14 @@ function compileAlgorithms(options: RequireTokenOptions): Algorithm[] {
   return algorithms
 }
 
-function compileRemote(options: RequireTokenOptions, clock: () => number): Omit<RemoteKeySetOptions, 'onFetch'> {
+function compileRemote(options: RequireTokenOptions, clock: () => number): RemoteKeySetOptions {
   const jwks: JwksOptions = options.jwks ?? {}
   for (const key of Object.keys(jwks)) {
-    if (!['timeout', 'cacheMaxAge', 'cooldown', 'maxStale', 'maxKeys', 'maxBytes'].includes(key)) {
+    if (!['timeout', 'cacheMaxAge', 'cooldown', 'maxStale', 'maxKeys', 'maxBytes', 'onFetch'].includes(key)) {
       throw configurationError(`jwks.${key} is not an option`)
     }
   }
+  if (jwks.onFetch !== undefined && typeof jwks.onFetch !== 'function') throw configurationError('jwks.onFetch must be a function')
   const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined)
   if (typeof fetchImpl !== 'function') throw configurationError('fetch must be a function (no global fetch found)')
   return {
@@ -96,6 +97,7 @@ function compileRemote(options: RequireTokenOptions, clock: () => number): Omit<
     maxBytes: integer(jwks.maxBytes, 'jwks.maxBytes', 512 * 1024, 1024, 16 * 1024 * 1024),
     fetch: fetchImpl,
     clock,
+    ...(jwks.onFetch === undefined ? {} : { onFetch: jwks.onFetch }),
   }
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomUUID } from 'node:crypto'
-import { createAuthenticator, type FetchLike, type RequireTokenOptions } from '@portcullis/core'
+import { createAuthenticator, type FetchLike, type JwksFetchEvent, type RequireTokenOptions } from '@portcullis/core'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 import { bearer, manualClock, rejection } from '../helpers.js'
 
@@ -92,6 +92,21 @@ describe('remote JWKS (JWKS-07, JWKS-08, DESIGN §6)', () => {
     const error = await rejection(() => auth.authenticate(bearer(token)))
     expect(error.code).toBe('temporarily_unavailable')
     expect(error.status).toBe(503)
+  })
+
+  it('reports every fetch attempt to jwks.onFetch (for metrics and alerts)', async () => {
+    const events: JwksFetchEvent[] = []
+    const { jwks, auth, clock } = setup({ jwks: { cooldown: 1000, onFetch: (event) => void events.push(event) } })
+    await auth.authenticate(bearer(await mint()))
+    jwks.mode = 'error'
+    clock.advance(1001)
+    await rejection(async () => auth.authenticate(bearer(await mint({ header: { kid: 'unknown' } }))))
+    expect(events.map(({ trigger, outcome, keys }) => ({ trigger, outcome, keys }))).toEqual([
+      { trigger: 'initial', outcome: 'ok', keys: 1 },
+      { trigger: 'unknown_kid', outcome: 'error', keys: undefined },
+    ])
+    expect(events[1]?.uri).toBe(JWKS)
+    expect(String((events[1]?.error as Error).message)).toContain('ECONNREFUSED')
   })
 
   it('answers 503 with Retry-After when no keys were ever obtained, and backs off between tries', async () => {
