@@ -29,4 +29,4 @@ export type { FetchLike } from './internal/fetch-json.js'
 export type { JwksFetchEvent, JwksFetchTrigger } from './jwks/remote-key-set.js'
 
 export type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit/audit-event.js'
-export type { Auditor } from './audit/auditor.js'
+export type { AuditDetails, Auditor } from './audit/auditor.js'
