@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type Express from 'express'
-import { requireScope, requireToken } from '@portcullis/express'
+import { errorHandler, requireScope, requireToken } from '@portcullis/express'
 import { identityView } from './helpers.js'
 import type { AdapterUnderTest } from './suite.js'
 
@@ -19,6 +19,9 @@ export function expressAdapter(name: string, express: typeof Express): AdapterUn
       // are parsed for every method: refusing a GET body token is then the core's job (BEAR-04).
       app.use(express.urlencoded({ extended: false }))
       app.use(express.json())
+      app.get('/boom', () => {
+        throw new Error('not a Portcullis error')
+      })
       app.use(requireToken(tokenOptions))
       const show: RequestHandler = (req, res) => {
         res.json(identityView(req.auth))
@@ -32,6 +35,7 @@ export function expressAdapter(name: string, express: typeof Express): AdapterUn
         next(err)
       }
       app.use(record)
+      if (hooks.jsonErrors !== undefined) app.use(errorHandler({ onServerError: hooks.jsonErrors.onServerError }))
       return app
     },
   }

@@ -2,7 +2,7 @@ import type Koa from 'koa'
 import type { Middleware } from 'koa'
 import type Router from '@koa/router'
 import type { bodyParser as BodyParser } from '@koa/bodyparser'
-import { requireScope, requireToken } from '@portcullis/koa'
+import { errorHandler, requireScope, requireToken } from '@portcullis/koa'
 import { identityView } from './helpers.js'
 import type { AdapterUnderTest } from './suite.js'
 
@@ -25,6 +25,7 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
       const app = new KoaApp()
       // Only silences Koa's console logging of 5xx errors; rendering is untouched.
       app.silent = true
+      if (hooks.jsonErrors !== undefined) app.use(errorHandler({ onServerError: hooks.jsonErrors.onServerError }))
       app.use(async (_ctx, next) => {
         try {
           await next()
@@ -36,6 +37,10 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
       // Parsed before requireToken so the RFC 6750 §2.2 body method can see access_token. GET
       // bodies are parsed too, so refusing a GET body token is proven to be the core's job (BEAR-04).
       app.use(bodyParser({ enableTypes: ['json', 'form'], parsedMethods: ['GET', 'POST'] }))
+      app.use(async (ctx, next) => {
+        if (ctx.path === '/boom') throw new Error('not a Portcullis error')
+        await next()
+      })
       app.use(requireToken(tokenOptions))
       const show: Middleware = (ctx) => {
         ctx.body = identityView(ctx.state.auth)

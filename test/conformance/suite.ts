@@ -31,6 +31,11 @@ import {
 /** Hooks the app of an adapter calls; `onError` records an error and must not handle it. */
 export interface AppHooks {
   onError(err: unknown): void
+  /**
+   * When set, the app renders Portcullis errors with the adapter's `errorHandler()` (JSON bodies)
+   * instead of the framework's default handler, reporting 5xx errors here.
+   */
+  jsonErrors?: { onServerError(err: unknown): void }
 }
 
 /** One adapter under test: builds the suite's app with that framework's default error handling. */
@@ -42,6 +47,7 @@ export interface AdapterUnderTest {
    * Builds the app: GET /me (identity as JSON), GET /orders (requireScope 'orders:read'),
    * GET /reports (requireScope ['reports:read', 'admin'], match any), POST /form; body parsing
    * (form and JSON) and `requireToken(tokenOptions)` run at app level before the routes.
+   * GET /boom, before requireToken, throws a plain Error (not a Portcullis one).
    */
   createApp(tokenOptions: RequireTokenOptions, hooks: AppHooks): http.RequestListener
 }
@@ -169,7 +175,11 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
     }
 
     /** A fresh app for `iss` (default: the shared issuer) with a frozen clock, plus overrides. */
-    async function start(overrides: Partial<RequireTokenOptions> = {}, iss: LocalIssuer = issuer): Promise<Harness> {
+    async function start(
+      overrides: Partial<RequireTokenOptions> = {},
+      iss: LocalIssuer = issuer,
+      extraHooks: Omit<AppHooks, 'onError'> = {},
+    ): Promise<Harness> {
       const merged: Record<string, unknown> = {
         issuer: iss.issuer,
         audience: iss.audience,
@@ -179,7 +189,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
       }
       for (const name of Object.keys(merged)) if (merged[name] === undefined) delete merged[name]
       const errors: unknown[] = []
-      const listener = adapter.createApp(merged as unknown as RequireTokenOptions, { onError: (err) => errors.push(err) })
+      const listener = adapter.createApp(merged as unknown as RequireTokenOptions, { onError: (err) => errors.push(err), ...extraHooks })
       const server = await listen(listener)
       servers.push(server)
       const agent = request(server)
@@ -1162,6 +1172,55 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
     })
 
     // ---------------------------------------------------------------------------------------
+    describe('errorHandler(): JSON error bodies', () => {
+      async function jsonApp(iss: LocalIssuer = issuer, overrides: Partial<RequireTokenOptions> = {}) {
+        const serverErrors: unknown[] = []
+        const h = await start(overrides, iss, { jsonErrors: { onServerError: (err) => serverErrors.push(err) } })
+        return { h, serverErrors }
+      }
+
+      it('BEAR-19: a 401 keeps its challenge and gets a JSON body', async () => {
+        const { h } = await jsonApp()
+        const res = await h.bearer(await issuer.mint(claimsFor(issuer, { exp: NOW_S - 60 })))
+        expectInvalidToken(res, h)
+        expect(res.headers['content-type']).toMatch(/^application\/json/)
+        expect(res.body).toEqual({ error: 'invalid_token', error_description: 'The access token expired' })
+      })
+
+      it('BEAR-20: a 403 keeps its scope challenge and gets a JSON body', async () => {
+        const { h } = await jsonApp()
+        const res = await h.bearer(await issuer.mint(claimsFor(issuer, { scope: 'other' })), '/orders')
+        expect(res.status).toBe(403)
+        expect(res.headers['www-authenticate']).toBe(insufficientScope(['orders:read']))
+        expect(res.body).toEqual({ error: 'insufficient_scope', error_description: SCOPE_DESCRIPTION })
+      })
+
+      it('BEAR-21: no token gives the bare challenge and a JSON body', async () => {
+        const { h } = await jsonApp()
+        const res = await h.send(h.agent.get('/me'))
+        expectCredentialsRequired(res, h)
+        expect(res.body).toEqual({ error: 'credentials_required', error_description: 'No access token was provided' })
+      })
+
+      it('a 503 shows only its code to the client and is reported to onServerError', async () => {
+        const down = await newIssuer()
+        down.setJwksBehaviour('error')
+        const { h, serverErrors } = await jsonApp(down)
+        const res = await h.bearer(await down.mint(claimsFor(down)))
+        expectUnavailable(res, h)
+        expect(res.body).toEqual({ error: 'temporarily_unavailable' })
+        expect(serverErrors.map((e) => (e as RecordedError).code)).toEqual(['temporarily_unavailable'])
+      })
+
+      it('other errors are left to the framework', async () => {
+        const { h, serverErrors } = await jsonApp()
+        const res = await h.send(h.agent.get('/boom'))
+        expect(res.status).toBe(500)
+        expect(res.text).not.toContain('"error"')
+        expect(serverErrors).toEqual([])
+      })
+    })
+
     describe("rendering by the framework's default error handler", () => {
       it('DESIGN §4: 401, 400, 403 and 503 keep status and headers with no custom renderer', async () => {
         const h = await start()
