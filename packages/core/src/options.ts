@@ -15,7 +15,10 @@ export interface JwksOptions {
   cacheMaxAge?: number
   /** Minimum time between refetches caused by an unknown `kid`. Default 30000. */
   cooldown?: number
-  /** How long the last good keys keep serving while the endpoint fails. Default 86400000 (1 day). */
+  /**
+   * How long after `cacheMaxAge` the last good keys keep serving while the endpoint fails
+   * (stale-if-error). Default 86400000 (1 day).
+   */
   maxStale?: number
   /**
    * Usable keys kept from one JWK Set. Default 32. To bound the work a hostile set can cause,

@@ -25,7 +25,10 @@ export interface RemoteKeySetOptions {
   cacheMaxAgeMs: number
   /** Minimum time between fetches caused by unknown `kid`s. Default 30000 ms. */
   cooldownMs: number
-  /** How long the last good keys keep serving while the endpoint fails. Default 1 day. */
+  /**
+   * How long, after `cacheMaxAgeMs`, the last good keys keep serving while the endpoint fails
+   * (HTTP's stale-if-error, RFC 5861 §4). Default 1 day.
+   */
   maxStaleMs: number
   /** Usable keys kept from one document. Default 32. */
   maxKeys: number
@@ -45,7 +48,8 @@ const MAX_RETRY_BACKOFF_MS = 5000
  * single-flight fetching (concurrent misses share one request), a cooldown on refetches for
  * unknown `kid`s (a flood of forged kids causes at most one fetch per cooldown, JWKS-07/08),
  * background refresh after `cacheMaxAgeMs` while the current keys keep serving, and
- * stale-if-error: when the endpoint fails, the last good keys keep serving for `maxStaleMs`.
+ * stale-if-error: when the endpoint fails, the last good keys keep serving for `maxStaleMs`
+ * beyond their `cacheMaxAgeMs`.
  */
 export class RemoteKeySet implements KeySource {
   private index: KeyIndex | undefined
@@ -56,20 +60,23 @@ export class RemoteKeySet implements KeySource {
   private pending: Promise<void> | undefined
   private uri: string | undefined
   private readonly retryBackoffMs: number
+  /** Keys older than this are never used: fresh time plus stale-if-error time. */
+  private readonly usableForMs: number
 
   constructor(
     private readonly locate: () => string | Promise<string>,
     private readonly options: RemoteKeySetOptions,
   ) {
     this.retryBackoffMs = Math.min(options.cooldownMs, MAX_RETRY_BACKOFF_MS)
+    this.usableForMs = options.cacheMaxAgeMs + options.maxStaleMs
   }
 
   async getKeys(alg: AsymmetricAlgorithm, kid: string | undefined): Promise<readonly KeyObject[]> {
     const now = this.options.clock()
-    if (this.index === undefined || now - this.fetchedAt > this.options.maxStaleMs) {
+    if (this.index === undefined || now - this.fetchedAt > this.usableForMs) {
       if (this.pending !== undefined) await this.pending
       else if (this.mayRetry(now)) await this.refresh(this.index === undefined ? 'initial' : 'ttl')
-      if (this.index === undefined || this.options.clock() - this.fetchedAt > this.options.maxStaleMs) {
+      if (this.index === undefined || this.options.clock() - this.fetchedAt > this.usableForMs) {
         throw this.unavailable()
       }
     } else if (now - this.fetchedAt >= this.options.cacheMaxAgeMs && this.pending === undefined && this.mayRetry(now)) {
