@@ -14,9 +14,15 @@ import { verifyJwt } from './token/verify-jwt.js'
 /** A successful authentication. */
 export interface AuthResult {
   readonly identity: Identity
-  /** Where the token was found; adapters add `Cache-Control: private` for `'query'` (BEAR-07). */
+  /** Where the token was found. */
   readonly method: BearerMethod
+  /** Headers the adapter must add to the response (e.g. `Cache-Control: private`, BEAR-07). */
+  readonly responseHeaders: Readonly<Record<string, string>>
 }
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+// RFC 6750 §2.3 (BEAR-07): a response to a request with a query token must not be cached publicly.
+const QUERY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Cache-Control': 'private' })
 
 /**
  * What later steps of the same request (scope checks, policies) share with the authenticator:
@@ -96,7 +102,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
         token,
       })
     }
-    return { identity, method }
+    return { identity, method, responseHeaders: method === 'query' ? QUERY_HEADERS : NO_HEADERS }
   }
 
   return { context, authenticate }

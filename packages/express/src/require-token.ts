@@ -26,8 +26,7 @@ export function requireToken(options: RequireTokenOptions): RequestHandler {
       (result) => {
         if (result !== undefined) {
           req.auth = result.identity
-          // RFC 6750 §2.3 (BEAR-07): a response to a request with a query token is private.
-          if (result.method === 'query') res.setHeader('Cache-Control', 'private')
+          for (const name in result.responseHeaders) res.setHeader(name, result.responseHeaders[name] as string)
         }
         next()
       },

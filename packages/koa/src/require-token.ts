@@ -25,8 +25,7 @@ export function requireToken(options: RequireTokenOptions): Middleware {
     const result = await authenticator.authenticate(toRequest(ctx))
     if (result !== undefined) {
       ctx.state.auth = result.identity
-      // RFC 6750 §2.3 (BEAR-07): a response to a request with a query token is private.
-      if (result.method === 'query') ctx.set('Cache-Control', 'private')
+      for (const name in result.responseHeaders) ctx.set(name, result.responseHeaders[name] as string)
     }
     await next()
   }

@@ -67,6 +67,8 @@ describe('bearer token extraction', () => {
   it('BEAR-06: the query method works when enabled and reports it (for Cache-Control: private)', async () => {
     const result = await both.authenticate({ method: 'GET', url: `/x?a=1&access_token=${token}`, headers: {} })
     expect(result?.method).toBe('query')
+    expect(result?.responseHeaders).toEqual({ 'Cache-Control': 'private' })
+    expect((await both.authenticate(bearer(token)))?.responseHeaders).toEqual({})
   })
 
   it('BEAR-04: the body method needs a form content type and a method with a body', async () => {
