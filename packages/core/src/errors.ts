@@ -42,6 +42,8 @@ export interface PortcullisErrorInit {
   reason?: string
   /** The underlying error, kept for logs; never rendered to the client. */
   cause?: unknown
+  /** Id of the policy decision behind an `access_denied`, the only policy detail a client sees. */
+  decisionId?: string
 }
 
 /**
@@ -69,6 +71,8 @@ export class PortcullisError extends Error {
   readonly expose: boolean
   /** Short reason for audit and metrics; bounded vocabulary, never user input. */
   readonly reason: string
+  /** Id of the policy decision behind an `access_denied` (links the response to the audit trail). */
+  readonly decisionId?: string
 
   constructor(code: PortcullisErrorCode, init: PortcullisErrorInit) {
     // Rejections are on the hot path of an attack and their stack says nothing useful about
@@ -86,6 +90,7 @@ export class PortcullisError extends Error {
     this.headers = init.headers ?? {}
     this.expose = init.expose ?? init.status < 500
     this.reason = init.reason ?? code
+    if (init.decisionId !== undefined) this.decisionId = init.decisionId
     if (code !== 'invalid_configuration') this.stack = `PortcullisError [${code}]: ${init.description}`
   }
 }
@@ -120,4 +125,20 @@ export function configurationError(message: string, cause?: unknown): Portcullis
     expose: false,
     cause,
   })
+}
+
+/**
+ * The JSON body adapters' `errorHandler()` renders for `error`: `{ error, error_description }`
+ * for client errors, `{ error }` for unexposed (5xx) ones, and `{ error: "access_denied",
+ * decision_id }` for a policy denial, which never reveals which rule decided (DESIGN §4).
+ *
+ * @example
+ * ```ts
+ * import { errorBody, isPortcullisError } from '@portcullis/core'
+ * if (isPortcullisError(err)) res.status(err.status).set(err.headers).json(errorBody(err))
+ * ```
+ */
+export function errorBody(error: PortcullisError): Record<string, string> {
+  if (error.decisionId !== undefined) return { error: error.code, decision_id: error.decisionId }
+  return error.expose ? { error: error.code, error_description: error.message } : { error: error.code }
 }

@@ -7,11 +7,11 @@ export type { AuthContext, AuthResult, Authenticator } from './authenticator.js'
 export type { RequireTokenOptions, JwksOptions } from './options.js'
 export type { PortcullisRequest } from './request.js'
 
-export { PortcullisError, isPortcullisError } from './errors.js'
+export { PortcullisError, errorBody, isPortcullisError } from './errors.js'
 export type { PortcullisErrorCode, PortcullisErrorInit } from './errors.js'
 
 export type { BearerMethod } from './credentials/extract-token.js'
-export type { Rejections } from './credentials/rejections.js'
+export type { Rejections, StepUpRequirement } from './credentials/rejections.js'
 export { formatChallenge } from './credentials/challenge.js'
 export type { ChallengeParams } from './credentials/challenge.js'
 

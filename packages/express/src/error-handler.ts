@@ -1,4 +1,4 @@
-import { isPortcullisError } from '@portcullis/core'
+import { errorBody, isPortcullisError } from '@portcullis/core'
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express'
 
 /** Options of {@link errorHandler}. */
@@ -30,6 +30,6 @@ export function errorHandler(options: ErrorHandlerOptions = {}): ErrorRequestHan
     if (err.status >= 500) onServerError(err)
     res.status(err.status).set(err.headers)
     // 5xx are not exposed: the client learns the code, never the cause.
-    res.json(err.expose ? { error: err.code, error_description: err.message } : { error: err.code })
+    res.json(errorBody(err))
   }
 }

@@ -1,4 +1,4 @@
-import { isPortcullisError } from '@portcullis/core'
+import { errorBody, isPortcullisError } from '@portcullis/core'
 import type { Context, Middleware, Next } from 'koa'
 
 /** Options of {@link errorHandler}. */
@@ -30,7 +30,7 @@ export function errorHandler(options: ErrorHandlerOptions = {}): Middleware {
       ctx.status = err.status
       ctx.set(err.headers)
       // 5xx are not exposed: the client learns the code, never the cause.
-      ctx.body = err.expose ? { error: err.code, error_description: err.message } : { error: err.code }
+      ctx.body = errorBody(err)
     }
   }
 }

@@ -15,8 +15,28 @@ export interface Rejections {
   invalidToken(description: string, reason: string, cause?: unknown): PortcullisError
   /** 403 `insufficient_scope` with the required scopes (BEAR-20). */
   insufficientScope(required: readonly string[]): PortcullisError
+  /**
+   * 401 `insufficient_user_authentication` (RFC 9470 §3, STEP-*): the authentication behind the
+   * token is too weak (`acrValues`, the acceptable values in order of preference) or too old
+   * (`maxAge`, seconds). Shared by `requireToken({ acr, maxAge })` and the policy engine's
+   * step-up obligation, so both answer with the same challenge.
+   */
+  insufficientUserAuthentication(requirement: StepUpRequirement, description?: string): PortcullisError
+  /**
+   * 403 `access_denied`: a policy did not permit the request. No challenge and no policy
+   * internals; the client only learns the decision id, which links to the audit trail.
+   */
+  accessDenied(decisionId: string): PortcullisError
   /** 503 with `Retry-After`: a dependency is down, never reported as `invalid_token`. */
   unavailable(description: string, reason: string, retryAfterSeconds: number, cause?: unknown): PortcullisError
+}
+
+/** What a step-up challenge asks for (RFC 9470 §3). */
+export interface StepUpRequirement {
+  /** Acceptable `acr` values, most preferred first. */
+  readonly acrValues?: readonly string[]
+  /** Maximum age of the authentication event, in seconds. */
+  readonly maxAge?: number
 }
 
 /** Creates the rejection factory for `realm` (already validated as a quotable string). */
@@ -76,6 +96,32 @@ export function createRejections(realm: string): Rejections {
           }),
         },
         reason: 'scope',
+      })
+    },
+    insufficientUserAuthentication(requirement, description = 'A stronger or more recent authentication is required') {
+      const acrValues = requirement.acrValues !== undefined && requirement.acrValues.length > 0 ? requirement.acrValues.join(' ') : undefined
+      const maxAge = requirement.maxAge !== undefined && Number.isFinite(requirement.maxAge) ? Math.max(0, Math.floor(requirement.maxAge)) : undefined
+      return new PortcullisError('insufficient_user_authentication', {
+        status: 401,
+        description,
+        headers: {
+          'WWW-Authenticate': formatChallenge('Bearer', {
+            realm,
+            error: 'insufficient_user_authentication',
+            error_description: description,
+            acr_values: acrValues,
+            max_age: maxAge,
+          }),
+        },
+        reason: maxAge !== undefined && acrValues === undefined ? 'max_age' : 'acr',
+      })
+    },
+    accessDenied(decisionId) {
+      return new PortcullisError('access_denied', {
+        status: 403,
+        description: 'Access denied',
+        reason: 'policy',
+        decisionId,
       })
     },
     unavailable(description, reason, retryAfterSeconds, cause) {
