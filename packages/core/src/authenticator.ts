@@ -6,6 +6,7 @@ import { buildIdentity } from './identity/build-identity.js'
 import type { Claims } from './identity/claims.js'
 import type { Identity } from './identity/identity.js'
 import { compileOptions } from './internal/compile-options.js'
+import { checkStatus } from './status/check-status.js'
 import { DependencyUnavailable, TokenInvalid } from './internal/failures.js'
 import type { RequireTokenOptions } from './options.js'
 import type { PortcullisRequest } from './request.js'
@@ -63,7 +64,8 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
 
   function reject(request: PortcullisRequest, error: PortcullisError, token?: string): PortcullisError {
     if (auditor.enabled) {
-      const name = error.code === 'invalid_request' ? 'input_validation_fail' : 'authn_login_fail'
+      // A revoked token presented again is a reuse (OWASP authn_token_reuse).
+      const name = error.code === 'invalid_request' ? 'input_validation_fail' : error.reason === 'revoked' ? 'authn_token_reuse' : 'authn_login_fail'
       auditor.emit(name, 'WARN', request, {
         outcome: error.code === 'temporarily_unavailable' ? 'unknown' : 'failure',
         reason: error.reason,
@@ -88,8 +90,10 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     const { token, method } = extracted
     let identity: Identity
     try {
-      const verified = await verifyJwt(token, compiled.verifier)
-      identity = buildIdentity(verified.payload as Claims, verified.issuer, 'jwt')
+      const opaque = compiled.introspection?.accepts(token) === true
+      const verified = opaque ? await compiled.introspection!.introspect(token) : await verifyJwt(token, compiled.verifier)
+      identity = buildIdentity(verified.payload as Claims, verified.issuer, opaque ? 'opaque' : 'jwt')
+      await checkStatus(identity, token, compiled.status, rejections)
     } catch (error) {
       throw reject(request, toPortcullisError(error, rejections), token)
     }

@@ -18,6 +18,31 @@ export type { ChallengeParams } from './credentials/challenge.js'
 export type { Identity, TokenType, Confirmation, Actor } from './identity/identity.js'
 export type { AccessTokenClaims, ActorClaim, Claims, PortcullisClaims } from './identity/claims.js'
 
+export type {
+  IntrospectionCacheOptions,
+  IntrospectionClientAuth,
+  IntrospectionMode,
+  IntrospectionOptions,
+} from './introspection/introspection-options.js'
+
+export { createRevocationStore, revocationTokenHash } from './revocation/memory-revocation-store.js'
+export type { MemoryRevocationStoreOptions } from './revocation/memory-revocation-store.js'
+export type {
+  IssuedBeforeRevocation,
+  RevocationOptions,
+  RevocationQuery,
+  RevocationReason,
+  RevocationScope,
+  RevocationStore,
+  SessionRevocation,
+  TokenRevocation,
+} from './revocation/revocation-store.js'
+
+export { createAuthenticationRequirement } from './status/authentication-requirement.js'
+export type { AuthenticationRequirement, RequireAuthenticationOptions } from './status/authentication-requirement.js'
+export type { StepUpOptions } from './status/step-up.js'
+export type { AllowedActor, DelegationOptions } from './status/delegation.js'
+
 export { createScopeRequirement } from './scopes/scope-requirement.js'
 export type { RequireScopeOptions, ScopeMatch, ScopeRequirement } from './scopes/scope-requirement.js'
 

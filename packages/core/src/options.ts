@@ -2,8 +2,11 @@ import type { KeyObject } from 'node:crypto'
 import type { AuditSink } from './audit/audit-event.js'
 import type { BearerMethod } from './credentials/extract-token.js'
 import type { FetchLike } from './internal/fetch-json.js'
+import type { IntrospectionOptions } from './introspection/introspection-options.js'
 import type { JwksFetchEvent } from './jwks/remote-key-set.js'
 import type { StaticKeys } from './jwks/static-key-source.js'
+import type { RevocationOptions } from './revocation/revocation-store.js'
+import type { DelegationOptions } from './status/delegation.js'
 import type { Algorithm } from './token/algorithms.js'
 import type { TokenProfile } from './token/validate-claims.js'
 
@@ -85,4 +88,19 @@ export interface RequireTokenOptions {
   fetch?: FetchLike
   /** Remote key set tuning. */
   jwks?: JwksOptions
+  /** RFC 7662 introspection of opaque tokens (or of every token with `mode: 'all'`). */
+  introspection?: IntrospectionOptions
+  /** A revocation denylist checked on every request (`createRevocationStore()` or your own). */
+  revocation?: RevocationOptions
+  /** Step-up (RFC 9470): acceptable `acr` values, most preferred first. */
+  acr?: string | readonly string[]
+  /** Step-up (RFC 9470): maximum seconds since the user authenticated (`auth_time`). */
+  maxAge?: number
+  /** Rules for delegated tokens (RFC 8693 `act`): refuse them, cap the chain, allow-list actors. */
+  delegation?: DelegationOptions
+  /**
+   * URL of this resource's RFC 9728 metadata document, sent as `resource_metadata` in 401
+   * challenges (RFC 9728 §5.1) so clients can find the authorization server.
+   */
+  resourceMetadata?: string
 }

@@ -17,6 +17,7 @@ export type {
   MintOptions,
   RotateOptions,
 } from './issuer.js'
+export type { IntrospectionCall, IntrospectionClient, OpaqueTokenOptions } from './introspection.js'
 export { generateSigningKey } from './keys.js'
 export type { GenerateSigningKeyOptions, IssuerKey } from './keys.js'
 export { signRaw } from './sign-raw.js'

@@ -1,5 +1,6 @@
 import type { SigningAlgorithm } from './algorithms.js'
 import type { EndpointBehaviour } from './behaviour.js'
+import type { IntrospectionCall, IntrospectionClient, OpaqueTokenOptions } from './introspection.js'
 import type { IssuerKey } from './keys.js'
 import type { SignRawOptions } from './sign-raw.js'
 import { generateSigningKey } from './keys.js'
@@ -29,6 +30,11 @@ export interface CreateIssuerOptions {
   tokenLifetime?: number
   /** Current time in ms for `iat`/`exp`. Default `Date.now`. */
   clock?: () => number
+  /**
+   * Credentials the introspection endpoint requires (RFC 7662 §2.1). Default
+   * `{ clientId: 'introspection-client', clientSecret: 'introspection-secret' }`.
+   */
+  introspectionClient?: IntrospectionClient
 }
 
 /**
@@ -112,6 +118,7 @@ export interface AddKeyOptions {
 export interface IssuerStats {
   readonly jwks: number
   readonly discovery: number
+  readonly introspection: number
 }
 
 /**
@@ -138,6 +145,12 @@ export interface LocalIssuer {
   readonly keys: readonly IssuerKey[]
   /** The metadata document served at both well-known locations. */
   readonly metadata: Record<string, unknown>
+  /** `${issuer}/introspect`, also published as `introspection_endpoint` (RFC 7662). */
+  readonly introspectionEndpoint: string
+  /** The credentials the introspection endpoint requires (basic or post). */
+  readonly introspectionClient: IntrospectionClient
+  /** Calls the introspection endpoint received (the latest 1000; cleared by `resetStats`). */
+  readonly introspectionCalls: readonly IntrospectionCall[]
   /** Requests received per endpoint since start or the last {@link LocalIssuer.resetStats}. */
   readonly stats: IssuerStats
 
@@ -162,6 +175,17 @@ export interface LocalIssuer {
   addKey(key: IssuerKey, options?: AddKeyOptions): void
   /** Forgets a key: unpublished and no longer usable by `kid`. Throws if the kid is unknown. */
   removeKey(kid: string): void
+  /**
+   * Registers an opaque (non-JWT) access token and returns it: introspection answers
+   * `{ active: true, ...claims }` until it expires or is revoked. Default members: `iss`,
+   * `sub: 'user-123'`, `aud`, `client_id: 'test-client'`, `token_type: 'Bearer'`, `iat`, `exp`,
+   * `jti`; `claims` override or extend them (`undefined` removes one).
+   */
+  opaqueToken(claims?: Record<string, unknown>, options?: OpaqueTokenOptions): string
+  /** Makes an opaque token inactive. Returns false when it was unknown. */
+  revokeOpaqueToken(token: string): boolean
+  /** Failure injection for the introspection endpoint. */
+  setIntrospectionBehaviour(behaviour: EndpointBehaviour): void
   /** Failure injection for the JWKS endpoint. */
   setJwksBehaviour(behaviour: EndpointBehaviour): void
   /** Failure injection for both discovery documents (`{ body }` serves e.g. a wrong `issuer`). */
@@ -174,7 +198,7 @@ export interface LocalIssuer {
 /**
  * Starts a local issuer on a random loopback port, with one fresh key per algorithm.
  *
- * Endpoints: `${issuer}/jwks`, `${origin}/.well-known/oauth-authorization-server${path}`
+ * Endpoints: `${issuer}/jwks`, `${issuer}/introspect` (RFC 7662, POST with client authentication), `${origin}/.well-known/oauth-authorization-server${path}`
  * (RFC 8414) and `${issuer}/.well-known/openid-configuration`; anything else is a JSON 404.
  *
  * @param options - algorithms, audience, path, host, token lifetime, clock.
@@ -207,5 +231,14 @@ export async function createIssuer(options: CreateIssuerOptions = {}): Promise<L
     host: loopbackHost(options.host),
     tokenLifetime,
     clock: options.clock ?? Date.now,
+    introspectionClient: checkClient(options.introspectionClient),
   })
+}
+
+function checkClient(client: IntrospectionClient | undefined): IntrospectionClient {
+  if (client === undefined) return { clientId: 'introspection-client', clientSecret: 'introspection-secret' }
+  if (typeof client.clientId !== 'string' || client.clientId === '' || typeof client.clientSecret !== 'string' || client.clientSecret === '') {
+    throw new TypeError('introspectionClient needs a non-empty clientId and clientSecret')
+  }
+  return { clientId: client.clientId, clientSecret: client.clientSecret }
 }

@@ -10,6 +10,8 @@ export type AuditEventName =
   | 'authn_login_success'
   /** A token was missing, rejected, or could not be checked (OWASP `authn_login_fail`). */
   | 'authn_login_fail'
+  /** A revoked token was presented again (OWASP `authn_token_reuse`). */
+  | 'authn_token_reuse'
   /** The request was malformed: bad header, token in several places (OWASP `input_validation_fail`). */
   | 'input_validation_fail'
   /** A scope or policy check passed (custom, mirrors `authz_fail`). */

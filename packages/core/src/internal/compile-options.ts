@@ -12,15 +12,19 @@ import { RFC9068_REQUIRED_CLAIMS, type ClaimRules } from '../token/validate-clai
 import type { JwtVerifierConfig } from '../token/verify-jwt.js'
 import type { FetchLike } from './fetch-json.js'
 import { checkFetchableUrl } from './url-policy.js'
+import { createIntrospector, type Introspector } from '../introspection/introspector.js'
+import type { StatusConfig } from '../status/check-status.js'
+import { compileDelegation } from '../status/delegation.js'
+import { compileStepUp } from '../status/step-up.js'
 
 const KNOWN_OPTIONS = new Set([
   'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge',
   'requiredClaims', 'profile', 'optional', 'realm', 'audit', 'clock', 'bearerMethods', 'maxTokenLength',
-  'fetch', 'jwks',
+  'fetch', 'jwks', 'introspection', 'revocation', 'acr', 'maxAge', 'delegation', 'resourceMetadata',
 ])
 // Named in the design, delivered by later releases: refuse them loudly rather than ignore a
 // security setting the caller believes is active.
-const NOT_YET_SUPPORTED = new Set(['introspection', 'dpop', 'mtls', 'revocation'])
+const NOT_YET_SUPPORTED = new Set(['dpop', 'mtls'])
 
 /** The options of `requireToken()`, checked and turned into what the request path uses. */
 export interface CompiledOptions {
@@ -30,6 +34,12 @@ export interface CompiledOptions {
   readonly verifier: JwtVerifierConfig
   readonly clock: () => number
   readonly audit: RequireTokenOptions['audit']
+  /** RFC 7662 introspection, when configured. */
+  readonly introspection: Introspector | undefined
+  /** Revocation, delegation and step-up checks (the status step). */
+  readonly status: StatusConfig
+  /** `resource_metadata` of challenges (RFC 9728 §5.1). */
+  readonly resourceMetadata: string | undefined
 }
 
 function list(value: string | readonly string[] | undefined, name: string): string[] {
@@ -213,6 +223,9 @@ export function compileOptions(options: RequireTokenOptions): CompiledOptions {
   if (options.audit !== undefined && typeof options.audit !== 'function') throw configurationError('audit must be a function')
   if (options.optional !== undefined && typeof options.optional !== 'boolean') throw configurationError('optional must be a boolean')
   const maxTokenLength = integer(options.maxTokenLength, 'maxTokenLength', 8192, 16, 1024 * 1024)
+  const introspection = options.introspection === undefined
+    ? undefined
+    : createIntrospector(options.introspection, { issuers, rules, fetch: options.fetch, clock })
   return {
     realm,
     optional: options.optional ?? false,
@@ -225,5 +238,40 @@ export function compileOptions(options: RequireTokenOptions): CompiledOptions {
     },
     clock,
     audit: options.audit,
+    introspection,
+    status: compileStatus(options, clock),
+    resourceMetadata: compileResourceMetadata(options.resourceMetadata),
   }
 }
+
+function compileStatus(options: RequireTokenOptions, clock: () => number): StatusConfig {
+  const { revocation } = options
+  if (revocation !== undefined) {
+    if (typeof revocation !== 'object' || revocation === null) throw configurationError('revocation must be { store, timeout? }')
+    for (const key of Object.keys(revocation)) {
+      if (key !== 'store' && key !== 'timeout') throw configurationError(`revocation.${key} is not an option`)
+    }
+    const { store } = revocation
+    if (typeof store !== 'object' || store === null || typeof store.check !== 'function') {
+      throw configurationError('revocation.store must be a RevocationStore (see createRevocationStore())')
+    }
+  }
+  return {
+    revocation: revocation === undefined
+      ? undefined
+      : { store: revocation.store, timeoutMs: integer(revocation.timeout, 'revocation.timeout', 1000, 1, MAX_TIMER_MS) },
+    delegation: options.delegation === undefined ? undefined : compileDelegation(options.delegation),
+    stepUp: compileStepUp({ acr: options.acr, maxAge: options.maxAge }),
+    clock,
+  }
+}
+
+function compileResourceMetadata(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  // RFC 9728 §3: the metadata URL is https; it goes verbatim into a quoted-string.
+  const checked = typeof value === 'string' ? checkFetchableUrl(value) : 'must be a URL string'
+  if (typeof checked === 'string') throw configurationError(`resourceMetadata ${checked}: ${JSON.stringify(value)}`)
+  if (!isQuotable(checked.href)) throw configurationError('resourceMetadata must not contain quotes or backslashes')
+  return checked.href
+}
+

@@ -22,7 +22,15 @@ export function metadataUrls(issuer: string): string[] {
  * equality, no normalisation), and the `jwks_uri` must itself be https (or loopback http).
  * Throws an Error naming every location tried when none gives a usable document.
  */
-export async function discoverJwksUri(issuer: string, fetchImpl: FetchLike, limits: FetchJsonLimits): Promise<string> {
+export function discoverJwksUri(issuer: string, fetchImpl: FetchLike, limits: FetchJsonLimits): Promise<string> {
+  return discoverEndpoint(issuer, 'jwks_uri', fetchImpl, limits)
+}
+
+/**
+ * Finds the URL in metadata member `member` (`jwks_uri`, `introspection_endpoint`,
+ * `token_endpoint`...) of `issuer`, with the checks of {@link discoverJwksUri}.
+ */
+export async function discoverEndpoint(issuer: string, member: string, fetchImpl: FetchLike, limits: FetchJsonLimits): Promise<string> {
   const problems: string[] = []
   for (const location of metadataUrls(issuer)) {
     let document: unknown
@@ -37,14 +45,14 @@ export async function discoverJwksUri(issuer: string, fetchImpl: FetchLike, limi
       problems.push(`${location}: the document's issuer is not ${JSON.stringify(issuer)}`)
       continue
     }
-    const jwksUri = metadata['jwks_uri']
-    if (typeof jwksUri !== 'string') {
-      problems.push(`${location}: the document has no jwks_uri`)
+    const endpoint = metadata[member]
+    if (typeof endpoint !== 'string') {
+      problems.push(`${location}: the document has no ${member}`)
       continue
     }
-    const checked = checkFetchableUrl(jwksUri)
+    const checked = checkFetchableUrl(endpoint)
     if (typeof checked === 'string') {
-      problems.push(`${location}: jwks_uri ${checked}`)
+      problems.push(`${location}: ${member} ${checked}`)
       continue
     }
     return checked.href

@@ -3,14 +3,25 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { AddressInfo } from 'node:net'
 import type { EndpointBehaviour } from '../behaviour.js'
 
-export type EndpointGroup = 'jwks' | 'discovery'
+export type EndpointGroup = 'jwks' | 'discovery' | 'introspection'
 
 export interface Route {
   group: EndpointGroup
   /** Built per request, so the document always reflects the current keys. */
   document: () => unknown
   headers?: OutgoingHttpHeaders
+  /** A POST endpoint (form body) instead of a GET document: answers `{ status, body }`. */
+  post?: (request: PostRequest) => { status: number; body: unknown }
 }
+
+/** What a POST endpoint is given. */
+export interface PostRequest {
+  authorization: string | undefined
+  contentType: string | undefined
+  body: string
+}
+
+const MAX_POST_BYTES = 64 * 1024
 
 export interface ServerOptions {
   host: string
@@ -68,14 +79,52 @@ function respond(req: IncomingMessage, res: ServerResponse, options: ServerOptio
   const route = options.route(pathname)
   if (route === undefined) return sendJson(res, 404, { error: 'not_found' })
   options.count(route.group)
+  const post = route.post
+  if (post !== undefined) {
+    if (req.method !== 'POST') return sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: 'POST' })
+    return answer(req, res, options.behaviour(route.group), () => {
+      readBody(req, (body) => {
+        if (body === undefined) return sendJson(res, 413, { error: 'invalid_request' })
+        try {
+          const result = post({ authorization: req.headers.authorization, contentType: req.headers['content-type'], body })
+          sendJson(res, result.status, result.body, { 'Cache-Control': 'no-store' })
+        } catch {
+          sendJson(res, 500, { error: 'server_error' })
+        }
+      })
+    })
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return sendJson(res, 405, { error: 'method_not_allowed' }, { Allow: 'GET, HEAD' })
   }
 
-  const behaviour = options.behaviour(route.group)
+  answer(req, res, options.behaviour(route.group), () => sendJson(res, 200, route.document(), route.headers))
+}
+
+function readBody(req: IncomingMessage, done: (body: string | undefined) => void): void {
+  const chunks: Buffer[] = []
+  let total = 0
+  let finished = false
+  req.on('data', (chunk: Buffer) => {
+    total += chunk.length
+    if (total > MAX_POST_BYTES && !finished) {
+      finished = true
+      done(undefined)
+    } else chunks.push(chunk)
+  })
+  req.on('end', () => {
+    if (!finished) {
+      finished = true
+      done(Buffer.concat(chunks).toString('utf8'))
+    }
+  })
+  req.on('error', () => undefined)
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, behaviour: EndpointBehaviour, ok: () => void): void {
   switch (behaviour) {
     case 'ok':
-      return sendJson(res, 200, route.document(), route.headers)
+      return ok()
     case 'error':
       return sendJson(res, 500, { error: 'server_error', error_description: 'injected failure' })
     case 'down':

@@ -9,6 +9,7 @@ import { signRaw } from '../sign-raw.js'
 import { startServer } from './http-server.js'
 import type { EndpointGroup, Route, RunningServer } from './http-server.js'
 import { KeyRing } from './key-ring.js'
+import { IntrospectionRegistry, type IntrospectionCall, type IntrospectionClient, type OpaqueTokenOptions } from '../introspection.js'
 import { mergeMembers } from './members.js'
 import { assertFiniteSeconds, assertSigningAlgorithm } from './validate.js'
 
@@ -20,6 +21,7 @@ export interface IssuerConfig {
   host: string
   tokenLifetime: number
   clock: () => number
+  introspectionClient: IntrospectionClient
 }
 
 export class LocalIssuerImpl implements LocalIssuer {
@@ -27,8 +29,9 @@ export class LocalIssuerImpl implements LocalIssuer {
 
   readonly #config: IssuerConfig
   readonly #ring = new KeyRing()
-  readonly #behaviour: Record<EndpointGroup, EndpointBehaviour> = { jwks: 'ok', discovery: 'ok' }
-  #stats = { jwks: 0, discovery: 0 }
+  readonly #behaviour: Record<EndpointGroup, EndpointBehaviour> = { jwks: 'ok', discovery: 'ok', introspection: 'ok' }
+  #stats = { jwks: 0, discovery: 0, introspection: 0 }
+  readonly #introspection: IntrospectionRegistry
   #server: RunningServer | undefined
   // Concurrent mints for an algorithm the issuer has no key for must share one new key.
   readonly #generating = new Map<SigningAlgorithm, Promise<IssuerKey>>()
@@ -49,6 +52,7 @@ export class LocalIssuerImpl implements LocalIssuer {
   private constructor(config: IssuerConfig) {
     this.#config = config
     this.audience = config.audience
+    this.#introspection = new IntrospectionRegistry(config.introspectionClient)
     for (const key of config.keys) this.#ring.add(key, true, true)
   }
 
@@ -69,6 +73,43 @@ export class LocalIssuerImpl implements LocalIssuer {
     return Object.freeze(this.#ring.published())
   }
 
+  get introspectionEndpoint(): string {
+    return `${this.issuer}/introspect`
+  }
+
+  get introspectionClient(): IntrospectionClient {
+    return this.#introspection.client
+  }
+
+  get introspectionCalls(): readonly IntrospectionCall[] {
+    return [...this.#introspection.calls]
+  }
+
+  opaqueToken(claims: Record<string, unknown> = {}, options: OpaqueTokenOptions = {}): string {
+    const expiresIn = options.expiresIn ?? this.#config.tokenLifetime
+    assertFiniteSeconds(expiresIn, 'expiresIn', false)
+    const iat = Math.floor(this.#config.clock() / 1000)
+    const defaults = {
+      iss: this.issuer,
+      sub: 'user-123',
+      aud: this.audience,
+      client_id: 'test-client',
+      token_type: 'Bearer',
+      iat,
+      exp: iat + expiresIn,
+      jti: randomUUID(),
+    }
+    return this.#introspection.register(mergeMembers(defaults, claims, options.omit) as Record<string, unknown>)
+  }
+
+  revokeOpaqueToken(token: string): boolean {
+    return this.#introspection.revoke(token)
+  }
+
+  setIntrospectionBehaviour(behaviour: EndpointBehaviour): void {
+    this.#behaviour.introspection = checkBehaviour(behaviour)
+  }
+
   get stats(): IssuerStats {
     return { ...this.#stats }
   }
@@ -84,6 +125,8 @@ export class LocalIssuerImpl implements LocalIssuer {
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: [...algs],
       token_endpoint_auth_methods_supported: ['client_secret_basic'],
+      introspection_endpoint: this.introspectionEndpoint,
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     }
   }
 
@@ -145,7 +188,8 @@ export class LocalIssuerImpl implements LocalIssuer {
   }
 
   resetStats(): void {
-    this.#stats = { jwks: 0, discovery: 0 }
+    this.#stats = { jwks: 0, discovery: 0, introspection: 0 }
+    this.#introspection.calls.length = 0
   }
 
   async close(): Promise<void> {
@@ -159,6 +203,14 @@ export class LocalIssuerImpl implements LocalIssuer {
         group: 'jwks',
         document: () => ({ keys: this.#ring.published().map((k) => k.publicJwk) }),
         headers: { 'Cache-Control': 'max-age=300' },
+      }
+    }
+    if (pathname === `${path}/introspect`) {
+      return {
+        group: 'introspection',
+        document: () => undefined,
+        post: (request) =>
+          this.#introspection.answer(request.authorization, request.contentType, request.body, Math.floor(this.#config.clock() / 1000)),
       }
     }
     // RFC 8414 inserts the well-known segment after the host; OpenID Discovery appends it.

@@ -1,0 +1,91 @@
+import type { FetchLike } from './fetch-json.js'
+
+/** Limits of one form POST. */
+export interface PostFormLimits {
+  readonly timeoutMs: number
+  readonly maxBytes: number
+}
+
+/** The answer of a form POST: the status and the parsed JSON body (`undefined` when not JSON). */
+export interface PostFormResult {
+  readonly status: number
+  readonly body: unknown
+}
+
+/**
+ * POSTs `application/x-www-form-urlencoded` parameters and reads a JSON answer, with the same
+ * guarantees as `fetchJson`: one hard timeout over headers and body (also when a custom fetch
+ * ignores the signal), a size cap enforced while streaming, and no redirects (a redirect would
+ * carry our client credentials and the caller's token somewhere else). Throws on transport
+ * failures; the caller decides what a non-200 status means.
+ */
+export async function postForm(
+  fetchImpl: FetchLike,
+  url: string,
+  form: URLSearchParams,
+  headers: Readonly<Record<string, string>>,
+  limits: PostFormLimits,
+): Promise<PostFormResult> {
+  const controller = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`POST ${url} timed out after ${limits.timeoutMs} ms`)
+      controller.abort(error)
+      reject(error)
+    }, limits.timeoutMs)
+  })
+  try {
+    return await Promise.race([postWithin(fetchImpl, url, form, headers, limits, controller.signal), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function postWithin(
+  fetchImpl: FetchLike,
+  url: string,
+  form: URLSearchParams,
+  headers: Readonly<Record<string, string>>,
+  limits: PostFormLimits,
+  signal: AbortSignal,
+): Promise<PostFormResult> {
+  const response = await fetchImpl(url, {
+    method: 'POST',
+    headers: { ...headers, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+    redirect: 'error',
+    signal,
+  })
+  const declared = Number(response.headers.get('content-length') ?? 'NaN')
+  if (declared > limits.maxBytes) {
+    await response.body?.cancel().catch(() => undefined)
+    throw new Error(`POST ${url} answered a body larger than ${limits.maxBytes} bytes`)
+  }
+  const text = await readLimited(response, limits.maxBytes, url)
+  let body: unknown
+  try {
+    body = JSON.parse(text) as unknown
+  } catch {
+    body = undefined
+  }
+  return { status: response.status, body }
+}
+
+async function readLimited(response: Response, maxBytes: number, url: string): Promise<string> {
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined)
+      throw new Error(`POST ${url} answered a body larger than ${maxBytes} bytes`)
+    }
+    chunks.push(value)
+  }
+  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))
+}

@@ -1,0 +1,60 @@
+import type { KeyObject } from 'node:crypto'
+
+/** How the resource server authenticates to the introspection endpoint (RFC 7662 §2.1, INT-02). */
+export type IntrospectionClientAuth = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
+
+/** Which tokens are introspected. */
+export type IntrospectionMode = 'opaque' | 'all'
+
+/** Caching of introspection responses (RFC 7662 §4, INT-07). */
+export interface IntrospectionCacheOptions {
+  /** Responses kept at most (least recently used evicted first). Default 10000; 0 disables caching. */
+  maxEntries?: number
+  /** How long an active response is reused, in seconds; never beyond its `exp`. Default 60. */
+  ttl?: number
+  /** How long an inactive (`active: false`) response is reused, in seconds. Default 5. */
+  negativeTtl?: number
+}
+
+/**
+ * RFC 7662 token introspection, for opaque access tokens (or for all tokens with `mode: 'all'`).
+ *
+ * @example
+ * ```ts
+ * requireToken({
+ *   issuer: 'https://id.example.com/',
+ *   audience: 'https://api.example.com',
+ *   introspection: { clientId: 'orders-api', clientSecret: process.env.INTROSPECTION_SECRET },
+ * })
+ * ```
+ */
+export interface IntrospectionOptions {
+  /** The endpoint URL. Default: `introspection_endpoint` of the issuer's metadata. */
+  endpoint?: string
+  /**
+   * The issuer whose tokens are introspected: the `iss` of a response that has none, and the
+   * issuer whose metadata gives the endpoint. Default: the only configured issuer (required
+   * when several are configured). A response's own `iss` must be a configured issuer.
+   */
+  issuer?: string
+  /** The resource server's client id at the authorization server. */
+  clientId: string
+  /** Its secret, for `client_secret_basic` and `client_secret_post`. */
+  clientSecret?: string
+  /** Default `'client_secret_basic'`; `'private_key_jwt'` (RFC 7523) needs `privateKey`. */
+  clientAuth?: IntrospectionClientAuth
+  /** Private key for `private_key_jwt`: a KeyObject or a PEM string (RSA, EC P-256/384/521, Ed25519). */
+  privateKey?: KeyObject | string
+  /** `kid` header of the client assertion. */
+  privateKeyId?: string
+  /** `token_type_hint` sent with every request; `false` sends none. Default `'access_token'`. */
+  tokenTypeHint?: string | false
+  /** `'opaque'` (default): only tokens that are not JWTs; `'all'`: every token, JWTs included. */
+  mode?: IntrospectionMode
+  /** Timeout of one introspection call, in milliseconds (1 to 2^31-1). Default 5000. */
+  timeout?: number
+  /** Largest response accepted, in bytes (1 KiB to 1 MiB). Default 65536. */
+  maxBytes?: number
+  /** Response caching; `false` disables it. */
+  cache?: IntrospectionCacheOptions | false
+}

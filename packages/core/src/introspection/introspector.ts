@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto'
+import { configurationError } from '../errors.js'
+import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
+import type { FetchLike } from '../internal/fetch-json.js'
+import { postForm } from '../internal/post-form.js'
+import { TtlCache } from '../internal/ttl-cache.js'
+import { checkFetchableUrl } from '../internal/url-policy.js'
+import { discoverEndpoint } from '../jwks/discovery.js'
+import { authenticateClient, compileClientCredentials, type ClientCredentials } from './client-auth.js'
+import type { IntrospectionMode, IntrospectionOptions } from './introspection-options.js'
+import { validateIntrospection, type IntrospectionRules } from './validate-introspection.js'
+
+/** A token resolved by introspection: the response members (without `active`) and the issuer. */
+export interface IntrospectedToken {
+  readonly issuer: string
+  readonly payload: Record<string, unknown>
+}
+
+/** Resolves opaque tokens at the RFC 7662 endpoint, with a bounded cache. */
+export interface Introspector {
+  /** Whether `token` goes to introspection (not a JWT, or every token in `'all'` mode). */
+  accepts(token: string): boolean
+  /**
+   * Introspects `token` (or reuses a cached answer). Throws `TokenInvalid` for an inactive or
+   * unacceptable token and `DependencyUnavailable` when the endpoint cannot answer (INT-05).
+   */
+  introspect(token: string): Promise<IntrospectedToken>
+}
+
+/** What the introspector shares with the JWT verifier's configuration. */
+export interface IntrospectionContext {
+  readonly issuers: readonly string[]
+  readonly rules: Omit<IntrospectionRules, 'issuers'>
+  readonly fetch: FetchLike | undefined
+  readonly clock: () => number
+}
+
+type Answer = { readonly active: true; readonly response: Record<string, unknown> } | { readonly active: false }
+
+const INACTIVE: Answer = Object.freeze({ active: false })
+const MAX_TIMER_MS = 2_147_483_647
+const KNOWN = new Set([
+  'endpoint', 'issuer', 'clientId', 'clientSecret', 'clientAuth', 'privateKey', 'privateKeyId', 'tokenTypeHint', 'mode',
+  'timeout', 'maxBytes', 'cache',
+])
+// Discovery failures are remembered this long, so an outage does not turn every request into a fetch.
+const DISCOVERY_RETRY_MS = 5000
+const RETRY_AFTER_SECONDS = 5
+// A JWS compact serialization: three base64url segments (RFC 7515 §7.1).
+const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
+function integer(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw configurationError(`${name} must be an integer from ${min} to ${max}`)
+  }
+  return value
+}
+
+function hashOf(token: string): string {
+  // SEC-05: the cache never holds the token itself.
+  return createHash('sha256').update(token).digest('base64url')
+}
+
+/**
+ * Validates `introspection` options and creates the introspector. Throws an
+ * `invalid_configuration` error naming the option on any mistake.
+ */
+export function createIntrospector(options: IntrospectionOptions, context: IntrospectionContext): Introspector {
+  if (typeof options !== 'object' || options === null) throw configurationError('introspection must be an object')
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw configurationError(`introspection.${key} is not an option`)
+  const credentials: ClientCredentials = compileClientCredentials('introspection', options)
+  const issuer = options.issuer ?? (context.issuers.length === 1 ? context.issuers[0] : undefined)
+  if (issuer === undefined) throw configurationError('introspection.issuer is required when several issuers are configured')
+  if (!context.issuers.includes(issuer)) throw configurationError(`introspection.issuer ${JSON.stringify(issuer)} is not a configured issuer`)
+  const mode: IntrospectionMode = options.mode ?? 'opaque'
+  if (mode !== 'opaque' && mode !== 'all') throw configurationError(`introspection.mode must be 'opaque' or 'all'`)
+  const hint = options.tokenTypeHint ?? 'access_token'
+  if (hint !== false && (typeof hint !== 'string' || hint === '')) throw configurationError('introspection.tokenTypeHint must be a non-empty string or false')
+  const limits = {
+    timeoutMs: integer(options.timeout, 'introspection.timeout', 5000, 1, MAX_TIMER_MS),
+    maxBytes: integer(options.maxBytes, 'introspection.maxBytes', 64 * 1024, 1024, 1024 * 1024),
+  }
+  const cacheOptions = options.cache === false ? { maxEntries: 0 } : (options.cache ?? {})
+  if (typeof cacheOptions !== 'object' || cacheOptions === null) throw configurationError('introspection.cache must be an object or false')
+  for (const key of Object.keys(cacheOptions)) {
+    if (!['maxEntries', 'ttl', 'negativeTtl'].includes(key)) throw configurationError(`introspection.cache.${key} is not an option`)
+  }
+  const maxEntries = integer(cacheOptions.maxEntries, 'introspection.cache.maxEntries', 10_000, 0, 10_000_000)
+  const ttlMs = integer(cacheOptions.ttl, 'introspection.cache.ttl', 60, 0, 86_400) * 1000
+  const negativeTtlMs = integer(cacheOptions.negativeTtl, 'introspection.cache.negativeTtl', 5, 0, 3600) * 1000
+  const fetchImpl = context.fetch ?? (globalThis.fetch as FetchLike | undefined)
+  if (typeof fetchImpl !== 'function') throw configurationError('fetch must be a function (no global fetch found)')
+  let fixedEndpoint: string | undefined
+  if (options.endpoint !== undefined) {
+    const checked = typeof options.endpoint === 'string' ? checkFetchableUrl(options.endpoint) : 'must be a URL string'
+    if (typeof checked === 'string') throw configurationError(`introspection.endpoint ${checked}: ${JSON.stringify(options.endpoint)}`)
+    fixedEndpoint = checked.href
+  } else {
+    const checked = checkFetchableUrl(issuer)
+    if (typeof checked === 'string') throw configurationError(`introspection.issuer (used for discovery) ${checked}: ${JSON.stringify(issuer)}`)
+  }
+  const rules: IntrospectionRules = { ...context.rules, issuers: context.issuers }
+  const { clock } = context
+  const cache = new TtlCache<Answer>(maxEntries, clock)
+  const inflight = new Map<string, Promise<Answer>>()
+
+  let discovered: Promise<string> | undefined
+  let discoveryFailedAt: number | undefined
+  function endpoint(): Promise<string> {
+    if (fixedEndpoint !== undefined) return Promise.resolve(fixedEndpoint)
+    if (discovered === undefined || (discoveryFailedAt !== undefined && clock() - discoveryFailedAt >= DISCOVERY_RETRY_MS)) {
+      discoveryFailedAt = undefined
+      const attempt = discoverEndpoint(issuer as string, 'introspection_endpoint', fetchImpl as FetchLike, limits)
+      attempt.catch(() => {
+        if (discovered === attempt) discoveryFailedAt = clock()
+      })
+      discovered = attempt
+    }
+    return discovered
+  }
+
+  async function call(token: string): Promise<Answer> {
+    let url: string
+    try {
+      url = await endpoint()
+    } catch (error) {
+      throw DependencyUnavailable.create('introspection', 'The introspection endpoint could not be discovered', RETRY_AFTER_SECONDS, error)
+    }
+    const auth = authenticateClient(credentials, url, clock())
+    const form = new URLSearchParams({ token, ...(hint === false ? {} : { token_type_hint: hint }), ...auth.params })
+    let result
+    try {
+      result = await postForm(fetchImpl as FetchLike, url, form, auth.headers, limits)
+    } catch (error) {
+      throw DependencyUnavailable.create('introspection', 'The introspection endpoint is unavailable', RETRY_AFTER_SECONDS, error)
+    }
+    // INT-05: a refused client or a failing endpoint says nothing about the token: never 401.
+    if (result.status !== 200) {
+      throw DependencyUnavailable.create('introspection', `The introspection endpoint answered HTTP ${result.status}`, RETRY_AFTER_SECONDS)
+    }
+    const body = result.body
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw DependencyUnavailable.create('introspection', 'The introspection endpoint did not answer a JSON object', RETRY_AFTER_SECONDS)
+    }
+    const record = body as Record<string, unknown>
+    // INT-03: anything but the JSON boolean true is an inactive token.
+    if (record['active'] !== true) return INACTIVE
+    const response = { ...record }
+    delete response['active']
+    return { active: true, response }
+  }
+
+  function remember(key: string, answer: Answer): void {
+    const now = clock()
+    if (!answer.active) {
+      cache.set(key, answer, now + negativeTtlMs)
+      return
+    }
+    // INT-07: "the response MUST NOT be cached beyond the time indicated" by exp.
+    const exp = answer.response['exp']
+    const until = typeof exp === 'number' && Number.isFinite(exp) ? Math.min(now + ttlMs, exp * 1000) : now + ttlMs
+    cache.set(key, answer, until)
+  }
+
+  async function lookup(token: string): Promise<Answer> {
+    const key = hashOf(token)
+    const cached = cache.get(key)
+    if (cached !== undefined) return cached
+    // Concurrent requests with the same token share one call.
+    let pending = inflight.get(key)
+    if (pending === undefined) {
+      pending = call(token).then(
+        (answer) => {
+          inflight.delete(key)
+          remember(key, answer)
+          return answer
+        },
+        (error: unknown) => {
+          inflight.delete(key)
+          throw error
+        },
+      )
+      inflight.set(key, pending)
+    }
+    return pending
+  }
+
+  return {
+    accepts(token) {
+      return mode === 'all' || !JWS_SHAPE.test(token)
+    },
+    async introspect(token) {
+      const answer = await lookup(token)
+      if (!answer.active) throw TokenInvalid.create('inactive', 'The access token is not active')
+      return { issuer: validateIntrospection(answer.response, issuer as string, rules, clock() / 1000), payload: answer.response }
+    },
+  }
+}
