@@ -7,6 +7,7 @@ import type { Claims } from './identity/claims.js'
 import type { Identity } from './identity/identity.js'
 import { compileOptions } from './internal/compile-options.js'
 import { checkStatus } from './status/check-status.js'
+import { checkBinding } from './binding/check-binding.js'
 import { DependencyUnavailable, TokenInvalid } from './internal/failures.js'
 import type { RequireTokenOptions } from './options.js'
 import type { PortcullisRequest } from './request.js'
@@ -58,7 +59,7 @@ export interface Authenticator {
  */
 export function createAuthenticator(options: RequireTokenOptions): Authenticator {
   const compiled = compileOptions(options)
-  const rejections = createRejections(compiled.realm)
+  const rejections = createRejections(compiled.realm, compiled.binding.schemes)
   const auditor = createAuditor(compiled.audit, compiled.clock)
   const context: AuthContext = { rejections, auditor }
 
@@ -88,14 +89,18 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
       throw reject(request, rejections.credentialsRequired())
     }
     const { token, method } = extracted
+    // Errors of a DPoP request are challenged with the DPoP scheme (RFC 9449 §7.1, DPOP-21).
+    const schemeRejections = extracted.scheme === 'dpop' ? (rejections.dpop ?? rejections) : rejections
     let identity: Identity
+    let bindingHeaders: Readonly<Record<string, string>>
     try {
       const opaque = compiled.introspection?.accepts(token) === true
       const verified = opaque ? await compiled.introspection!.introspect(token) : await verifyJwt(token, compiled.verifier)
-      identity = buildIdentity(verified.payload as Claims, verified.issuer, opaque ? 'opaque' : 'jwt')
-      await checkStatus(identity, token, compiled.status, rejections)
+      identity = buildIdentity(verified.payload as Claims, verified.issuer, opaque ? 'opaque' : 'jwt', compiled.binding.support)
+      bindingHeaders = await checkBinding(request, extracted, identity, compiled.binding, rejections)
+      await checkStatus(identity, token, compiled.status, schemeRejections)
     } catch (error) {
-      throw reject(request, toPortcullisError(error, rejections), token)
+      throw reject(request, toPortcullisError(error, schemeRejections), token)
     }
     if (auditor.enabled) {
       auditor.emit('authn_login_success', 'INFO', request, {
@@ -106,7 +111,9 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
         token,
       })
     }
-    return { identity, method, responseHeaders: method === 'query' ? QUERY_HEADERS : NO_HEADERS }
+    const responseHeaders = method === 'query' ? QUERY_HEADERS : NO_HEADERS
+    // A fresh DPoP-Nonce comes with Cache-Control: no-store, which also covers BEAR-07.
+    return { identity, method, responseHeaders: Object.keys(bindingHeaders).length === 0 ? responseHeaders : { ...responseHeaders, ...bindingHeaders } }
   }
 
   return { context, authenticate }

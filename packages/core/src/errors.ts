@@ -15,6 +15,10 @@ export type PortcullisErrorCode =
   | 'invalid_request'
   /** The token is malformed, expired, badly signed, for another issuer or audience (RFC 6750 §3.1). */
   | 'invalid_token'
+  /** The DPoP proof is missing a claim, badly signed, for another request or too old (RFC 9449 §7.1). */
+  | 'invalid_dpop_proof'
+  /** The DPoP proof must carry the server nonce sent in `DPoP-Nonce` (RFC 9449 §9). */
+  | 'use_dpop_nonce'
   /** The token lacks a scope the route requires (RFC 6750 §3.1). */
   | 'insufficient_scope'
   /** The authentication behind the token is too weak or too old (RFC 9470 §3). */

@@ -43,6 +43,14 @@ export type { AuthenticationRequirement, RequireAuthenticationOptions } from './
 export type { StepUpOptions } from './status/step-up.js'
 export type { AllowedActor, DelegationOptions } from './status/delegation.js'
 
+export type { DpopNonceOptions, DpopOptions, MtlsOptions } from './binding/binding-options.js'
+export { createMemoryReplayStore } from './binding/dpop/replay-store.js'
+export type { DpopReplayStore, MemoryReplayStore, MemoryReplayStoreOptions } from './binding/dpop/replay-store.js'
+export { certificateThumbprint } from './binding/mtls/client-certificate.js'
+export type { CertificateHeaderFormat } from './binding/mtls/client-certificate.js'
+export type { ChallengeSchemes } from './credentials/rejections.js'
+export type { TokenScheme } from './credentials/extract-token.js'
+
 export { createScopeRequirement } from './scopes/scope-requirement.js'
 export type { RequireScopeOptions, ScopeMatch, ScopeRequirement } from './scopes/scope-requirement.js'
 

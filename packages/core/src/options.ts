@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { AuditSink } from './audit/audit-event.js'
+import type { DpopOptions, MtlsOptions } from './binding/binding-options.js'
 import type { BearerMethod } from './credentials/extract-token.js'
 import type { FetchLike } from './internal/fetch-json.js'
 import type { IntrospectionOptions } from './introspection/introspection-options.js'
@@ -103,4 +104,17 @@ export interface RequireTokenOptions {
    * challenges (RFC 9728 §5.1) so clients can find the authorization server.
    */
   resourceMetadata?: string
+  /**
+   * DPoP (RFC 9449): accept `Authorization: DPoP` with a proof, check tokens bound with
+   * `cnf.jkt`, optionally require DPoP or server nonces.
+   */
+  dpop?: DpopOptions
+  /** Certificate-bound tokens (RFC 8705 §3): check `cnf["x5t#S256"]` against the client certificate. */
+  mtls?: MtlsOptions | boolean
+  /**
+   * IP addresses or CIDR ranges of reverse proxies in front of this app. Only requests from
+   * them have their `X-Forwarded-Proto`/`X-Forwarded-Host` (DPoP `htu`) and client-certificate
+   * header (mTLS) read; from anybody else these headers are ignored.
+   */
+  trustedProxies?: readonly string[]
 }

@@ -17,6 +17,16 @@ export interface PortcullisRequest {
   readonly rawHeaders?: readonly string[]
   /** The parsed body, when the framework parsed one (only read for the body method). */
   readonly body?: unknown
-  /** The remote address of the connection (for audit only). */
+  /**
+   * The remote address of the connection: for audit, and to decide whether the peer is one of
+   * the configured `trustedProxies` (whose forwarded and client-certificate headers are read).
+   */
   readonly remoteAddress?: string
+  /** True when the connection itself is TLS (used to rebuild the request URI for DPoP `htu`). */
+  readonly secure?: boolean
+  /**
+   * DER of the client certificate presented in the TLS handshake, when there was one (RFC 8705
+   * certificate-bound tokens). Adapters read it from the TLS socket.
+   */
+  readonly clientCertificate?: Uint8Array
 }

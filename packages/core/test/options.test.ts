@@ -42,7 +42,8 @@ describe('options are validated at creation', () => {
     [{ ...base, maxTokenLength: 8 }, /maxTokenLength must be an integer from 16/],
     [{ ...base, bearerMethods: ['cookie'] }, /"cookie" is not one of/],
     [{ ...base, jwks: { cooldowm: 1 } }, /jwks.cooldowm is not an option/],
-    [{ ...base, dpop: {} }, /dpop is not supported by this version/],
+    [{ ...base, dpop: {} }, /dpop.origin is required/],
+    [{ ...base, mtls: { certificateHeader: 'x-client-cert' } }, /needs trustedProxies/],
     [{ ...base, keys: { keys: [] } }, /no usable public verification key/],
     [{ ...base, keys: ['not a pem'] }, /keys\[0\] is not a PEM public key/],
   ])('%j is refused', (options, message) => {

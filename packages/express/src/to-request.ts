@@ -1,14 +1,24 @@
+import type { TLSSocket } from 'node:tls'
 import type { PortcullisRequest } from '@portcullis/core'
 import type { Request } from 'express'
 
 /** Translates an Express request into the core's plain request shape. */
 export function toRequest(req: Request): PortcullisRequest {
+  const socket = req.socket as TLSSocket | undefined
+  const secure = socket?.encrypted === true
   return {
     method: req.method,
     url: req.originalUrl ?? req.url,
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     body: req.body as unknown,
-    remoteAddress: req.socket?.remoteAddress,
+    remoteAddress: socket?.remoteAddress,
+    secure,
+    // RFC 8705: the certificate of the TLS handshake, whether or not its chain was verified
+    // (the token binding, not the chain, proves possession: MTLS-06). Read lazily: only a
+    // certificate-bound token needs it.
+    get clientCertificate(): Uint8Array | undefined {
+      return secure ? (socket.getPeerCertificate().raw as Buffer | undefined) : undefined
+    },
   }
 }

@@ -1,14 +1,24 @@
+import type { TLSSocket } from 'node:tls'
 import type { PortcullisRequest } from '@portcullis/core'
 import type { Context } from 'koa'
 
 /** Translates a Koa context into the core's plain request shape. */
 export function toRequest(ctx: Context): PortcullisRequest {
+  const socket = ctx.req.socket as TLSSocket | undefined
+  const secure = socket?.encrypted === true
   return {
     method: ctx.method,
     url: ctx.originalUrl ?? ctx.url,
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     body: (ctx.request as { body?: unknown }).body,
-    remoteAddress: ctx.req.socket?.remoteAddress,
+    remoteAddress: socket?.remoteAddress,
+    secure,
+    // RFC 8705: the certificate of the TLS handshake, whether or not its chain was verified
+    // (the token binding, not the chain, proves possession: MTLS-06). Read lazily: only a
+    // certificate-bound token needs it.
+    get clientCertificate(): Uint8Array | undefined {
+      return secure ? (socket.getPeerCertificate().raw as Buffer | undefined) : undefined
+    },
   }
 }

@@ -27,6 +27,23 @@ export interface DpopProofOptions {
   nonce?: string
   /** Current time in ms for `iat`. Default `Date.now`. */
   clock?: () => number
+  /** `iat` in seconds, overriding the clock (a proof from the past or the future). */
+  iat?: number
+  /** `jti`. Default: a random UUID (a reused value makes a replayed proof). */
+  jti?: string
+  /** `ath` verbatim, overriding the hash of `accessToken` (a proof for another token). */
+  ath?: string
+  /** Header `typ`. Default `dpop+jwt`. */
+  typ?: string
+  /**
+   * Header `alg`. Default the key's algorithm. The signature is still made with the key's own
+   * algorithm, so another value makes a header that lies.
+   */
+  alg?: string
+  /** Header `jwk` verbatim (another key, a symmetric key...). Default: the key's bare public JWK. */
+  jwk?: Record<string, unknown>
+  /** Puts the private key members (`d`...) into the `jwk` header, which verifiers must refuse. */
+  leakPrivateKey?: boolean
   /** Claims to add or override (`undefined` removes one, e.g. `{ jti: undefined }`). */
   claims?: Record<string, unknown>
   /** Header members to add or override (`undefined` removes one). */
@@ -51,16 +68,18 @@ export interface DpopProofOptions {
  */
 export function createDpopProof(options: DpopProofOptions): string {
   const { key } = options
-  const header = mergeMembers({ typ: 'dpop+jwt', alg: key.alg, jwk: bareJwk(key.publicJwk) }, options.header)
+  const jwk = options.jwk ?? (options.leakPrivateKey === true ? privateJwk(key) : bareJwk(key.publicJwk))
+  const header = mergeMembers({ typ: options.typ ?? 'dpop+jwt', alg: options.alg ?? key.alg, jwk }, options.header)
   const claims: Record<string, unknown> = {
-    jti: randomUUID(),
+    jti: options.jti ?? randomUUID(),
     htm: options.htm,
     htu: options.htu,
-    iat: Math.floor((options.clock ?? Date.now)() / 1000),
+    iat: options.iat ?? Math.floor((options.clock ?? Date.now)() / 1000),
   }
   if (options.accessToken !== undefined) {
     claims.ath = createHash('sha256').update(options.accessToken, 'ascii').digest('base64url')
   }
+  if (options.ath !== undefined) claims.ath = options.ath
   if (options.nonce !== undefined) claims.nonce = options.nonce
   return compactJws(header, mergeMembers(claims, options.claims), key.alg, key.privateKey)
 }
@@ -79,6 +98,11 @@ export function createDpopProof(options: DpopProofOptions): string {
 export function jwkThumbprint(key: IssuerKey | JWK): Promise<string> {
   const jwk = 'publicJwk' in key ? key.publicJwk : key
   return calculateJwkThumbprint(jwk, 'sha256')
+}
+
+/** The full private JWK (what a broken client might leak into a proof). */
+function privateJwk(key: IssuerKey): Record<string, unknown> {
+  return key.privateKey.export({ format: 'jwk' }) as Record<string, unknown>
 }
 
 /** Only the key material: RFC 9449 puts the bare public key in the proof header. */

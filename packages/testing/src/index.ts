@@ -6,6 +6,8 @@
 export { SIGNING_ALGORITHMS } from './algorithms.js'
 export type { RawSigningAlgorithm, SigningAlgorithm } from './algorithms.js'
 export type { CustomResponse, EndpointBehaviour } from './behaviour.js'
+export { createCertificateAuthority, forwardedCertificate, x5tS256 } from './certificates.js'
+export type { IssueOptions, TestCertificate, TestCertificateAuthority } from './certificates.js'
 export { createDpopProof, jwkThumbprint } from './dpop.js'
 export type { DpopProofOptions } from './dpop.js'
 export { createIssuer } from './issuer.js'

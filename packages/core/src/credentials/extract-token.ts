@@ -4,10 +4,17 @@ import type { Rejections } from './rejections.js'
 /** Where a bearer token may be sent (RFC 6750 §2; the RFC 9728 `bearer_methods_supported` names). */
 export type BearerMethod = 'header' | 'body' | 'query'
 
+/** The authentication scheme a token was presented with. */
+export type TokenScheme = 'bearer' | 'dpop'
+
 /** A token found in the request. */
 export interface ExtractedToken {
   readonly token: string
   readonly method: BearerMethod
+  /** `'dpop'` for `Authorization: DPoP <token>` (RFC 9449 §7.1), else `'bearer'`. */
+  readonly scheme: TokenScheme
+  /** The one `DPoP` proof header of a DPoP request, when present (checked by the bind step). */
+  readonly proof?: string
 }
 
 /** Extraction settings compiled from the options. */
@@ -16,16 +23,20 @@ export interface ExtractionRules {
   readonly body: boolean
   readonly query: boolean
   readonly maxTokenLength: number
+  /** Accept `Authorization: DPoP` (RFC 9449). */
+  readonly dpop?: boolean
+  /** DPoP is required: a token presented any other way is refused (RFC 9449 §7.1). */
+  readonly dpopRequired?: boolean
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" (BEAR-02)
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 
-function countAuthorization(rawHeaders: readonly string[]): number {
+function countHeader(rawHeaders: readonly string[], lowerName: string): number {
   let count = 0
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string
-    if (name.length === 13 && name.toLowerCase() === 'authorization') count++
+    if (name.length === lowerName.length && name.toLowerCase() === lowerName) count++
   }
   return count
 }
@@ -39,16 +50,18 @@ function checkToken(token: string, rules: ExtractionRules, reject: Rejections, w
   return token
 }
 
-function fromHeader(request: PortcullisRequest, rules: ExtractionRules, reject: Rejections): string | undefined {
+function fromHeader(request: PortcullisRequest, rules: ExtractionRules, reject: Rejections): { token: string; scheme: TokenScheme } | undefined {
   const value = request.headers['authorization']
   if (value === undefined) return undefined
-  if (typeof value !== 'string' || (request.rawHeaders !== undefined && countAuthorization(request.rawHeaders) > 1)) {
+  if (typeof value !== 'string' || (request.rawHeaders !== undefined && countHeader(request.rawHeaders, 'authorization') > 1)) {
     throw reject.invalidRequest('More than one Authorization header', 'duplicate')
   }
   // credentials = auth-scheme [ 1*SP token68 ]; the scheme is case-insensitive (RFC 9110 §11.1).
   const space = value.indexOf(' ')
   const scheme = space === -1 ? value : value.slice(0, space)
-  if (scheme.length !== 6 || scheme.toLowerCase() !== 'bearer') {
+  const lower = scheme.toLowerCase()
+  const dpop = rules.dpop === true && lower === 'dpop'
+  if (lower !== 'bearer' && !dpop) {
     // Another scheme (Basic, Digest...) carries no bearer token: answered like no credentials
     // at all (RFC 6750 §3.1, BEAR-21).
     return undefined
@@ -56,8 +69,22 @@ function fromHeader(request: PortcullisRequest, rules: ExtractionRules, reject: 
   let start = space + 1
   if (space === -1) start = value.length
   while (value.charCodeAt(start) === 0x20) start++
-  if (start >= value.length) throw reject.invalidRequest('The Bearer credentials are empty')
-  return checkToken(value.slice(start), rules, reject, 'Authorization header')
+  if (start >= value.length) throw reject.invalidRequest(`The ${dpop ? 'DPoP' : 'Bearer'} credentials are empty`)
+  return { token: checkToken(value.slice(start), rules, reject, 'Authorization header'), scheme: dpop ? 'dpop' : 'bearer' }
+}
+
+/**
+ * The `DPoP` header of a DPoP request (RFC 9449 §4.3 check 1, DPOP-04): at most one. Node joins
+ * repeated unknown headers with ", ", and a compact JWS never holds a comma, so a comma is a
+ * second header too.
+ */
+function proofHeader(request: PortcullisRequest, reject: Rejections): string | undefined {
+  const value = request.headers['dpop']
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value.includes(',') || (request.rawHeaders !== undefined && countHeader(request.rawHeaders, 'dpop') > 1)) {
+    throw reject.invalidRequest('More than one DPoP proof header', 'duplicate')
+  }
+  return value.trim()
 }
 
 function isFormEncoded(request: PortcullisRequest): boolean {
@@ -106,8 +133,18 @@ export function extractToken(
   const query = rules.query ? fromQuery(request, rules, reject) : undefined
   const found = (header === undefined ? 0 : 1) + (body === undefined ? 0 : 1) + (query === undefined ? 0 : 1)
   if (found > 1) throw reject.invalidRequest('The access token was sent in more than one way', 'multiple_methods')
-  if (header !== undefined) return { token: header, method: 'header' }
-  if (body !== undefined) return { token: body, method: 'body' }
-  if (query !== undefined) return { token: query, method: 'query' }
-  return undefined
+  let extracted: ExtractedToken | undefined
+  if (header?.scheme === 'dpop') {
+    const dpopReject = reject.dpop ?? reject
+    const proof = proofHeader(request, dpopReject)
+    return { token: header.token, method: 'header', scheme: 'dpop', ...(proof === undefined ? {} : { proof }) }
+  }
+  if (header !== undefined) extracted = { token: header.token, method: 'header', scheme: 'bearer' }
+  else if (body !== undefined) extracted = { token: body, method: 'body', scheme: 'bearer' }
+  else if (query !== undefined) extracted = { token: query, method: 'query', scheme: 'bearer' }
+  // RFC 9449 §7.1: where DPoP is required, a bearer token does not authenticate (DPOP-15).
+  if (extracted !== undefined && rules.dpopRequired === true) {
+    throw reject.invalidToken('This resource requires a DPoP-bound access token presented with DPoP', 'dpop_required')
+  }
+  return extracted
 }

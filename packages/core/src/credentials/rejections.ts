@@ -1,5 +1,5 @@
 import { PortcullisError } from '../errors.js'
-import { formatChallenge } from './challenge.js'
+import { formatChallenge, type ChallengeParams } from './challenge.js'
 
 /**
  * Builds the request-path errors of DESIGN §4 for one realm, so that every rejection of a
@@ -7,6 +7,12 @@ import { formatChallenge } from './challenge.js'
  */
 export interface Rejections {
   readonly realm: string
+  /**
+   * The same rejections challenging with the `DPoP` scheme (with `algs`), for requests that
+   * presented a DPoP-bound token (RFC 9449 §7.1, DPOP-21: only the scheme the client used
+   * carries the error). Present when DPoP is enabled.
+   */
+  readonly dpop?: Rejections
   /** 401 with a bare challenge: no credentials, or an unsupported scheme (BEAR-21). */
   credentialsRequired(): PortcullisError
   /** 400 `invalid_request` (BEAR-18). */
@@ -39,12 +45,41 @@ export interface StepUpRequirement {
   readonly maxAge?: number
 }
 
-/** Creates the rejection factory for `realm` (already validated as a quotable string). */
-export function createRejections(realm: string): Rejections {
+/** Which authentication schemes a middleware accepts, for its challenges. */
+export interface ChallengeSchemes {
+  /** Bearer tokens are accepted (false when DPoP is required). */
+  readonly bearer: boolean
+  /** The acceptable DPoP proof algorithms, space-separated, when DPoP is accepted. */
+  readonly dpopAlgs?: string
+}
+
+const BEARER_ONLY: ChallengeSchemes = { bearer: true }
+
+/**
+ * Creates the rejection factory for `realm` (already validated as a quotable string). With
+ * DPoP enabled, the bare challenge lists both schemes (`Bearer realm="api", DPoP realm="api",
+ * algs="ES256 ..."`, RFC 9449 §7.2) and errors of DPoP requests use the `DPoP` scheme.
+ */
+export function createRejections(realm: string, schemes: ChallengeSchemes = BEARER_ONLY): Rejections {
   // The bare challenge never changes for a realm: build it once.
-  const bare = formatChallenge('Bearer', { realm })
-  return {
+  const offered: string[] = []
+  if (schemes.bearer) offered.push(formatChallenge('Bearer', { realm }))
+  if (schemes.dpopAlgs !== undefined) offered.push(formatChallenge('DPoP', { realm, algs: schemes.dpopAlgs }))
+  const bare = offered.join(', ')
+  if (schemes.dpopAlgs === undefined) return rejectionsFor(realm, bare, 'Bearer', undefined)
+  const dpop = rejectionsFor(realm, bare, 'DPoP', schemes.dpopAlgs)
+  // When only DPoP is accepted, even a malformed Bearer request is answered in DPoP terms.
+  return schemes.bearer ? { ...rejectionsFor(realm, bare, 'Bearer', undefined), dpop } : dpop
+}
+
+function rejectionsFor(realm: string, bare: string, scheme: 'Bearer' | 'DPoP', algs: string | undefined): Rejections {
+  // Every challenge of this factory uses one scheme; DPoP challenges carry `algs` (DPOP-18).
+  const challenge = (params: ChallengeParams): string => formatChallenge(scheme, { ...params, algs })
+  const self: Rejections = {
     realm,
+    get dpop() {
+      return scheme === 'DPoP' ? self : undefined
+    },
     credentialsRequired() {
       return new PortcullisError('credentials_required', {
         status: 401,
@@ -58,7 +93,7 @@ export function createRejections(realm: string): Rejections {
         status: 400,
         description,
         headers: {
-          'WWW-Authenticate': formatChallenge('Bearer', {
+          'WWW-Authenticate': challenge({
             realm,
             error: 'invalid_request',
             error_description: description,
@@ -72,7 +107,7 @@ export function createRejections(realm: string): Rejections {
         status: 401,
         description,
         headers: {
-          'WWW-Authenticate': formatChallenge('Bearer', {
+          'WWW-Authenticate': challenge({
             realm,
             error: 'invalid_token',
             error_description: description,
@@ -88,7 +123,7 @@ export function createRejections(realm: string): Rejections {
         status: 403,
         description: 'The access token does not have the required scope',
         headers: {
-          'WWW-Authenticate': formatChallenge('Bearer', {
+          'WWW-Authenticate': challenge({
             realm,
             error: 'insufficient_scope',
             error_description: 'The access token does not have the required scope',
@@ -105,7 +140,7 @@ export function createRejections(realm: string): Rejections {
         status: 401,
         description,
         headers: {
-          'WWW-Authenticate': formatChallenge('Bearer', {
+          'WWW-Authenticate': challenge({
             realm,
             error: 'insufficient_user_authentication',
             error_description: description,
@@ -135,4 +170,5 @@ export function createRejections(realm: string): Rejections {
       })
     },
   }
+  return self
 }

@@ -12,6 +12,7 @@ import { RFC9068_REQUIRED_CLAIMS, type ClaimRules } from '../token/validate-clai
 import type { JwtVerifierConfig } from '../token/verify-jwt.js'
 import type { FetchLike } from './fetch-json.js'
 import { checkFetchableUrl } from './url-policy.js'
+import { compileBinding, type BindingConfig } from '../binding/compile-binding.js'
 import { createIntrospector, type Introspector } from '../introspection/introspector.js'
 import type { StatusConfig } from '../status/check-status.js'
 import { compileDelegation } from '../status/delegation.js'
@@ -21,10 +22,11 @@ const KNOWN_OPTIONS = new Set([
   'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge',
   'requiredClaims', 'profile', 'optional', 'realm', 'audit', 'clock', 'bearerMethods', 'maxTokenLength',
   'fetch', 'jwks', 'introspection', 'revocation', 'acr', 'maxAge', 'delegation', 'resourceMetadata',
+  'dpop', 'mtls', 'trustedProxies',
 ])
 // Named in the design, delivered by later releases: refuse them loudly rather than ignore a
 // security setting the caller believes is active.
-const NOT_YET_SUPPORTED = new Set(['dpop', 'mtls'])
+const NOT_YET_SUPPORTED = new Set<string>([])
 
 /** The options of `requireToken()`, checked and turned into what the request path uses. */
 export interface CompiledOptions {
@@ -40,6 +42,8 @@ export interface CompiledOptions {
   readonly status: StatusConfig
   /** `resource_metadata` of challenges (RFC 9728 §5.1). */
   readonly resourceMetadata: string | undefined
+  /** DPoP and mTLS proof-of-possession checks (the bind step) and the challenge schemes. */
+  readonly binding: BindingConfig
 }
 
 function list(value: string | readonly string[] | undefined, name: string): string[] {
@@ -223,13 +227,14 @@ export function compileOptions(options: RequireTokenOptions): CompiledOptions {
   if (options.audit !== undefined && typeof options.audit !== 'function') throw configurationError('audit must be a function')
   if (options.optional !== undefined && typeof options.optional !== 'boolean') throw configurationError('optional must be a boolean')
   const maxTokenLength = integer(options.maxTokenLength, 'maxTokenLength', 8192, 16, 1024 * 1024)
+  const binding = compileBinding(options, clock, rules.clockToleranceSeconds)
   const introspection = options.introspection === undefined
     ? undefined
     : createIntrospector(options.introspection, { issuers, rules, fetch: options.fetch, clock })
   return {
     realm,
     optional: options.optional ?? false,
-    extraction: { ...compileMethods(options.bearerMethods), maxTokenLength },
+    extraction: { ...compileMethods(options.bearerMethods), maxTokenLength, dpop: binding.support.dpop, dpopRequired: binding.dpop?.required ?? false },
     verifier: {
       algorithms: new Set(algorithms.filter((alg) => ALGORITHMS[alg] !== undefined)),
       issuers: compileKeySources(options, issuers, algorithms, clock),
@@ -241,6 +246,7 @@ export function compileOptions(options: RequireTokenOptions): CompiledOptions {
     introspection,
     status: compileStatus(options, clock),
     resourceMetadata: compileResourceMetadata(options.resourceMetadata),
+    binding,
   }
 }
 
@@ -274,4 +280,3 @@ function compileResourceMetadata(value: unknown): string | undefined {
   if (!isQuotable(checked.href)) throw configurationError('resourceMetadata must not contain quotes or backslashes')
   return checked.href
 }
-

@@ -1,0 +1,127 @@
+import { configurationError } from '../../errors.js'
+import type { PortcullisRequest } from '../../request.js'
+import type { ProxyTrust } from '../trusted-proxies.js'
+
+// RFC 3986 §2.3 unreserved characters: a percent-encoding of one of them is decoded (§6.2.2.2).
+const UNRESERVED = /[A-Za-z0-9\-._~]/
+const PERCENT = /%([0-9A-Fa-f]{2})/g
+
+/**
+ * Normalises the path of a URI as RFC 3986 §6.2.2 asks: percent-encodings in upper case
+ * (§6.2.2.1), unreserved characters decoded (§6.2.2.2). Dot segments are already removed by
+ * the WHATWG parser (§6.2.2.3).
+ */
+function normalisePath(path: string): string {
+  return path.replace(PERCENT, (_match, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16))
+    return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`
+  })
+}
+
+/**
+ * Normalises an absolute http(s) URI for comparison (RFC 9449 §4.3 check 9, DPOP-11): scheme
+ * and host in lower case and the default port dropped (RFC 3986 §6.2.3, done by the WHATWG
+ * parser), query and fragment removed, path normalised. Returns `undefined` for anything else
+ * (relative URIs, other schemes, user info).
+ */
+export function normaliseHtu(value: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return undefined
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') return undefined
+  return `${url.protocol}//${url.host}${normalisePath(url.pathname)}`
+}
+
+/** Where the external origin of requests comes from, compiled from the options. */
+export interface OriginRules {
+  /** Configured public origins (normalised `scheme://host[:port]`). */
+  readonly origins: readonly string[]
+  readonly trustProxy: ProxyTrust
+}
+
+/** Validates `dpop.origin` (one origin or a list; no path, query or fragment). */
+export function compileOrigins(value: unknown): string[] {
+  if (value === undefined) return []
+  const items = typeof value === 'string' ? [value] : Array.isArray(value) ? (value as unknown[]) : undefined
+  if (items === undefined || items.length === 0) throw configurationError('dpop.origin must be an origin string or a non-empty array of them')
+  return items.map((item) => {
+    if (typeof item !== 'string') throw configurationError('dpop.origin must hold strings')
+    let url: URL
+    try {
+      url = new URL(item)
+    } catch {
+      throw configurationError(`dpop.origin ${JSON.stringify(item)} is not an absolute URL`)
+    }
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.href !== `${url.origin}/`) {
+      throw configurationError(`dpop.origin ${JSON.stringify(item)} must be an http(s) origin without path, query or fragment`)
+    }
+    return url.origin
+  })
+}
+
+function pathOf(target: string): string | undefined {
+  if (target.startsWith('/')) {
+    const end = target.search(/[?#]/)
+    return end === -1 ? target : target.slice(0, end)
+  }
+  // absolute-form request target (RFC 9112 §3.2.2): only its path counts, never its authority.
+  try {
+    const url = new URL(target)
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.pathname : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function headerValue(request: PortcullisRequest, name: string): string | undefined | null {
+  const value = request.headers[name]
+  if (value === undefined) return undefined
+  // Repeated, or a list (a proxy appended to a client's copy instead of replacing it): unusable.
+  if (typeof value !== 'string' || value.includes(',')) return null
+  return value.trim()
+}
+
+/**
+ * Rebuilds the external URI of `request` (without query and fragment), normalised, for the
+ * `htu` comparison. The origin comes from configuration; `X-Forwarded-Proto` and
+ * `X-Forwarded-Host` are only read when the connection comes from a trusted proxy, and the
+ * `Host` header only picks one of several configured origins: a client can never make the
+ * server accept a proof made for another server (host injection, DPOP-11, SEC-08).
+ * Returns `undefined` when the URI cannot be established safely.
+ */
+export function requestUri(request: PortcullisRequest, rules: OriginRules): string | undefined {
+  const path = pathOf(request.url)
+  if (path === undefined) return undefined
+  let origin: string | undefined
+  if (rules.trustProxy(request.remoteAddress)) {
+    const host = headerValue(request, 'x-forwarded-host') ?? headerValue(request, 'host')
+    const proto = headerValue(request, 'x-forwarded-proto') ?? (request.secure === true ? 'https' : 'http')
+    if (host === null || proto === null || host === undefined || (proto !== 'http' && proto !== 'https')) return undefined
+    origin = originOf(`${proto}://${host}`)
+    // A configured list still limits what a proxy may claim.
+    if (origin === undefined || (rules.origins.length > 0 && !rules.origins.includes(origin))) return undefined
+  } else if (rules.origins.length === 1) {
+    origin = rules.origins[0]
+  } else if (rules.origins.length > 1) {
+    const host = headerValue(request, 'host')
+    if (host === null || host === undefined) return undefined
+    origin = originOf(`${request.secure === true ? 'https' : 'http'}://${host}`)
+    if (origin === undefined || !rules.origins.includes(origin)) return undefined
+  } else {
+    return undefined
+  }
+  return normaliseHtu(`${origin}${path}`)
+}
+
+function originOf(value: string): string | undefined {
+  try {
+    const url = new URL(value)
+    // Anything beyond scheme://host[:port] in a Host header (a path, user info) is hostile.
+    return url.href === `${url.origin}/` ? url.origin : undefined
+  } catch {
+    return undefined
+  }
+}
