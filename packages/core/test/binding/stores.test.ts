@@ -1,0 +1,92 @@
+/** Bounds and expiry of the DPoP replay store and of server nonces (DPOP-22, DPOP-25). */
+import { describe, expect, it } from '@jest/globals'
+import { createMemoryReplayStore } from '@portcullis/core'
+import { normaliseHtu } from '../../src/binding/dpop/htu.js'
+import { createNonceIssuer } from '../../src/binding/dpop/nonces.js'
+import { manualClock } from '../helpers.js'
+
+describe('in-memory replay store', () => {
+  it('DPOP-25: the first use of a key is accepted, a second one within its lifetime is a replay', async () => {
+    const clock = manualClock()
+    const store = createMemoryReplayStore({ clock: clock.now })
+    expect(await store.remember('k', clock.now() + 1000)).toBe(true)
+    expect(await store.remember('k', clock.now() + 1000)).toBe(false)
+  })
+
+  it('entries expire: after expiry the key is new again', async () => {
+    const clock = manualClock()
+    const store = createMemoryReplayStore({ clock: clock.now })
+    await store.remember('k', clock.now() + 1000)
+    clock.advance(1000)
+    expect(await store.remember('k', clock.now() + 1000)).toBe(true)
+  })
+
+  it('expired entries are purged on write, so the size tracks live proofs only', async () => {
+    const clock = manualClock()
+    const store = createMemoryReplayStore({ clock: clock.now })
+    for (let i = 0; i < 50; i++) await store.remember(`a${i}`, clock.now() + 1000)
+    expect(store.size).toBe(50)
+    clock.advance(2000)
+    await store.remember('b', clock.now() + 1000)
+    expect(store.size).toBe(1)
+  })
+
+  it('is bounded: at maxEntries the entry closest to expiry is dropped first', async () => {
+    const clock = manualClock()
+    const store = createMemoryReplayStore({ maxEntries: 100, clock: clock.now })
+    for (let i = 0; i < 1000; i++) await store.remember(`k${i}`, clock.now() + 60_000 + i)
+    expect(store.size).toBe(100)
+    expect(await store.remember('k999', clock.now() + 60_000)).toBe(false)
+    expect(await store.remember('k0', clock.now() + 60_000)).toBe(true)
+  })
+
+  it('refuses a nonsensical bound', () => {
+    expect(() => createMemoryReplayStore({ maxEntries: 0 })).toThrow(RangeError)
+    expect(() => createMemoryReplayStore({ maxEntries: 1.5 })).toThrow(RangeError)
+  })
+})
+
+describe('server nonces', () => {
+  it('DPOP-22: a nonce is valid in its period, expiring in the next, invalid after (nothing stored)', () => {
+    const clock = manualClock(0)
+    const nonces = createNonceIssuer(60_000, clock.now, undefined)
+    const nonce = nonces.issue()
+    expect(nonce).toMatch(/^[A-Za-z0-9_-]{46}$/)
+    expect(nonces.check(nonce)).toBe('valid')
+    clock.advance(60_000)
+    expect(nonces.check(nonce)).toBe('expiring')
+    clock.advance(60_000)
+    expect(nonces.check(nonce)).toBe('invalid')
+  })
+
+  it('a nonce from the future (a clock going back) or another key is invalid', () => {
+    const clock = manualClock(600_000)
+    const nonces = createNonceIssuer(60_000, clock.now, undefined)
+    const nonce = nonces.issue()
+    clock.advance(-120_000)
+    expect(nonces.check(nonce)).toBe('invalid')
+    expect(createNonceIssuer(60_000, clock.now, undefined).check(nonces.issue())).toBe('invalid')
+  })
+
+  it.each([undefined, 42, '', 'x'.repeat(46), 'x'.repeat(4096)])('a malformed nonce (%p) is invalid', (value) => {
+    expect(createNonceIssuer(60_000, () => 0, undefined).check(value)).toBe('invalid')
+  })
+})
+
+describe('htu normalisation (RFC 3986 §6.2.2, §6.2.3, DPOP-11)', () => {
+  it.each([
+    ['HTTPS://API.EXAMPLE.COM/a', 'https://api.example.com/a'],
+    ['https://api.example.com:443/a', 'https://api.example.com/a'],
+    ['http://api.example.com:80/a', 'http://api.example.com/a'],
+    ['https://api.example.com', 'https://api.example.com/'],
+    ['https://api.example.com/a/./b/../c', 'https://api.example.com/a/c'],
+    ['https://api.example.com/%7euser/%2f', 'https://api.example.com/~user/%2F'],
+    ['https://api.example.com/a?b=c#d', 'https://api.example.com/a'],
+  ])('%s -> %s', (input, expected) => {
+    expect(normaliseHtu(input)).toBe(expected)
+  })
+
+  it.each(['/a', 'ftp://api.example.com/a', 'https://user:pw@api.example.com/a', 'not a uri'])('%s is refused', (input) => {
+    expect(normaliseHtu(input)).toBeUndefined()
+  })
+})
