@@ -10,7 +10,7 @@ import type http from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import request from 'supertest'
 import type { Response, Test } from 'supertest'
-import type { AuditEvent, ProtectedResourceMetadataOptions, RequireAuthenticationOptions, RequireTokenOptions } from '@portcullis/core'
+import type { AuditEvent, RequireTokenOptions } from '@portcullis/core'
 import { createIssuer, generateSigningKey, SIGNING_ALGORITHMS } from '@portcullis/testing'
 import type { CreateIssuerOptions, IssuerKey, LocalIssuer, SigningAlgorithm } from '@portcullis/testing'
 import { runDpopScenarios } from './dpop.scenarios.js'
@@ -51,18 +51,6 @@ export interface AdapterUnderTest {
    * GET /boom, before requireToken, throws a plain Error (not a Portcullis one).
    */
   createApp(tokenOptions: RequireTokenOptions, hooks: AppHooks): http.RequestListener
-  /**
-   * The token-lifecycle app (lifecycle-harness.ts): `protectedResourceMetadata(routes.metadata)`
-   * when given, then `requireToken(tokenOptions)`, GET /me (identity as JSON) and GET /step-up
-   * (`requireAuthentication(routes.stepUp)` when given); errors recorded as in `createApp`.
-   */
-  createLifecycleApp(tokenOptions: RequireTokenOptions, hooks: AppHooks, routes: LifecycleRoutes): http.RequestListener
-}
-
-/** Optional routes of {@link AdapterUnderTest.createLifecycleApp}. */
-export interface LifecycleRoutes {
-  stepUp?: RequireAuthenticationOptions
-  metadata?: ProtectedResourceMetadataOptions
 }
 
 /** The fields of a recorded error the suite reads. */
