@@ -14,6 +14,7 @@ import type { AuditEvent, RequireTokenOptions } from '@portcullis/core'
 import { createIssuer, generateSigningKey, SIGNING_ALGORITHMS } from '@portcullis/testing'
 import type { CreateIssuerOptions, IssuerKey, LocalIssuer, SigningAlgorithm } from '@portcullis/testing'
 import { runDpopScenarios } from './dpop.scenarios.js'
+import { runMtlsScenarios } from './mtls.scenarios.js'
 import {
   b64url,
   claimsFor,
@@ -150,6 +151,7 @@ function captureThrow(fn: () => unknown): unknown {
 export function runConformanceSuite(adapter: AdapterUnderTest): void {
   describe(`conformance: ${adapter.name}`, () => {
     runDpopScenarios(adapter)
+    runMtlsScenarios(adapter)
     // One issuer with a key per algorithm serves the stateless scenarios. Scenarios that change
     // an issuer (outages, rotation, floods, hostile key sets) get their own issuer and app.
     let issuer: LocalIssuer

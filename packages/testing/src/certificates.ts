@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import { isIP } from 'node:net'
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema'
 import {
   AlgorithmIdentifier,
@@ -12,8 +13,11 @@ import {
   id_ce_basicConstraints,
   id_ce_extKeyUsage,
   ExtendedKeyUsage,
+  GeneralName,
+  id_ce_subjectAltName,
   Name,
   RelativeDistinguishedName,
+  SubjectAlternativeName,
   SubjectPublicKeyInfo,
   TBSCertificate,
   Validity,
@@ -51,7 +55,7 @@ export interface TestCertificate {
 export interface TestCertificateAuthority extends TestCertificate {
   /** Issues a client certificate (extended key usage clientAuth) for `commonName`. */
   issueClient(commonName?: string, options?: IssueOptions): TestCertificate
-  /** Issues a server certificate (serverAuth) for `localhost` / `127.0.0.1` by default. */
+  /** Issues a server certificate (serverAuth, with subjectAltName) for `localhost` / `127.0.0.1` / `::1` by default. */
   issueServer(commonName?: string, options?: IssueOptions): TestCertificate
 }
 
@@ -61,6 +65,8 @@ export interface IssueOptions {
   notBefore?: Date
   /** End of validity. Default: 30 days after `notBefore`. */
   notAfter?: Date
+  /** Server certificates: subjectAltName DNS names and IPs. Default: `localhost`, `127.0.0.1`, `::1` for `localhost`, else the CN. */
+  altNames?: readonly string[]
 }
 
 function toArrayBuffer(bytes: Buffer): ArrayBuffer {
@@ -81,6 +87,8 @@ interface Subject {
   commonName: string
   ca: boolean
   usage?: string
+  /** subjectAltName entries: DNS names and IP addresses (what TLS clients check). */
+  altNames?: readonly string[]
   options: IssueOptions
 }
 
@@ -91,6 +99,10 @@ function build(subject: Subject, issuerName: string, publicKey: KeyObject, signe
   serial[0] = (serial[0] as number) & 0x7f // a positive INTEGER (RFC 5280 §4.1.2.2)
   const extensions = [extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: subject.ca }))]
   if (subject.usage !== undefined) extensions.push(extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage([subject.usage])))
+  if (subject.altNames !== undefined && subject.altNames.length > 0) {
+    const names = subject.altNames.map((entry) => (isIP(entry) === 0 ? new GeneralName({ dNSName: entry }) : new GeneralName({ iPAddress: entry })))
+    extensions.push(extension(id_ce_subjectAltName, false, new SubjectAlternativeName(names)))
+  }
   const algorithm = new AlgorithmIdentifier({ algorithm: ECDSA_WITH_SHA256 })
   const tbs = new TBSCertificate({
     version: Version.v3,
@@ -135,14 +147,15 @@ function build(subject: Subject, issuerName: string, publicKey: KeyObject, signe
 export function createCertificateAuthority(commonName = 'Portcullis Test CA'): TestCertificateAuthority {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const self = build({ commonName, ca: true, options: {} }, commonName, publicKey, privateKey, privateKey)
-  function issue(subject: string, usage: string, options: IssueOptions): TestCertificate {
+  function issue(subject: string, usage: string, options: IssueOptions, altNames?: readonly string[]): TestCertificate {
     const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    return build({ commonName: subject, ca: false, usage, options }, commonName, pair.publicKey, privateKey, pair.privateKey)
+    return build({ commonName: subject, ca: false, usage, altNames, options }, commonName, pair.publicKey, privateKey, pair.privateKey)
   }
   return {
     ...self,
     issueClient: (subject = 'client', options = {}) => issue(subject, CLIENT_AUTH, options),
-    issueServer: (subject = 'localhost', options = {}) => issue(subject, SERVER_AUTH, options),
+    issueServer: (subject = 'localhost', options = {}) =>
+      issue(subject, SERVER_AUTH, options, options.altNames ?? (subject === 'localhost' ? ['localhost', '127.0.0.1', '::1'] : [subject])),
   }
 }
 
