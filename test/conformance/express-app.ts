@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type Express from 'express'
-import { errorHandler, requireScope, requireToken } from '@portcullis/express'
+import { errorHandler, protectedResourceMetadata, requireAuthentication, requireScope, requireToken } from '@portcullis/express'
 import { identityView } from './helpers.js'
 import type { AdapterUnderTest } from './suite.js'
 
@@ -36,6 +36,23 @@ export function expressAdapter(name: string, express: typeof Express): AdapterUn
       }
       app.use(record)
       if (hooks.jsonErrors !== undefined) app.use(errorHandler({ onServerError: hooks.jsonErrors.onServerError }))
+      return app
+    },
+    createLifecycleApp(tokenOptions, hooks, routes) {
+      const app = express()
+      app.disable('x-powered-by')
+      if (routes.metadata !== undefined) app.use(protectedResourceMetadata(routes.metadata))
+      app.use(requireToken(tokenOptions))
+      const show: RequestHandler = (req, res) => {
+        res.json({ ...identityView(req.auth), actor: req.auth?.actor ?? null, acr: req.auth?.acr ?? null })
+      }
+      app.get('/me', show)
+      if (routes.stepUp !== undefined) app.get('/step-up', requireAuthentication(routes.stepUp), show)
+      const record: ErrorRequestHandler = (err, _req, _res, next) => {
+        hooks.onError(err)
+        next(err)
+      }
+      app.use(record)
       return app
     },
   }

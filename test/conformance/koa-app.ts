@@ -2,7 +2,7 @@ import type Koa from 'koa'
 import type { Middleware } from 'koa'
 import type Router from '@koa/router'
 import type { bodyParser as BodyParser } from '@koa/bodyparser'
-import { errorHandler, requireScope, requireToken } from '@portcullis/koa'
+import { errorHandler, protectedResourceMetadata, requireAuthentication, requireScope, requireToken } from '@portcullis/koa'
 import { identityView } from './helpers.js'
 import type { AdapterUnderTest } from './suite.js'
 
@@ -50,6 +50,33 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
       router.get('/orders', requireScope('orders:read'), show)
       router.get('/reports', requireScope(['reports:read', 'admin'], { match: 'any' }), show)
       router.post('/form', show)
+      app.use(router.routes())
+      app.use(router.allowedMethods())
+      const listener = app.callback()
+      return (req, res) => {
+        void listener(req, res)
+      }
+    },
+    createLifecycleApp(tokenOptions, hooks, routes) {
+      const app = new KoaApp()
+      app.silent = true
+      app.use(async (_ctx, next) => {
+        try {
+          await next()
+        } catch (error) {
+          hooks.onError(error)
+          throw error
+        }
+      })
+      if (routes.metadata !== undefined) app.use(protectedResourceMetadata(routes.metadata))
+      app.use(requireToken(tokenOptions))
+      const show: Middleware = (ctx) => {
+        const auth = ctx.state.auth
+        ctx.body = { ...identityView(auth), actor: auth?.actor ?? null, acr: auth?.acr ?? null }
+      }
+      const router = new KoaRouter()
+      router.get('/me', show)
+      if (routes.stepUp !== undefined) router.get('/step-up', requireAuthentication(routes.stepUp), show)
       app.use(router.routes())
       app.use(router.allowedMethods())
       const listener = app.callback()

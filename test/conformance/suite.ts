@@ -10,10 +10,15 @@ import type http from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import request from 'supertest'
 import type { Response, Test } from 'supertest'
-import type { AuditEvent, RequireTokenOptions } from '@portcullis/core'
+import type { AuditEvent, ProtectedResourceMetadataOptions, RequireAuthenticationOptions, RequireTokenOptions } from '@portcullis/core'
 import { createIssuer, generateSigningKey, SIGNING_ALGORITHMS } from '@portcullis/testing'
 import type { CreateIssuerOptions, IssuerKey, LocalIssuer, SigningAlgorithm } from '@portcullis/testing'
 import { runDpopScenarios } from './dpop.scenarios.js'
+import { runDelegationScenarios } from './delegation.scenarios.js'
+import { runIntrospectionScenarios } from './introspection.scenarios.js'
+import { runMetadataScenarios } from './metadata.scenarios.js'
+import { runRevocationScenarios } from './revocation.scenarios.js'
+import { runStepUpScenarios } from './step-up.scenarios.js'
 import { runMtlsScenarios } from './mtls.scenarios.js'
 import {
   b64url,
@@ -52,6 +57,18 @@ export interface AdapterUnderTest {
    * GET /boom, before requireToken, throws a plain Error (not a Portcullis one).
    */
   createApp(tokenOptions: RequireTokenOptions, hooks: AppHooks): http.RequestListener
+  /**
+   * The token-lifecycle app (lifecycle-harness.ts): `protectedResourceMetadata(routes.metadata)`
+   * when given, then `requireToken(tokenOptions)`, GET /me (identity as JSON) and GET /step-up
+   * (`requireAuthentication(routes.stepUp)` when given); errors recorded as in `createApp`.
+   */
+  createLifecycleApp(tokenOptions: RequireTokenOptions, hooks: AppHooks, routes: LifecycleRoutes): http.RequestListener
+}
+
+/** Optional routes of {@link AdapterUnderTest.createLifecycleApp}. */
+export interface LifecycleRoutes {
+  stepUp?: RequireAuthenticationOptions
+  metadata?: ProtectedResourceMetadataOptions
 }
 
 /** The fields of a recorded error the suite reads. */
@@ -151,6 +168,11 @@ function captureThrow(fn: () => unknown): unknown {
 export function runConformanceSuite(adapter: AdapterUnderTest): void {
   describe(`conformance: ${adapter.name}`, () => {
     runDpopScenarios(adapter)
+    runIntrospectionScenarios(adapter)
+    runRevocationScenarios(adapter)
+    runStepUpScenarios(adapter)
+    runDelegationScenarios(adapter)
+    runMetadataScenarios(adapter)
     runMtlsScenarios(adapter)
     // One issuer with a key per algorithm serves the stateless scenarios. Scenarios that change
     // an issuer (outages, rotation, floods, hostile key sets) get their own issuer and app.

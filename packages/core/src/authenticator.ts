@@ -59,7 +59,7 @@ export interface Authenticator {
  */
 export function createAuthenticator(options: RequireTokenOptions): Authenticator {
   const compiled = compileOptions(options)
-  const rejections = createRejections(compiled.realm, compiled.binding.schemes)
+  const rejections = createRejections(compiled.realm, { ...compiled.binding.schemes, resourceMetadata: compiled.resourceMetadata })
   const auditor = createAuditor(compiled.audit, compiled.clock)
   const context: AuthContext = { rejections, auditor }
 

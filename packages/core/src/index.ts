@@ -51,6 +51,9 @@ export type { CertificateHeaderFormat } from './binding/mtls/client-certificate.
 export type { ChallengeSchemes } from './credentials/rejections.js'
 export type { TokenScheme } from './credentials/extract-token.js'
 
+export { createProtectedResourceMetadata } from './metadata/protected-resource-metadata.js'
+export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata/protected-resource-metadata.js'
+
 export { createScopeRequirement } from './scopes/scope-requirement.js'
 export type { RequireScopeOptions, ScopeMatch, ScopeRequirement } from './scopes/scope-requirement.js'
 

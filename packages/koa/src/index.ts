@@ -5,6 +5,9 @@ import './augment.js'
 
 export { requireToken } from './require-token.js'
 export { requireScope } from './require-scope.js'
+export { requireAuthentication } from './require-authentication.js'
+export { protectedResourceMetadata } from './protected-resource-metadata.js'
+export { createRevocationStore } from '@portcullis/core'
 export { errorHandler } from './error-handler.js'
 export type { ErrorHandlerOptions } from './error-handler.js'
 export { PortcullisError, isPortcullisError } from '@portcullis/core'
@@ -15,6 +18,11 @@ export type {
   PortcullisErrorCode,
   RequireTokenOptions,
   RequireScopeOptions,
+  RequireAuthenticationOptions,
+  ProtectedResourceMetadataOptions,
+  IntrospectionOptions,
+  RevocationStore,
+  DelegationOptions,
   AuditEvent,
   AuditSink,
 } from '@portcullis/core'

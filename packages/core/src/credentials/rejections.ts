@@ -51,6 +51,8 @@ export interface ChallengeSchemes {
   readonly bearer: boolean
   /** The acceptable DPoP proof algorithms, space-separated, when DPoP is accepted. */
   readonly dpopAlgs?: string
+  /** URL of the RFC 9728 metadata document, added to every challenge as `resource_metadata` (PRM-02). */
+  readonly resourceMetadata?: string | undefined
 }
 
 const BEARER_ONLY: ChallengeSchemes = { bearer: true }
@@ -63,18 +65,20 @@ const BEARER_ONLY: ChallengeSchemes = { bearer: true }
 export function createRejections(realm: string, schemes: ChallengeSchemes = BEARER_ONLY): Rejections {
   // The bare challenge never changes for a realm: build it once.
   const offered: string[] = []
-  if (schemes.bearer) offered.push(formatChallenge('Bearer', { realm }))
-  if (schemes.dpopAlgs !== undefined) offered.push(formatChallenge('DPoP', { realm, algs: schemes.dpopAlgs }))
+  const metadata = schemes.resourceMetadata
+  if (schemes.bearer) offered.push(formatChallenge('Bearer', { realm, resource_metadata: metadata }))
+  if (schemes.dpopAlgs !== undefined) offered.push(formatChallenge('DPoP', { realm, algs: schemes.dpopAlgs, resource_metadata: metadata }))
   const bare = offered.join(', ')
-  if (schemes.dpopAlgs === undefined) return rejectionsFor(realm, bare, 'Bearer', undefined)
-  const dpop = rejectionsFor(realm, bare, 'DPoP', schemes.dpopAlgs)
+  if (schemes.dpopAlgs === undefined) return rejectionsFor(realm, bare, 'Bearer', undefined, metadata)
+  const dpop = rejectionsFor(realm, bare, 'DPoP', schemes.dpopAlgs, metadata)
   // When only DPoP is accepted, even a malformed Bearer request is answered in DPoP terms.
-  return schemes.bearer ? { ...rejectionsFor(realm, bare, 'Bearer', undefined), dpop } : dpop
+  return schemes.bearer ? { ...rejectionsFor(realm, bare, 'Bearer', undefined, metadata), dpop } : dpop
 }
 
-function rejectionsFor(realm: string, bare: string, scheme: 'Bearer' | 'DPoP', algs: string | undefined): Rejections {
-  // Every challenge of this factory uses one scheme; DPoP challenges carry `algs` (DPOP-18).
-  const challenge = (params: ChallengeParams): string => formatChallenge(scheme, { ...params, algs })
+function rejectionsFor(realm: string, bare: string, scheme: 'Bearer' | 'DPoP', algs: string | undefined, metadata: string | undefined): Rejections {
+  // Every challenge of this factory uses one scheme; DPoP challenges carry `algs` (DPOP-18), and
+  // all of them `resource_metadata` when configured (RFC 9728 §5.1, PRM-02).
+  const challenge = (params: ChallengeParams): string => formatChallenge(scheme, { ...params, algs, resource_metadata: metadata })
   const self: Rejections = {
     realm,
     get dpop() {
