@@ -18,7 +18,7 @@ export function toRequest(ctx: Context): PortcullisRequest {
     // (the token binding, not the chain, proves possession: MTLS-06). Read lazily: only a
     // certificate-bound token needs it.
     get clientCertificate(): Uint8Array | undefined {
-      return secure ? (socket.getPeerCertificate().raw as Buffer | undefined) : undefined
+      return secure && typeof socket.getPeerCertificate === 'function' ? (socket.getPeerCertificate().raw as Buffer | undefined) : undefined
     },
   }
 }

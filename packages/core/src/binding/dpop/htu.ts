@@ -98,7 +98,8 @@ export function requestUri(request: PortcullisRequest, rules: OriginRules): stri
   let origin: string | undefined
   if (rules.trustProxy(request.remoteAddress)) {
     const host = headerValue(request, 'x-forwarded-host') ?? headerValue(request, 'host')
-    const proto = headerValue(request, 'x-forwarded-proto') ?? (request.secure === true ? 'https' : 'http')
+    const forwardedProto = headerValue(request, 'x-forwarded-proto')
+    const proto = typeof forwardedProto === 'string' ? forwardedProto.toLowerCase() : forwardedProto ?? (request.secure === true ? 'https' : 'http')
     if (host === null || proto === null || host === undefined || (proto !== 'http' && proto !== 'https')) return undefined
     origin = originOf(`${proto}://${host}`)
     // A configured list still limits what a proxy may claim.
