@@ -106,6 +106,11 @@ export async function checkBinding(
     if (jkt === undefined || config.dpop === undefined) {
       throw (rejections.dpop ?? rejections).invalidToken('The access token is not DPoP-bound', 'dpop_unbound')
     }
+    // RFC 9449 §6.2 (INT-11): an introspection response that names a token_type must say DPoP.
+    const tokenType = (identity.claims as Record<string, unknown>)['token_type']
+    if (identity.tokenType === 'opaque' && tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'dpop')) {
+      throw (rejections.dpop ?? rejections).invalidToken('The introspected token is not a DPoP token', 'dpop_token_type')
+    }
     headers = await checkDpop(request, extracted, jkt, config.dpop, rejections)
   } else if (jkt !== undefined) {
     // RFC 9449 §7.2 (DPOP-17): a DPoP-bound token presented as Bearer is a downgrade attempt.
