@@ -54,6 +54,10 @@ export type { TokenScheme } from './credentials/extract-token.js'
 export { createProtectedResourceMetadata } from './metadata/protected-resource-metadata.js'
 export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata/protected-resource-metadata.js'
 
+export { createTokenPropagator, TokenPropagationError } from './propagation/token-propagator.js'
+export type { CallerToken, TokenPropagationErrorCode, TokenPropagator } from './propagation/token-propagator.js'
+export type { Downstream, TokenExchangeOptions, TokenPropagationOptions } from './propagation/propagation-options.js'
+
 export { createScopeRequirement } from './scopes/scope-requirement.js'
 export type { RequireScopeOptions, ScopeMatch, ScopeRequirement } from './scopes/scope-requirement.js'
 

@@ -20,6 +20,7 @@ export type {
   RotateOptions,
 } from './issuer.js'
 export type { IntrospectionCall, IntrospectionClient, OpaqueTokenOptions } from './introspection.js'
+export type { TokenExchangeCall } from './token-exchange.js'
 export { generateSigningKey } from './keys.js'
 export type { GenerateSigningKeyOptions, IssuerKey } from './keys.js'
 export { signRaw } from './sign-raw.js'

@@ -86,7 +86,7 @@ export class IntrospectionRegistry {
     }
     const form = new URLSearchParams(rawBody)
     const token = form.get('token') ?? undefined
-    const clientAuth = this.#authenticate(authorization, form)
+    const clientAuth = clientAuthentication(authorization, form, this.client)
     this.calls.push({ clientAuth, tokenTypeHint: form.get('token_type_hint') ?? undefined, hasToken: token !== undefined })
     if (this.calls.length > 1000) this.calls.shift()
     if (clientAuth === 'none' || clientAuth === 'invalid') {
@@ -95,37 +95,44 @@ export class IntrospectionRegistry {
     if (token === undefined || form.getAll('token').length !== 1) {
       return { status: 400, body: { error: 'invalid_request', error_description: 'exactly one token parameter is required' } }
     }
-    const response = this.#tokens.get(token)
-    const exp = response?.['exp']
+    const response = this.lookup(token, nowSeconds)
     // RFC 7662 §2.2: an expired, revoked or unknown token is simply inactive.
-    if (response === undefined || (typeof exp === 'number' && exp <= nowSeconds)) return { status: 200, body: { active: false } }
+    if (response === undefined) return { status: 200, body: { active: false } }
     return { status: 200, body: { ...response, active: true } }
   }
 
-  #authenticate(authorization: string | undefined, form: URLSearchParams): IntrospectionCall['clientAuth'] {
-    const postId = form.get('client_id')
-    const postSecret = form.get('client_secret')
-    if (authorization !== undefined) {
-      // RFC 6749 §2.3.1: a client must not use more than one authentication method per request.
-      if (postSecret !== null) return 'invalid'
-      const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(authorization)
-      if (match === null) return 'invalid'
-      const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8')
-      const colon = decoded.indexOf(':')
-      if (colon === -1) return 'invalid'
-      let id: string
-      let secret: string
-      try {
-        id = formDecode(decoded.slice(0, colon))
-        secret = formDecode(decoded.slice(colon + 1))
-      } catch {
-        return 'invalid'
-      }
-      return same(id, this.client.clientId) && same(secret, this.client.clientSecret) ? 'client_secret_basic' : 'invalid'
-    }
-    if (postId === null && postSecret === null) return 'none'
-    return postId !== null && postSecret !== null && same(postId, this.client.clientId) && same(postSecret, this.client.clientSecret)
-      ? 'client_secret_post'
-      : 'invalid'
+  /** The members of a registered, unexpired opaque token. */
+  lookup(token: string, nowSeconds: number): Record<string, unknown> | undefined {
+    const response = this.#tokens.get(token)
+    const exp = response?.['exp']
+    return response === undefined || (typeof exp === 'number' && exp <= nowSeconds) ? undefined : response
   }
+}
+
+/** RFC 6749 §2.3.1 client authentication of a form POST: basic or post, never both. */
+export function clientAuthentication(authorization: string | undefined, form: URLSearchParams, client: IntrospectionClient): IntrospectionCall['clientAuth'] {
+  const postId = form.get('client_id')
+  const postSecret = form.get('client_secret')
+  if (authorization !== undefined) {
+    // RFC 6749 §2.3.1: a client must not use more than one authentication method per request.
+    if (postSecret !== null) return 'invalid'
+    const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(authorization)
+    if (match === null) return 'invalid'
+    const decoded = Buffer.from(match[1] as string, 'base64').toString('utf8')
+    const colon = decoded.indexOf(':')
+    if (colon === -1) return 'invalid'
+    let id: string
+    let secret: string
+    try {
+      id = formDecode(decoded.slice(0, colon))
+      secret = formDecode(decoded.slice(colon + 1))
+    } catch {
+      return 'invalid'
+    }
+    return same(id, client.clientId) && same(secret, client.clientSecret) ? 'client_secret_basic' : 'invalid'
+  }
+  if (postId === null && postSecret === null) return 'none'
+  return postId !== null && postSecret !== null && same(postId, client.clientId) && same(postSecret, client.clientSecret)
+    ? 'client_secret_post'
+    : 'invalid'
 }

@@ -1,6 +1,7 @@
 import type { SigningAlgorithm } from './algorithms.js'
 import type { EndpointBehaviour } from './behaviour.js'
 import type { IntrospectionCall, IntrospectionClient, OpaqueTokenOptions } from './introspection.js'
+import type { TokenExchangeCall } from './token-exchange.js'
 import type { IssuerKey } from './keys.js'
 import type { SignRawOptions } from './sign-raw.js'
 import { generateSigningKey } from './keys.js'
@@ -119,6 +120,7 @@ export interface IssuerStats {
   readonly jwks: number
   readonly discovery: number
   readonly introspection: number
+  readonly token: number
 }
 
 /**
@@ -184,6 +186,10 @@ export interface LocalIssuer {
   opaqueToken(claims?: Record<string, unknown>, options?: OpaqueTokenOptions): string
   /** Makes an opaque token inactive. Returns false when it was unknown. */
   revokeOpaqueToken(token: string): boolean
+  /** Token exchanges the token endpoint received (the latest 1000; cleared by `resetStats`). */
+  readonly tokenExchangeCalls: readonly TokenExchangeCall[]
+  /** Failure injection for the RFC 8693 token endpoint (`${issuer}/token`). */
+  setTokenBehaviour(behaviour: EndpointBehaviour): void
   /** Failure injection for the introspection endpoint. */
   setIntrospectionBehaviour(behaviour: EndpointBehaviour): void
   /** Failure injection for the JWKS endpoint. */
@@ -198,7 +204,8 @@ export interface LocalIssuer {
 /**
  * Starts a local issuer on a random loopback port, with one fresh key per algorithm.
  *
- * Endpoints: `${issuer}/jwks`, `${issuer}/introspect` (RFC 7662, POST with client authentication), `${origin}/.well-known/oauth-authorization-server${path}`
+ * Endpoints: `${issuer}/jwks`, `${issuer}/introspect` (RFC 7662, POST with client authentication),
+ * `${issuer}/token` (RFC 8693 token exchange, the same client credentials), `${origin}/.well-known/oauth-authorization-server${path}`
  * (RFC 8414) and `${issuer}/.well-known/openid-configuration`; anything else is a JSON 404.
  *
  * @param options - algorithms, audience, path, host, token lifetime, clock.

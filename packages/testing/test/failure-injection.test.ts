@@ -77,16 +77,16 @@ describe('failure injection', () => {
 
   it('counts requests per endpoint, whatever the behaviour, and resets', async () => {
     issuer.resetStats()
-    expect(issuer.stats).toEqual({ jwks: 0, discovery: 0 })
+    expect(issuer.stats).toEqual({ jwks: 0, discovery: 0, introspection: 0, token: 0 })
     await fetch(issuer.jwksUri)
     issuer.setJwksBehaviour('error')
     await fetch(issuer.jwksUri)
     await fetch(discoveryUrl)
     await fetch(`${issuer.origin}/.well-known/oauth-authorization-server/t`)
     await fetch(`${issuer.origin}/unrelated`)
-    expect(issuer.stats).toEqual({ jwks: 2, discovery: 2 })
+    expect(issuer.stats).toEqual({ jwks: 2, discovery: 2, introspection: 0, token: 0 })
     issuer.resetStats()
-    expect(issuer.stats).toEqual({ jwks: 0, discovery: 0 })
+    expect(issuer.stats).toEqual({ jwks: 0, discovery: 0, introspection: 0, token: 0 })
   })
 
   it('shows how often an unknown-kid flood reaches the JWKS endpoint', async () => {

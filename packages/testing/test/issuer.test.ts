@@ -235,6 +235,8 @@ describe('discovery documents', () => {
         subject_types_supported: ['public'],
         id_token_signing_alg_values_supported: ['ES256', 'EdDSA'],
         token_endpoint_auth_methods_supported: ['client_secret_basic'],
+        introspection_endpoint: `${issuer.issuer}/introspect`,
+        introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       }
       for (const url of [
         `${issuer.origin}/.well-known/oauth-authorization-server${expectedPath}`,
@@ -262,8 +264,9 @@ describe('discovery documents', () => {
   it('answers 404 JSON for anything else and 405 for other methods', async () => {
     const issuer = await createIssuer()
     try {
+      // The token endpoint only answers POST (RFC 8693 token exchange).
       const token = await getJson(`${issuer.issuer}/token`)
-      expect(token).toMatchObject({ status: 404, body: { error: 'not_found' } })
+      expect(token).toMatchObject({ status: 405, body: { error: 'method_not_allowed' } })
       expect((await fetch(`${issuer.origin}/nope?x=1`)).status).toBe(404)
       const post = await fetch(issuer.jwksUri, { method: 'POST', body: '{}' })
       expect(post.status).toBe(405)

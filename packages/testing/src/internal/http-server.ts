@@ -3,7 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 import type { AddressInfo } from 'node:net'
 import type { EndpointBehaviour } from '../behaviour.js'
 
-export type EndpointGroup = 'jwks' | 'discovery' | 'introspection'
+export type EndpointGroup = 'jwks' | 'discovery' | 'introspection' | 'token'
 
 export interface Route {
   group: EndpointGroup
@@ -11,7 +11,7 @@ export interface Route {
   document: () => unknown
   headers?: OutgoingHttpHeaders
   /** A POST endpoint (form body) instead of a GET document: answers `{ status, body }`. */
-  post?: (request: PostRequest) => { status: number; body: unknown }
+  post?: (request: PostRequest) => { status: number; body: unknown } | Promise<{ status: number; body: unknown }>
 }
 
 /** What a POST endpoint is given. */
@@ -85,12 +85,12 @@ function respond(req: IncomingMessage, res: ServerResponse, options: ServerOptio
     return answer(req, res, options.behaviour(route.group), () => {
       readBody(req, (body) => {
         if (body === undefined) return sendJson(res, 413, { error: 'invalid_request' })
-        try {
-          const result = post({ authorization: req.headers.authorization, contentType: req.headers['content-type'], body })
-          sendJson(res, result.status, result.body, { 'Cache-Control': 'no-store' })
-        } catch {
-          sendJson(res, 500, { error: 'server_error' })
-        }
+        Promise.resolve()
+          .then(() => post({ authorization: req.headers.authorization, contentType: req.headers['content-type'], body }))
+          .then(
+            (result) => sendJson(res, result.status, result.body, { 'Cache-Control': 'no-store' }),
+            () => sendJson(res, 500, { error: 'server_error' }),
+          )
       })
     })
   }

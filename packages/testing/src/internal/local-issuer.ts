@@ -9,6 +9,8 @@ import { signRaw } from '../sign-raw.js'
 import { startServer } from './http-server.js'
 import type { EndpointGroup, Route, RunningServer } from './http-server.js'
 import { KeyRing } from './key-ring.js'
+import type { JWK } from 'jose'
+import { TokenExchangeEndpoint, type TokenExchangeCall } from '../token-exchange.js'
 import { IntrospectionRegistry, type IntrospectionCall, type IntrospectionClient, type OpaqueTokenOptions } from '../introspection.js'
 import { mergeMembers } from './members.js'
 import { assertFiniteSeconds, assertSigningAlgorithm } from './validate.js'
@@ -29,9 +31,10 @@ export class LocalIssuerImpl implements LocalIssuer {
 
   readonly #config: IssuerConfig
   readonly #ring = new KeyRing()
-  readonly #behaviour: Record<EndpointGroup, EndpointBehaviour> = { jwks: 'ok', discovery: 'ok', introspection: 'ok' }
-  #stats = { jwks: 0, discovery: 0, introspection: 0 }
+  readonly #behaviour: Record<EndpointGroup, EndpointBehaviour> = { jwks: 'ok', discovery: 'ok', introspection: 'ok', token: 'ok' }
+  #stats = { jwks: 0, discovery: 0, introspection: 0, token: 0 }
   readonly #introspection: IntrospectionRegistry
+  readonly #tokenExchange: TokenExchangeEndpoint
   #server: RunningServer | undefined
   // Concurrent mints for an algorithm the issuer has no key for must share one new key.
   readonly #generating = new Map<SigningAlgorithm, Promise<IssuerKey>>()
@@ -53,6 +56,19 @@ export class LocalIssuerImpl implements LocalIssuer {
     this.#config = config
     this.audience = config.audience
     this.#introspection = new IntrospectionRegistry(config.introspectionClient)
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this
+    this.#tokenExchange = new TokenExchangeEndpoint({
+      get issuer() {
+        return self.issuer
+      },
+      client: config.introspectionClient,
+      lifetime: config.tokenLifetime,
+      nowSeconds: () => Math.floor(config.clock() / 1000),
+      publishedKeys: () => ({ keys: this.#ring.published().map((k) => k.publicJwk as JWK) }),
+      lookupOpaque: (token) => this.#introspection.lookup(token, Math.floor(config.clock() / 1000)),
+      mint: (claims, expiresIn) => this.mint(claims, { expiresIn }),
+    })
     for (const key of config.keys) this.#ring.add(key, true, true)
   }
 
@@ -104,6 +120,14 @@ export class LocalIssuerImpl implements LocalIssuer {
 
   revokeOpaqueToken(token: string): boolean {
     return this.#introspection.revoke(token)
+  }
+
+  get tokenExchangeCalls(): readonly TokenExchangeCall[] {
+    return [...this.#tokenExchange.calls]
+  }
+
+  setTokenBehaviour(behaviour: EndpointBehaviour): void {
+    this.#behaviour.token = checkBehaviour(behaviour)
   }
 
   setIntrospectionBehaviour(behaviour: EndpointBehaviour): void {
@@ -188,8 +212,9 @@ export class LocalIssuerImpl implements LocalIssuer {
   }
 
   resetStats(): void {
-    this.#stats = { jwks: 0, discovery: 0, introspection: 0 }
+    this.#stats = { jwks: 0, discovery: 0, introspection: 0, token: 0 }
     this.#introspection.calls.length = 0
+    this.#tokenExchange.calls.length = 0
   }
 
   async close(): Promise<void> {
@@ -211,6 +236,13 @@ export class LocalIssuerImpl implements LocalIssuer {
         document: () => undefined,
         post: (request) =>
           this.#introspection.answer(request.authorization, request.contentType, request.body, Math.floor(this.#config.clock() / 1000)),
+      }
+    }
+    if (pathname === `${path}/token`) {
+      return {
+        group: 'token',
+        document: () => undefined,
+        post: (request) => this.#tokenExchange.answer(request.authorization, request.body),
       }
     }
     // RFC 8414 inserts the well-known segment after the host; OpenID Discovery appends it.
