@@ -230,7 +230,8 @@ export function compileOptions(options: RequireTokenOptions): CompiledOptions {
   const binding = compileBinding(options, clock, rules.clockToleranceSeconds)
   const introspection = options.introspection === undefined
     ? undefined
-    : createIntrospector(options.introspection, { issuers, rules, fetch: options.fetch, clock })
+    : // The rfc9068 profile is a JWT profile: only the caller's own requiredClaims apply to introspection.
+      createIntrospector(options.introspection, { issuers, rules: { ...rules, requiredClaims: [...(options.requiredClaims ?? [])] }, fetch: options.fetch, clock })
   return {
     realm,
     optional: options.optional ?? false,

@@ -8,7 +8,11 @@ export type IntrospectionMode = 'opaque' | 'all'
 
 /** Caching of introspection responses (RFC 7662 §4, INT-07). */
 export interface IntrospectionCacheOptions {
-  /** Responses kept at most (least recently used evicted first). Default 10000; 0 disables caching. */
+  /**
+   * Active answers kept at most (least recently used evicted first). Default 10000; 0 disables
+   * caching. Inactive answers are kept apart, at most a tenth of this, so a flood of made-up
+   * tokens cannot evict real ones.
+   */
   maxEntries?: number
   /** How long an active response is reused, in seconds; never beyond its `exp`. Default 60. */
   ttl?: number

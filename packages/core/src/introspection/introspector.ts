@@ -103,6 +103,9 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   const rules: IntrospectionRules = { ...context.rules, issuers: context.issuers }
   const { clock } = context
   const cache = new TtlCache<Answer>(maxEntries, clock)
+  // Inactive answers live in their own, smaller cache: a flood of made-up tokens can then never
+  // evict the answers for real ones.
+  const negativeCache = new TtlCache<Answer>(Math.ceil(maxEntries / 10), clock)
   const inflight = new Map<string, Promise<Answer>>()
 
   let discovered: Promise<string> | undefined
@@ -154,7 +157,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   function remember(key: string, answer: Answer): void {
     const now = clock()
     if (!answer.active) {
-      cache.set(key, answer, now + negativeTtlMs)
+      negativeCache.set(key, answer, now + negativeTtlMs)
       return
     }
     // INT-07: "the response MUST NOT be cached beyond the time indicated" by exp.
@@ -165,7 +168,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
 
   async function lookup(token: string): Promise<Answer> {
     const key = hashOf(token)
-    const cached = cache.get(key)
+    const cached = cache.get(key) ?? negativeCache.get(key)
     if (cached !== undefined) return cached
     // Concurrent requests with the same token share one call.
     let pending = inflight.get(key)

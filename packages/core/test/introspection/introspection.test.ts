@@ -249,6 +249,28 @@ describe('RFC 7662 introspection', () => {
       expect(issuer.stats.introspection).toBe(2)
     })
 
+    it('inactive answers have their own bound: a flood of unknown tokens does not evict active answers', async () => {
+      fresh()
+      const auth = createAuthenticator(options({ cache: { maxEntries: 10 } }))
+      const token = issuer.opaqueToken()
+      await auth.authenticate(bearer(token))
+      for (let i = 0; i < 20; i += 1) await rejection(() => auth.authenticate(bearer(`made-up-${i}`)))
+      expect(issuer.stats.introspection).toBe(21)
+      await auth.authenticate(bearer(token))
+      expect(issuer.stats.introspection).toBe(21)
+      // Only the latest inactive answer (a tenth of 10) is still cached.
+      await rejection(() => auth.authenticate(bearer('made-up-19')))
+      await rejection(() => auth.authenticate(bearer('made-up-18')))
+      expect(issuer.stats.introspection).toBe(22)
+    })
+
+    it('the rfc9068 profile (a JWT profile) does not demand its claims from introspection responses', async () => {
+      fresh()
+      const auth = createAuthenticator(options({}, { profile: 'rfc9068' }))
+      const result = await auth.authenticate(bearer(issuer.opaqueToken({}, { omit: ['jti', 'iat'] })))
+      expect(result?.identity.tokenType).toBe('opaque')
+    })
+
     it('INT-09: each resource server configuration has its own cache', async () => {
       fresh()
       const token = issuer.opaqueToken()
