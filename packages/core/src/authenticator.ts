@@ -65,8 +65,9 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
 
   function reject(request: PortcullisRequest, error: PortcullisError, token?: string): PortcullisError {
     if (auditor.enabled) {
-      // A revoked token presented again is a reuse (OWASP authn_token_reuse).
-      const name = error.code === 'invalid_request' ? 'input_validation_fail' : error.reason === 'revoked' ? 'authn_token_reuse' : 'authn_login_fail'
+      // A revoked token or a replayed DPoP proof presented again is a reuse (OWASP authn_token_reuse).
+      const reuse = error.reason === 'revoked' || error.reason === 'dpop_replay'
+      const name = error.code === 'invalid_request' ? 'input_validation_fail' : reuse ? 'authn_token_reuse' : 'authn_login_fail'
       auditor.emit(name, 'WARN', request, {
         outcome: error.code === 'temporarily_unavailable' ? 'unknown' : 'failure',
         reason: error.reason,

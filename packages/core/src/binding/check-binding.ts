@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { ExtractedToken } from '../credentials/extract-token.js'
 import type { Rejections } from '../credentials/rejections.js'
-import { formatChallenge } from '../credentials/challenge.js'
-import { PortcullisError } from '../errors.js'
+import type { PortcullisError } from '../errors.js'
 import type { Identity } from '../identity/identity.js'
 import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
 import type { PortcullisRequest } from '../request.js'
@@ -13,23 +12,10 @@ import { clientCertificateOf, thumbprintMatches } from './mtls/client-certificat
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 
-/** 401 with the DPoP challenge of this middleware carrying a proof error (RFC 9449 §7.1, DPOP-18). */
-function dpopError(
-  dpop: CompiledDpop,
-  rejections: Rejections,
-  code: 'invalid_dpop_proof' | 'use_dpop_nonce',
-  description: string,
-  reason: string,
-  extra: Record<string, string> = {},
-): PortcullisError {
-  const challenge = formatChallenge('DPoP', { realm: rejections.realm, error: code, error_description: description, algs: dpop.algs })
-  return new PortcullisError(code, { status: 401, description, headers: { 'WWW-Authenticate': challenge, ...extra }, reason })
-}
-
 function useNonce(dpop: CompiledDpop, rejections: Rejections, description: string): PortcullisError {
   const nonce = (dpop.nonces as NonNullable<CompiledDpop['nonces']>).issue()
   // RFC 9449 §8 (DPOP-22): the nonce travels in DPoP-Nonce; such responses are not cacheable.
-  return dpopError(dpop, rejections, 'use_dpop_nonce', description, 'dpop_nonce', { 'DPoP-Nonce': nonce, 'Cache-Control': 'no-store' })
+  return rejections.dpopError('use_dpop_nonce', description, 'dpop_nonce', nonce)
 }
 
 async function checkDpop(
@@ -40,18 +26,18 @@ async function checkDpop(
   rejections: Rejections,
 ): Promise<Readonly<Record<string, string>>> {
   if (extracted.proof === undefined) {
-    throw dpopError(dpop, rejections, 'invalid_dpop_proof', 'A DPoP proof is required with a DPoP-bound token', 'dpop_missing')
+    throw rejections.dpopError('invalid_dpop_proof', 'A DPoP proof is required with a DPoP-bound token', 'dpop_missing')
   }
   const uri = requestUri(request, dpop.origin)
   if (uri === undefined) {
-    throw dpopError(dpop, rejections, 'invalid_dpop_proof', 'The request URI cannot be established for the DPoP proof', 'dpop_htu')
+    throw rejections.dpopError('invalid_dpop_proof', 'The request URI cannot be established for the DPoP proof', 'dpop_htu')
   }
   const now = dpop.clock()
   let proof
   try {
     proof = verifyProof(extracted.proof, { method: request.method, uri, accessToken: extracted.token, now }, dpop.proof)
   } catch (error) {
-    if (error instanceof TokenInvalid) throw dpopError(dpop, rejections, 'invalid_dpop_proof', error.message, error.reason)
+    if (error instanceof TokenInvalid) throw rejections.dpopError('invalid_dpop_proof', error.message, error.reason)
     throw error
   }
   // RFC 9449 §6.1 (DPOP-13, DPOP-14): the proof key must be the key the token is bound to.
@@ -114,8 +100,7 @@ export async function checkBinding(
     headers = await checkDpop(request, extracted, jkt, config.dpop, rejections)
   } else if (jkt !== undefined) {
     // RFC 9449 §7.2 (DPOP-17): a DPoP-bound token presented as Bearer is a downgrade attempt.
-    const error = rejections.invalidToken('A DPoP-bound access token must be presented with the DPoP scheme', 'dpop_downgrade')
-    throw config.dpop === undefined ? error : withDpopChallenge(error, config.dpop, rejections)
+    throw rejections.dpopDowngrade('A DPoP-bound access token must be presented with the DPoP scheme')
   }
   if (x5t !== undefined) {
     if (config.mtls === undefined) throw rejections.invalidToken('Certificate-bound tokens are not accepted', 'certificate_unsupported')
@@ -124,11 +109,4 @@ export async function checkBinding(
     throw rejections.invalidToken('This resource requires a certificate-bound access token', 'certificate_required')
   }
   return headers
-}
-
-// The downgrade answer names the Bearer error and offers DPoP, so a client learns how to retry.
-function withDpopChallenge(error: PortcullisError, dpop: CompiledDpop, rejections: Rejections): PortcullisError {
-  const offer = formatChallenge('DPoP', { realm: rejections.realm, algs: dpop.algs })
-  error.headers['WWW-Authenticate'] = `${error.headers['WWW-Authenticate'] as string}, ${offer}`
-  return error
 }

@@ -13,6 +13,17 @@ export interface Rejections {
    * carries the error). Present when DPoP is enabled.
    */
   readonly dpop?: Rejections
+  /**
+   * 401 with a DPoP error, always in the `DPoP` scheme with `algs` (RFC 9449 §7.1, DPOP-18):
+   * `invalid_dpop_proof`, or `use_dpop_nonce` with the fresh nonce in `DPoP-Nonce` and
+   * `Cache-Control: no-store` (RFC 9449 §8, DPOP-22). Only for middlewares with DPoP enabled.
+   */
+  dpopError(code: 'invalid_dpop_proof' | 'use_dpop_nonce', description: string, reason: string, nonce?: string): PortcullisError
+  /**
+   * 401 `invalid_token` for a DPoP-bound token presented as Bearer (RFC 9449 §7.2, DPOP-17): the
+   * Bearer error, followed by the DPoP challenge so the client learns how to retry.
+   */
+  dpopDowngrade(description: string): PortcullisError
   /** 401 with a bare challenge: no credentials, or an unsupported scheme (BEAR-21). */
   credentialsRequired(): PortcullisError
   /** 400 `invalid_request` (BEAR-18). */
@@ -72,17 +83,32 @@ export function createRejections(realm: string, schemes: ChallengeSchemes = BEAR
   if (schemes.dpopAlgs === undefined) return rejectionsFor(realm, bare, 'Bearer', undefined, metadata)
   const dpop = rejectionsFor(realm, bare, 'DPoP', schemes.dpopAlgs, metadata)
   // When only DPoP is accepted, even a malformed Bearer request is answered in DPoP terms.
-  return schemes.bearer ? { ...rejectionsFor(realm, bare, 'Bearer', undefined, metadata), dpop } : dpop
+  return schemes.bearer ? { ...rejectionsFor(realm, bare, 'Bearer', schemes.dpopAlgs, metadata), dpop } : dpop
 }
 
-function rejectionsFor(realm: string, bare: string, scheme: 'Bearer' | 'DPoP', algs: string | undefined, metadata: string | undefined): Rejections {
+function rejectionsFor(realm: string, bare: string, scheme: 'Bearer' | 'DPoP', dpopAlgs: string | undefined, metadata: string | undefined): Rejections {
   // Every challenge of this factory uses one scheme; DPoP challenges carry `algs` (DPOP-18), and
   // all of them `resource_metadata` when configured (RFC 9728 §5.1, PRM-02).
+  const algs = scheme === 'DPoP' ? dpopAlgs : undefined
   const challenge = (params: ChallengeParams): string => formatChallenge(scheme, { ...params, algs, resource_metadata: metadata })
+  const dpopChallenge = (params: ChallengeParams): string => formatChallenge('DPoP', { ...params, algs: dpopAlgs, resource_metadata: metadata })
   const self: Rejections = {
     realm,
     get dpop() {
       return scheme === 'DPoP' ? self : undefined
+    },
+    dpopError(code, description, reason, nonce) {
+      const headers: Record<string, string> = { 'WWW-Authenticate': dpopChallenge({ realm, error: code, error_description: description }) }
+      if (nonce !== undefined) {
+        headers['DPoP-Nonce'] = nonce
+        headers['Cache-Control'] = 'no-store'
+      }
+      return new PortcullisError(code, { status: 401, description, headers, reason })
+    },
+    dpopDowngrade(description) {
+      const error = self.invalidToken(description, 'dpop_downgrade')
+      if (dpopAlgs !== undefined) error.headers['WWW-Authenticate'] = `${error.headers['WWW-Authenticate'] as string}, ${dpopChallenge({ realm })}`
+      return error
     },
     credentialsRequired() {
       return new PortcullisError('credentials_required', {

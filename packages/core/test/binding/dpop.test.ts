@@ -303,6 +303,19 @@ describe('DPoP downgrade and required DPoP', () => {
   })
 })
 
+describe('DPoP challenges with resource metadata (PRM-02)', () => {
+  it('proof errors, nonce errors and the downgrade offer carry resource_metadata', async () => {
+    const resourceMetadata = 'https://api.example.com/.well-known/oauth-protected-resource'
+    const token = await boundToken()
+    const proofError = await rejection(() => authenticator({ origin: ORIGIN }, { resourceMetadata }).authenticate(dpopRequest(token, 'x.y.z')))
+    expect(proofError.headers['WWW-Authenticate']).toMatch(new RegExp(`^DPoP realm="api", error="invalid_dpop_proof", error_description="[^"]+", algs="${ALGS}", resource_metadata="${resourceMetadata}"$`))
+    const nonceError = await rejection(() => authenticator({ origin: ORIGIN, nonce: true }, { resourceMetadata }).authenticate(dpopRequest(token, proofFor(token))))
+    expect(nonceError.headers['WWW-Authenticate']).toContain(`resource_metadata="${resourceMetadata}"`)
+    const downgrade = await rejection(() => authenticator({ origin: ORIGIN }, { resourceMetadata }).authenticate({ method: 'GET', url: '/orders', headers: { authorization: `Bearer ${token}` } }))
+    expect(downgrade.headers['WWW-Authenticate']).toMatch(new RegExp(`, DPoP realm="api", algs="${ALGS}", resource_metadata="${resourceMetadata}"$`))
+  })
+})
+
 describe('DPoP replay (DPOP-25)', () => {
   it('a replayed proof -> 401 invalid_token', async () => {
     const auth = authenticator()
@@ -313,6 +326,16 @@ describe('DPoP replay (DPOP-25)', () => {
     expect(error.code).toBe('invalid_token')
     expect(error.reason).toBe('dpop_replay')
     expect(error.headers['WWW-Authenticate']).toMatch(/^DPoP realm="api", error="invalid_token"/)
+  })
+
+  it('a replay is audited as authn_token_reuse', async () => {
+    const events: string[] = []
+    const auth = authenticator({ origin: ORIGIN }, { audit: (event) => void events.push(event.event) })
+    const token = await boundToken()
+    const proof = proofFor(token)
+    await auth.authenticate(dpopRequest(token, proof))
+    await rejection(() => auth.authenticate(dpopRequest(token, proof)))
+    expect(events).toEqual(['authn_login_success', 'authn_token_reuse'])
   })
 
   it('a proof that fails a check does not take a place in the store', async () => {
