@@ -165,6 +165,19 @@ export function runDpopScenarios(adapter: AdapterUnderTest): void {
       expect(res.headers['www-authenticate']).toMatch(TOKEN_ERROR)
     })
 
+    it('DPOP-21 BEAR-20: a DPoP request lacking a scope -> 403 insufficient_scope in the DPoP scheme', async () => {
+      const h = await start()
+      const token = await bound()
+      const res = await h.call(token, proof(token, { htu: `${ORIGIN}/orders` }), '/orders')
+      expect({ status: res.status, code: h.code() }).toEqual({ status: 403, code: 'insufficient_scope' })
+      expect(res.headers['www-authenticate']).toBe(
+        `DPoP realm="api", error="insufficient_scope", error_description="The access token does not have the required scope", scope="orders:read", algs="${ALGS}"`,
+      )
+      // A Bearer request to the same app is still answered in the Bearer scheme.
+      const plain = await request(h.server).get('/orders').set('Authorization', `Bearer ${await issuer.mint()}`)
+      expect(plain.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="insufficient_scope"/)
+    })
+
     it('DPOP-10 DPOP-11: POST with a matching proof -> 200', async () => {
       const h = await start()
       const token = await bound()

@@ -20,6 +20,11 @@ export interface AuthResult {
   readonly method: BearerMethod
   /** Headers the adapter must add to the response (e.g. `Cache-Control: private`, BEAR-07). */
   readonly responseHeaders: Readonly<Record<string, string>>
+  /**
+   * The context later steps of this request use: for a DPoP request its rejections challenge
+   * with the DPoP scheme (a 403 `insufficient_scope` included, RFC 9449 §7.1, DPOP-21).
+   */
+  readonly context: AuthContext
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
@@ -62,6 +67,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   const rejections = createRejections(compiled.realm, { ...compiled.binding.schemes, resourceMetadata: compiled.resourceMetadata })
   const auditor = createAuditor(compiled.audit, compiled.clock)
   const context: AuthContext = { rejections, auditor }
+  const dpopContext: AuthContext = rejections.dpop === undefined ? context : { rejections: rejections.dpop, auditor }
 
   function reject(request: PortcullisRequest, error: PortcullisError, token?: string): PortcullisError {
     if (auditor.enabled) {
@@ -112,9 +118,10 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
         token,
       })
     }
+    const requestContext = extracted.scheme === 'dpop' ? dpopContext : context
     const responseHeaders = method === 'query' ? QUERY_HEADERS : NO_HEADERS
     // A fresh DPoP-Nonce comes with Cache-Control: no-store, which also covers BEAR-07.
-    return { identity, method, responseHeaders: Object.keys(bindingHeaders).length === 0 ? responseHeaders : { ...responseHeaders, ...bindingHeaders } }
+    return { identity, method, context: requestContext, responseHeaders: Object.keys(bindingHeaders).length === 0 ? responseHeaders : { ...responseHeaders, ...bindingHeaders } }
   }
 
   return { context, authenticate }

@@ -25,6 +25,7 @@ export function requireToken(options: RequireTokenOptions): RequestHandler {
     authenticator.authenticate(toRequest(req)).then(
       (result) => {
         if (result !== undefined) {
+          setContext(req, result.context)
           req.auth = result.identity
           for (const name in result.responseHeaders) res.setHeader(name, result.responseHeaders[name] as string)
         }

@@ -24,6 +24,7 @@ export function requireToken(options: RequireTokenOptions): Middleware {
     setContext(ctx, authenticator.context)
     const result = await authenticator.authenticate(toRequest(ctx))
     if (result !== undefined) {
+      setContext(ctx, result.context)
       ctx.state.auth = result.identity
       for (const name in result.responseHeaders) ctx.set(name, result.responseHeaders[name] as string)
     }
