@@ -128,7 +128,9 @@ export function extractToken(
   rules: ExtractionRules,
   reject: Rejections,
 ): ExtractedToken | undefined {
-  const header = rules.header ? fromHeader(request, rules, reject) : undefined
+  // `bearerMethods` governs Bearer tokens only: a DPoP token always travels in the header.
+  const fromAuthorization = rules.header || rules.dpop === true ? fromHeader(request, rules, reject) : undefined
+  const header = fromAuthorization?.scheme === 'bearer' && !rules.header ? undefined : fromAuthorization
   const body = rules.body ? fromBody(request, rules, reject) : undefined
   const query = rules.query ? fromQuery(request, rules, reject) : undefined
   const found = (header === undefined ? 0 : 1) + (body === undefined ? 0 : 1) + (query === undefined ? 0 : 1)

@@ -296,6 +296,15 @@ describe('DPoP downgrade and required DPoP', () => {
     await expect(auth.authenticate(dpopRequest(bound, proofFor(bound)))).resolves.toBeDefined()
   })
 
+  it('DPoP works whatever bearerMethods says (it governs Bearer tokens only)', async () => {
+    const auth = authenticator({ origin: ORIGIN }, { bearerMethods: ['query'] })
+    const token = await boundToken()
+    await expect(auth.authenticate(dpopRequest(token, proofFor(token)))).resolves.toBeDefined()
+    const plain = await issuer.mint()
+    const error = await rejection(() => auth.authenticate({ method: 'GET', url: '/orders', headers: { authorization: `Bearer ${plain}` } }))
+    expect(error.code).toBe('credentials_required')
+  })
+
   it('plain Bearer tokens still work next to DPoP when DPoP is not required', async () => {
     const token = await issuer.mint({ sub: 'user-1' })
     const result = await authenticator().authenticate({ method: 'GET', url: '/orders', headers: { authorization: `Bearer ${token}` } })
