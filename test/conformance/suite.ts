@@ -730,7 +730,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
             attackerKey,
           )
           expectInvalidToken(await h.bearer(token), h, token)
-          expect(attacker.stats).toEqual({ jwks: 0, discovery: 0 })
+          expect(attacker.stats).toEqual({ jwks: 0, discovery: 0, introspection: 0, token: 0 })
         },
       )
 
@@ -739,7 +739,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         const h = await start()
         const token = await other.mint()
         expectInvalidToken(await h.bearer(token), h, token)
-        expect(other.stats).toEqual({ jwks: 0, discovery: 0 })
+        expect(other.stats).toEqual({ jwks: 0, discovery: 0, introspection: 0, token: 0 })
       })
 
       it('BCP-13: with two trusted issuers, keys are per issuer (iss A signed by B key -> 401)', async () => {
@@ -977,7 +977,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         const res = await h.bearer(await own.mint({ scope: 'orders:read' }), '/orders')
         expectOk(res, h)
         expect(res.body).toMatchObject({ issuer: own.issuer })
-        expect(own.stats).toEqual({ jwks: 1, discovery: 1 })
+        expect(own.stats).toEqual({ jwks: 1, discovery: 1, introspection: 0, token: 0 })
       })
 
       it('META-04 META-10: a discovery document naming another issuer is not used -> 503', async () => {
