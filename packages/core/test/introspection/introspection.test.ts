@@ -93,6 +93,18 @@ describe('RFC 7662 introspection', () => {
     expect(issuer.stats).toMatchObject({ discovery: 1, introspection: 1 })
   })
 
+  it('INT-05: discovery failing -> 503; retried only after 5 s, then the endpoint is used', async () => {
+    fresh()
+    issuer.setDiscoveryBehaviour('error')
+    const auth = createAuthenticator(options({ endpoint: undefined }))
+    expect((await rejection(() => auth.authenticate(bearer(issuer.opaqueToken())))).status).toBe(503)
+    issuer.setDiscoveryBehaviour('ok')
+    expect((await rejection(() => auth.authenticate(bearer(issuer.opaqueToken())))).status).toBe(503)
+    expect(issuer.stats.discovery).toBe(2) // both locations tried once, not again within 5 s
+    clock.advance(5000)
+    expect((await auth.authenticate(bearer(issuer.opaqueToken())))?.identity.tokenType).toBe('opaque')
+  })
+
   it('INT-03 INT-04: active false (unknown, revoked or expired at the AS) -> 401 invalid_token', async () => {
     fresh()
     const auth = createAuthenticator(options())
