@@ -8,6 +8,7 @@ export { requireScope } from './require-scope.js'
 export { requireAuthentication } from './require-authentication.js'
 export { protectedResourceMetadata } from './protected-resource-metadata.js'
 export { createRevocationStore } from '@portcullis/core'
+export { createMemoryReplayStore } from '@portcullis/core'
 export { errorHandler } from './error-handler.js'
 export type { ErrorHandlerOptions } from './error-handler.js'
 export { PortcullisError, isPortcullisError } from '@portcullis/core'
@@ -23,6 +24,9 @@ export type {
   IntrospectionOptions,
   RevocationStore,
   DelegationOptions,
+  DpopOptions,
+  DpopReplayStore,
+  MtlsOptions,
   AuditEvent,
   AuditSink,
 } from '@portcullis/core'

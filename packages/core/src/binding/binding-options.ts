@@ -3,7 +3,14 @@ import type { AsymmetricAlgorithm } from '../token/algorithms.js'
 import type { DpopReplayStore } from './dpop/replay-store.js'
 import type { CertificateHeaderFormat } from './mtls/client-certificate.js'
 
-/** Server-provided DPoP nonces (RFC 9449 §9). */
+/**
+ * Server-provided DPoP nonces (RFC 9449 §9).
+ *
+ * @example
+ * ```ts
+ * requireToken({ issuer, audience, dpop: { origin: 'https://api.example.com', nonce: { lifetime: 120, secret: process.env.DPOP_NONCE_SECRET } } })
+ * ```
+ */
 export interface DpopNonceOptions {
   /**
    * Seconds a nonce is issued for; a nonce is accepted in its own period and the next one, and

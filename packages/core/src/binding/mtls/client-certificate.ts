@@ -70,7 +70,15 @@ export function clientCertificateOf(request: PortcullisRequest, rules: Certifica
   return request.clientCertificate
 }
 
-/** `x5t#S256` of a certificate: base64url(SHA-256(DER)), no padding (RFC 8705 §3.1, MTLS-04). */
+/**
+ * `x5t#S256` of a certificate: base64url(SHA-256(DER)), no padding (RFC 8705 §3.1, MTLS-04).
+ *
+ * @example
+ * ```ts
+ * import { certificateThumbprint } from '@portcullis/core'
+ * const bound = req.auth?.confirmation?.['x5t#S256'] === certificateThumbprint(socket.getPeerCertificate().raw)
+ * ```
+ */
 export function certificateThumbprint(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('base64url')
 }
