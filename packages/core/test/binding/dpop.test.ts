@@ -187,6 +187,13 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { jwk })))), 'does not fit')
   })
 
+  it('a client RSA key with a huge public exponent is refused before verification (cost bound)', async () => {
+    const rsa = await generateSigningKey('RS256')
+    const token = await boundToken()
+    const jwk = { kty: 'RSA', n: rsa.publicJwk.n, e: Buffer.alloc(16, 0xff).toString('base64url') }
+    expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { key: rsa, jwk })))), 'too large')
+  })
+
   it('DPOP-09: a signature by another key than the jwk -> 401 invalid_dpop_proof', async () => {
     const other = await generateSigningKey('ES256')
     const token = await boundToken()

@@ -48,6 +48,9 @@ const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   OKP: ['crv', 'kty', 'x'],
 }
 
+const MAX_RSA_BITS = 8192
+const MAX_RSA_EXPONENT = 0xffffffffn
+
 function invalid(reason: string, description: string): TokenInvalid {
   return TokenInvalid.create(reason, description)
 }
@@ -79,6 +82,15 @@ function importProofKey(jwk: unknown, alg: AsymmetricAlgorithm): KeyObject {
   if (entry.alg !== undefined && entry.alg !== alg) throw invalid('dpop_key', 'The DPoP proof key is bound to another algorithm')
   // BCP-03: the key type (and curve) must be the one the algorithm needs.
   if (!keyFitsAlgorithm(entry.key, alg)) throw invalid('dpop_key', 'The DPoP proof key does not fit its algorithm')
+  // The client picks this key: a huge modulus or public exponent would make each verification
+  // as costly as a private-key operation. Real clients use e = 65537 and at most 8192 bits.
+  const details = entry.key.asymmetricKeyDetails
+  if (
+    entry.key.asymmetricKeyType === 'rsa' &&
+    ((details?.modulusLength ?? 0) > MAX_RSA_BITS || (details?.publicExponent ?? 0n) > MAX_RSA_EXPONENT)
+  ) {
+    throw invalid('dpop_key', 'The DPoP proof key is too large')
+  }
   return entry.key
 }
 
