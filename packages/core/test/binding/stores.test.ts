@@ -31,7 +31,7 @@ describe('in-memory replay store', () => {
     expect(store.size).toBe(1)
   })
 
-  it('is bounded: at maxEntries the entry closest to expiry is dropped first', async () => {
+  it('is bounded: at maxEntries the oldest entry is dropped first', async () => {
     const clock = manualClock()
     const store = createMemoryReplayStore({ maxEntries: 100, clock: clock.now })
     for (let i = 0; i < 1000; i++) await store.remember(`k${i}`, clock.now() + 60_000 + i)

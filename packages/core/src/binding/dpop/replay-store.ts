@@ -41,8 +41,9 @@ export interface MemoryReplayStore extends DpopReplayStore {
 
 /**
  * An in-memory {@link DpopReplayStore} for one process: entries expire with their proof and
- * the store never holds more than `maxEntries`. When full, expired entries go first, then the
- * entries closest to expiry (their proofs are about to be refused by the `iat` window anyway).
+ * the store never holds more than `maxEntries`. When full, the oldest entries go first: every
+ * entry lives for the same window from its proof's `iat`, so they are the ones closest to expiry
+ * (their proofs are about to be refused by the `iat` window anyway).
  * Size `maxEntries` above peak proofs per second times the proof window. Several processes
  * behind one endpoint need a shared store (e.g. Redis), or a replay may hit another process.
  *
