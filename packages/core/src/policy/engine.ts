@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto'
+import { configurationError } from '../errors.js'
+import type { Identity } from '../identity/identity.js'
+import type { PortcullisRequest } from '../request.js'
+import { parseAttributePath } from './attribute-path.js'
+import type { Decision } from './decision.js'
+import { compileEnvironment, type PolicyEnvironmentOptions } from './environment-options.js'
+import { compilePolicy, evaluateNode, type CompiledPolicy } from './evaluate.js'
+import { ExplanationLog, summarize, type Explanation } from './explanation.js'
+import type { PolicyNode } from './model.js'
+import type { CompiledObligation } from './obligation-spec.js'
+import { compileObligationHandlers, type ObligationHandler } from './obligation-handlers.js'
+import { PENDING } from './pending.js'
+import { compileProviders, type AttributeProvider } from './providers.js'
+import { EvaluationScope, type RiskAssessment, type ScopeRuntime } from './scope.js'
+import { makeView } from './view.js'
+import type { ObligationHandlerMap } from './obligation-handlers.js'
+
+/**
+ * Options of {@link createPolicyEngine}.
+ *
+ * @example
+ * ```ts
+ * const engine = createPolicyEngine(documents, { clock: () => Date.parse('2026-01-05T10:00:00Z'), providers: { directory } })
+ * ```
+ */
+export interface PolicyEngineOptions {
+  /** Current time in ms (default `Date.now`): `environment.time`, caches, step-up `maxAge`. */
+  readonly clock?: () => number
+  /** Named attribute providers (PIP): `subject.<name>` / `environment.<name>`. */
+  readonly providers?: Readonly<Record<string, AttributeProvider>>
+  /** Entries per provider cache (default 10,000; least recently used evicted). */
+  readonly providerCacheSize?: number
+  /** Time box of the route's resource loader in ms (default 2000). */
+  readonly resourceTimeout?: number
+  readonly environment?: PolicyEnvironmentOptions
+  /** Custom obligation handlers by name (the built-ins cannot be replaced). */
+  readonly obligationHandlers?: ObligationHandlerMap
+  /** How many recent explanations `explain()` keeps (default 1000; 0 disables). */
+  readonly keepExplanations?: number
+}
+
+/** One decision request. */
+export interface DecisionRequest {
+  readonly action: string
+  /** The resource type, when the route knows it (indexes the rules). */
+  readonly resourceType?: string
+  readonly identity: Identity | undefined
+  readonly request: PortcullisRequest
+  /** Loads the resource, lazily and at most once. */
+  readonly resource?: () => unknown
+}
+
+/** The outcome of a decision, before the PEP acts on it. */
+export interface DecisionResult {
+  readonly decisionId: string
+  readonly decision: Decision
+  readonly obligations: readonly CompiledObligation[]
+  readonly advice: readonly CompiledObligation[]
+  readonly infrastructureFailure: boolean
+  readonly explanation: Explanation
+}
+
+/**
+ * The policy decision point: evaluates the current policy, keeps recent explanations, and
+ * swaps the policy atomically.
+ */
+export interface PolicyEngine {
+  /** The policy in force. */
+  readonly policy: PolicyNode
+  /** Decides a request. Never rejects: errors become Indeterminate. */
+  decide(request: DecisionRequest): Promise<DecisionResult>
+  /** The explanation of a recent decision (bounded log), or undefined. */
+  explain(decisionId: string): Explanation | undefined
+  /** Replaces the policy atomically: decisions in flight finish with the old one. */
+  update(policy: PolicyNode): void
+  /** @internal obligation handlers for the PEP. */
+  readonly obligationHandlers: ReadonlyMap<string, ObligationHandler>
+  /** @internal */
+  readonly clock: () => number
+}
+
+const MAX_PASSES = 32
+
+function checkNode(policy: unknown): PolicyNode {
+  const kind = typeof policy === 'object' && policy !== null ? (policy as PolicyNode).kind : undefined
+  if (kind !== 'policy' && kind !== 'policy-set') {
+    throw configurationError('policy engine: the policy must be built with policy() / policySet() or loaded with loadPolicyDocument()')
+  }
+  return policy as PolicyNode
+}
+
+/**
+ * Creates a policy engine. Options are validated here, once.
+ *
+ * @example
+ * ```ts
+ * const engine = createPolicyEngine(policy({ id: 'docs', rules: [permit('all-read', { actions: ['read'] })] }))
+ * const result = await engine.decide({ action: 'read', identity, request })
+ * result.decision // 'Permit'
+ * ```
+ */
+export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOptions = {}): PolicyEngine {
+  const clock = options.clock ?? Date.now
+  if (typeof clock !== 'function') throw configurationError('policy engine: clock must be a function returning ms')
+  const cacheSize = options.providerCacheSize ?? 10_000
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) throw configurationError('policy engine: providerCacheSize must be an integer >= 0')
+  const resourceTimeout = options.resourceTimeout ?? 2000
+  if (typeof resourceTimeout !== 'number' || !(resourceTimeout > 0 && resourceTimeout <= 60_000)) {
+    throw configurationError('policy engine: resourceTimeout must be a number of ms in (0, 60000]')
+  }
+  const keep = options.keepExplanations ?? 1000
+  if (!Number.isInteger(keep) || keep < 0) throw configurationError('policy engine: keepExplanations must be an integer >= 0')
+  const runtime: ScopeRuntime = {
+    providers: compileProviders(options.providers, clock, cacheSize),
+    environment: compileEnvironment(options.environment),
+    resourceTimeout,
+    parsePath: parseAttributePath,
+  }
+  const handlers = compileObligationHandlers(options.obligationHandlers)
+  const log = new ExplanationLog(keep)
+
+  let current: { node: PolicyNode; compiled: CompiledPolicy } = { node: checkNode(initial), compiled: compilePolicy(checkNode(initial)) }
+
+  function finish(scope: EvaluationScope, root: CompiledPolicy, decision: Decision): DecisionResult {
+    const obligations: CompiledObligation[] = []
+    const advice: CompiledObligation[] = []
+    const determining: string[] = []
+    if (decision === 'Permit' || decision === 'Deny') {
+      for (const entry of scope.trail) {
+        if (entry.effect !== decision) continue
+        if (entry.rule !== undefined) determining.push(entry.rule)
+        for (const o of entry.obligations) obligations.push(o)
+        for (const a of entry.advice) advice.push(a)
+      }
+    }
+    const attributes: Record<string, unknown> = {}
+    let risk: RiskAssessment | undefined
+    if (scope.used !== undefined) {
+      for (const [path, value] of scope.used) {
+        attributes[path] = summarize(value)
+        if (path === 'environment.risk' && typeof value === 'object' && value !== null) risk = value as RiskAssessment
+      }
+    }
+    const riskMemo = scope.memo.get('environment.risk')
+    if (risk === undefined && riskMemo?.state === 1) risk = riskMemo.value as RiskAssessment
+    const explanation: Explanation = {
+      decisionId: randomUUID(),
+      decision,
+      action: scope.action,
+      resourceType: scope.staticResourceType,
+      policy: root.id,
+      time: new Date(scope.now).toISOString(),
+      determining,
+      errors: scope.errors,
+      obligations,
+      advice,
+      attributes,
+      risk,
+      infrastructureFailures: scope.infrastructureFailures,
+      enforcement: undefined,
+    }
+    log.add(explanation)
+    return {
+      decisionId: explanation.decisionId,
+      decision,
+      obligations,
+      advice,
+      infrastructureFailure: scope.infrastructureFailures.length > 0,
+      explanation,
+    }
+  }
+
+  function pass(scope: EvaluationScope, root: CompiledPolicy): Decision | typeof PENDING {
+    scope.startPass()
+    try {
+      return evaluateNode(root, scope)
+    } catch (error) {
+      if (error === PENDING) return PENDING
+      // evaluateNode catches condition errors; anything else is a bug: fail closed.
+      scope.errors.push({ rule: root.id, reason: `evaluation failed: ${error instanceof Error ? error.message : 'unknown error'}` })
+      return 'Indeterminate{DP}'
+    }
+  }
+
+  async function decideAsync(scope: EvaluationScope, root: CompiledPolicy): Promise<DecisionResult> {
+    for (let i = 0; i < MAX_PASSES; i++) {
+      await Promise.all(scope.waits)
+      const decision = pass(scope, root)
+      if (decision !== PENDING) return finish(scope, root, decision as Decision)
+    }
+    scope.errors.push({ rule: root.id, reason: `attributes still pending after ${MAX_PASSES} passes` })
+    return finish(scope, root, 'Indeterminate{DP}')
+  }
+
+  return {
+    get policy() {
+      return current.node
+    },
+    obligationHandlers: handlers,
+    clock,
+    decide(request) {
+      const snapshot = current.compiled // atomic: this decision uses one policy version
+      let scope: EvaluationScope
+      try {
+        scope = new EvaluationScope(runtime, request.action, request.resourceType, request.identity, request.request, clock(), request.resource, makeView)
+      } catch {
+        return Promise.reject(configurationError('policy engine: invalid decision request'))
+      }
+      const decision = pass(scope, snapshot)
+      if (decision !== PENDING) return Promise.resolve(finish(scope, snapshot, decision as Decision))
+      return decideAsync(scope, snapshot)
+    },
+    explain(decisionId) {
+      return log.get(decisionId)
+    },
+    update(policy) {
+      const node = checkNode(policy)
+      current = { node, compiled: compilePolicy(node) }
+    },
+  }
+}
