@@ -34,7 +34,7 @@ export async function auditContext(): Promise<{ context: AuthContext; events: Au
     audience: 'https://api.example.com',
     secret: 'a-test-secret-of-at-least-32-bytes!!',
     algorithms: ['HS256'],
-    audit: (event) => {
+    audit: (event: AuditEvent) => {
       events.push(event)
     },
   } as never)
