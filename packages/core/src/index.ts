@@ -52,4 +52,7 @@ export type { BuiltInObligation, CompiledObligation, ObligationSpec } from './po
 export type { ObligationContext, ObligationHandler, ObligationHandlerMap, ObligationOutcome } from './policy/obligation-handlers.js'
 export type { Enforcement, Explanation } from './policy/explanation.js'
 export { PolicyValidationError, isPolicyValidationError } from './policy/policy-error.js'
+export { loadPolicyDocument, DOCUMENT_LIMITS } from './policy/document.js'
+export { loadPolicyFile, watchPolicyFile } from './policy/policy-file.js'
+export type { PolicyFileWatcher, WatchPolicyFileOptions } from './policy/policy-file.js'
 export type { PolicyIssue } from './policy/policy-error.js'

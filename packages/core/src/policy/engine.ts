@@ -7,6 +7,7 @@ import type { Decision } from './decision.js'
 import { compileEnvironment, type PolicyEnvironmentOptions } from './environment-options.js'
 import { compilePolicy, evaluateNode, type CompiledPolicy } from './evaluate.js'
 import { ExplanationLog, summarize, type Explanation } from './explanation.js'
+import { loadPolicyDocument } from './document.js'
 import type { PolicyNode } from './model.js'
 import type { CompiledObligation } from './obligation-spec.js'
 import { compileObligationHandlers, type ObligationHandler } from './obligation-handlers.js'
@@ -72,8 +73,12 @@ export interface PolicyEngine {
   decide(request: DecisionRequest): Promise<DecisionResult>
   /** The explanation of a recent decision (bounded log), or undefined. */
   explain(decisionId: string): Explanation | undefined
-  /** Replaces the policy atomically: decisions in flight finish with the old one. */
-  update(policy: PolicyNode): void
+  /**
+   * Replaces the policy atomically: decisions in flight finish with the old one. Accepts a
+   * built policy or a JSON document (string or parsed); an invalid document throws a
+   * `PolicyValidationError` and the last good policy stays in force.
+   */
+  update(policy: PolicyNode | string | object): void
   /** @internal obligation handlers for the PEP. */
   readonly obligationHandlers: ReadonlyMap<string, ObligationHandler>
   /** @internal */
@@ -81,6 +86,11 @@ export interface PolicyEngine {
 }
 
 const MAX_PASSES = 32
+
+function isNode(value: unknown): value is PolicyNode {
+  const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined
+  return kind === 'policy' || kind === 'policy-set'
+}
 
 function checkNode(policy: unknown): PolicyNode {
   const kind = typeof policy === 'object' && policy !== null ? (policy as PolicyNode).kind : undefined
@@ -215,7 +225,7 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
       return log.get(decisionId)
     },
     update(policy) {
-      const node = checkNode(policy)
+      const node = isNode(policy) ? policy : loadPolicyDocument(policy)
       current = { node, compiled: compilePolicy(node) }
     },
   }
