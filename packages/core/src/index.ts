@@ -47,6 +47,8 @@ export type { EnvironmentAttributes, PolicyAttributes, SubjectAttributes } from 
 export type { AttributeProvider, ProviderContext } from './policy/providers.js'
 export type { PolicyEnvironmentOptions, PolicyRiskFactor } from './policy/environment-options.js'
 export type { RiskAssessment, RuleError } from './policy/scope.js'
+export { crossBorder, dataSensitivity, lowDeviceTrust, offHours, untrustedNetwork, type FactorOptions } from './policy/environment/risk-factors.js'
+export { createLevels, DEFAULT_CLASSIFICATION_LEVELS, type Levels } from './policy/environment/classification.js'
 export { enhancedMonitoring, responseHeaders, stepUp } from './policy/obligation-spec.js'
 export type { BuiltInObligation, CompiledObligation, ObligationSpec } from './policy/obligation-spec.js'
 export type { ObligationContext, ObligationHandler, ObligationHandlerMap, ObligationOutcome } from './policy/obligation-handlers.js'

@@ -1,6 +1,14 @@
 import { ConditionError, describeValue } from '../operators/condition-error.js'
 
-/** The classification levels most organisations start from, lowest first. */
+/**
+ * The classification levels most organisations start from, lowest first.
+ *
+ * @example
+ * ```ts
+ * import { createLevels, DEFAULT_CLASSIFICATION_LEVELS } from '@portcullis/core'
+ * const levels = createLevels([...DEFAULT_CLASSIFICATION_LEVELS, 'TOP_SECRET'])
+ * ```
+ */
 export const DEFAULT_CLASSIFICATION_LEVELS: readonly string[] = Object.freeze(['PUBLIC', 'INTERNAL', 'CONFIDENTIAL', 'RESTRICTED'])
 
 /** An ordered scale of levels. Every method throws a `ConditionError` for a value not on the scale. */
@@ -27,6 +35,7 @@ export interface Levels {
  *
  * @example
  * ```ts
+ * import { createLevels } from '@portcullis/core'
  * const classification = createLevels(['PUBLIC', 'INTERNAL', 'CONFIDENTIAL', 'RESTRICTED'])
  * classification.atLeast('CONFIDENTIAL', 'INTERNAL') // true
  * classification.rank('SECRET')                      // throws ConditionError

@@ -39,6 +39,7 @@ function factor(options: FactorOptions, defaults: { name: string; weight: number
  *
  * @example
  * ```ts
+ * import { untrustedNetwork } from '@portcullis/core'
  * untrustedNetwork({ trustedZones: ['corporate', 'vpn'] })
  * ```
  */
@@ -56,6 +57,7 @@ export function untrustedNetwork(options: FactorOptions & { trustedZones: readon
  *
  * @example
  * ```ts
+ * import { offHours } from '@portcullis/core'
  * offHours({ hours: { timeZone: 'Europe/Paris', holidays: ['2026-12-25'] } })
  * ```
  */
@@ -76,6 +78,7 @@ export function offHours(options: FactorOptions & { hours: BusinessHoursConfig |
  *
  * @example
  * ```ts
+ * import { lowDeviceTrust } from '@portcullis/core'
  * lowDeviceTrust({ minimum: 'medium', values: ['low', 'medium', 'high'] })
  * lowDeviceTrust({ minimum: 70 })
  * ```
@@ -99,6 +102,7 @@ export function lowDeviceTrust(options: FactorOptions & { minimum: string | numb
  *
  * @example
  * ```ts
+ * import { dataSensitivity } from '@portcullis/core'
  * dataSensitivity({ atLeast: 'CONFIDENTIAL' })
  * ```
  */
@@ -119,6 +123,7 @@ const COUNTRY = /^[A-Za-z]{2}$/
  *
  * @example
  * ```ts
+ * import { crossBorder } from '@portcullis/core'
  * crossBorder({ homeAttribute: 'subject.directory.country' })
  * ```
  */
