@@ -10,7 +10,7 @@ const MAX_KEYS = 4096
  * @example
  * ```ts
  * const index = new CandidateIndex(children)
- * index.candidates('read', 'document')
+ * index.candidates('read\u0000document', 'read', 'document')
  * ```
  */
 export class CandidateIndex {
@@ -18,9 +18,11 @@ export class CandidateIndex {
 
   constructor(private readonly children: readonly CompiledNode[]) {}
 
-  /** The children that can match `action` and `resourceType` (undefined: decided at evaluation). */
-  candidates(action: string, resourceType: string | undefined): readonly CompiledNode[] {
-    const key = resourceType === undefined ? action : `${action}\u0000${resourceType}`
+  /**
+   * The children that can match `action` and `resourceType` (undefined: decided at evaluation).
+   * `key` identifies the pair (computed once per decision).
+   */
+  candidates(key: string, action: string, resourceType: string | undefined): readonly CompiledNode[] {
     const cached = this.cache.get(key)
     if (cached !== undefined) return cached
     const list = this.children.filter((child) => {

@@ -6,14 +6,14 @@ import { parseAttributePath } from './attribute-path.js'
 import type { Decision } from './decision.js'
 import { compileEnvironment, type PolicyEnvironmentOptions } from './environment-options.js'
 import { compilePolicy, evaluateNode, type CompiledPolicy } from './evaluate.js'
-import { ExplanationLog, summarize, type Explanation } from './explanation.js'
+import { DecisionExplanation, ExplanationLog, type Explanation } from './explanation.js'
 import { loadPolicyDocument } from './document.js'
 import type { PolicyNode } from './model.js'
 import type { CompiledObligation } from './obligation-spec.js'
 import { compileObligationHandlers, type ObligationHandler } from './obligation-handlers.js'
 import { PENDING } from './pending.js'
-import { compileProviders, type AttributeProvider } from './providers.js'
-import { EvaluationScope, type RiskAssessment, type ScopeRuntime } from './scope.js'
+import { compileProviders, type AttributeProvider, type CompiledProvider } from './providers.js'
+import { EvaluationScope, type RiskAssessment, type ScopeRuntime, type TrailEntry } from './scope.js'
 import { makeView } from './view.js'
 import type { ObligationHandlerMap } from './obligation-handlers.js'
 
@@ -86,6 +86,7 @@ export interface PolicyEngine {
 }
 
 const MAX_PASSES = 32
+const NONE: CompiledObligation[] = []
 
 function isNode(value: unknown): value is PolicyNode {
   const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined
@@ -121,8 +122,12 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   }
   const keep = options.keepExplanations ?? 1000
   if (!Number.isInteger(keep) || keep < 0) throw configurationError('policy engine: keepExplanations must be an integer >= 0')
+  const providers = compileProviders(options.providers, clock, cacheSize)
+  const byCategory = (category: 'subject' | 'environment'): Map<string, CompiledProvider> =>
+    new Map([...providers.values()].filter((p) => p.category === category).map((p) => [p.name, p]))
   const runtime: ScopeRuntime = {
-    providers: compileProviders(options.providers, clock, cacheSize),
+    subjectProviders: byCategory('subject'),
+    environmentProviders: byCategory('environment'),
     environment: compileEnvironment(options.environment),
     resourceTimeout,
     parsePath: parseAttributePath,
@@ -133,52 +138,38 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   let current: { node: PolicyNode; compiled: CompiledPolicy } = { node: checkNode(initial), compiled: compilePolicy(checkNode(initial)) }
 
   function finish(scope: EvaluationScope, root: CompiledPolicy, decision: Decision): DecisionResult {
-    const obligations: CompiledObligation[] = []
-    const advice: CompiledObligation[] = []
+    let obligations: CompiledObligation[] = NONE
+    let advice: CompiledObligation[] = NONE
     const determining: string[] = []
     if (decision === 'Permit' || decision === 'Deny') {
-      for (const entry of scope.trail) {
+      const trail = scope.trail
+      for (let i = 0; i < trail.length; i++) {
+        const entry = trail[i] as TrailEntry
         if (entry.effect !== decision) continue
         if (entry.rule !== undefined) determining.push(entry.rule)
-        for (const o of entry.obligations) obligations.push(o)
-        for (const a of entry.advice) advice.push(a)
+        if (entry.obligations.length > 0) obligations = obligations === NONE ? [...entry.obligations] : obligations.concat(entry.obligations)
+        if (entry.advice.length > 0) advice = advice === NONE ? [...entry.advice] : advice.concat(entry.advice)
       }
     }
-    const attributes: Record<string, unknown> = {}
-    let risk: RiskAssessment | undefined
-    if (scope.used !== undefined) {
-      for (const [path, value] of scope.used) {
-        attributes[path] = summarize(value)
-        if (path === 'environment.risk' && typeof value === 'object' && value !== null) risk = value as RiskAssessment
-      }
-    }
-    const riskMemo = scope.memo.get('environment.risk')
-    if (risk === undefined && riskMemo?.state === 1) risk = riskMemo.value as RiskAssessment
-    const explanation: Explanation = {
-      decisionId: randomUUID(),
+    const risk = scope.settled('environment.risk') as RiskAssessment | undefined
+    const decisionId = randomUUID()
+    const explanation = new DecisionExplanation({
+      decisionId,
       decision,
       action: scope.action,
       resourceType: scope.staticResourceType,
       policy: root.id,
-      time: new Date(scope.now).toISOString(),
+      now: scope.now,
       determining,
       errors: scope.errors,
       obligations,
       advice,
-      attributes,
+      used: scope.used,
       risk,
       infrastructureFailures: scope.infrastructureFailures,
-      enforcement: undefined,
-    }
+    })
     log.add(explanation)
-    return {
-      decisionId: explanation.decisionId,
-      decision,
-      obligations,
-      advice,
-      infrastructureFailure: scope.infrastructureFailures.length > 0,
-      explanation,
-    }
+    return { decisionId, decision, obligations, advice, infrastructureFailure: scope.infrastructureFailures.length > 0, explanation }
   }
 
   function pass(scope: EvaluationScope, root: CompiledPolicy): Decision | typeof PENDING {

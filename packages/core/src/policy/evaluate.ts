@@ -160,7 +160,7 @@ function evaluatePolicy(policy: CompiledPolicy, scope: EvaluationScope): Decisio
   }
   const trail = scope.trail
   const mark = trail.length
-  const children = policy.index === undefined ? policy.children : policy.index.candidates(scope.action, scope.staticResourceType)
+  const children = policy.index === undefined ? policy.children : policy.index.candidates(scope.indexKey, scope.action, scope.staticResourceType)
   let decision = combine(policy.algorithm, children, evaluateNode, scope, applicability)
   if (match === INDETERMINATE) decision = underIndeterminateTarget(decision)
   // Keep only the trail of children that agree with this node's decision (XACML §7.18).

@@ -45,6 +45,101 @@ export interface Explanation {
   enforcement: Enforcement | undefined
 }
 
+/** Raw material of an explanation, collected during the decision. */
+export interface ExplanationParts {
+  readonly decisionId: string
+  readonly decision: Decision
+  readonly action: string
+  readonly resourceType: string | undefined
+  readonly policy: string
+  readonly now: number
+  readonly determining: readonly string[]
+  readonly errors: readonly RuleError[]
+  readonly obligations: readonly CompiledObligation[]
+  readonly advice: readonly CompiledObligation[]
+  /** Flat path, value list. */
+  readonly used: readonly unknown[]
+  readonly risk: RiskAssessment | undefined
+  readonly infrastructureFailures: readonly string[]
+}
+
+/**
+ * An explanation whose costly parts (attribute summaries, ISO time) are computed on first
+ * read, so a decision nobody inspects pays for none of it. `toJSON()` gives a plain object.
+ */
+export class DecisionExplanation implements Explanation {
+  enforcement: Enforcement | undefined = undefined
+  private attributesValue: Record<string, unknown> | undefined
+
+  constructor(private readonly parts: ExplanationParts) {}
+
+  get decisionId(): string {
+    return this.parts.decisionId
+  }
+  get decision(): Decision {
+    return this.parts.decision
+  }
+  get action(): string {
+    return this.parts.action
+  }
+  get resourceType(): string | undefined {
+    return this.parts.resourceType
+  }
+  get policy(): string {
+    return this.parts.policy
+  }
+  get time(): string {
+    return new Date(this.parts.now).toISOString()
+  }
+  get determining(): readonly string[] {
+    return this.parts.determining
+  }
+  get errors(): readonly RuleError[] {
+    return this.parts.errors
+  }
+  get obligations(): readonly CompiledObligation[] {
+    return this.parts.obligations
+  }
+  get advice(): readonly CompiledObligation[] {
+    return this.parts.advice
+  }
+  get risk(): RiskAssessment | undefined {
+    return this.parts.risk
+  }
+  get infrastructureFailures(): readonly string[] {
+    return this.parts.infrastructureFailures
+  }
+  get attributes(): Readonly<Record<string, unknown>> {
+    if (this.attributesValue === undefined) {
+      const out: Record<string, unknown> = {}
+      const used = this.parts.used
+      for (let i = 0; i < used.length; i += 2) out[used[i] as string] = summarize(used[i + 1])
+      this.attributesValue = out
+    }
+    return this.attributesValue
+  }
+
+  /** A plain object (for audit sinks and logs). */
+  toJSON(): Omit<Explanation, 'enforcement'> & { enforcement: Enforcement | undefined } {
+    return {
+      decisionId: this.decisionId,
+      decision: this.decision,
+      action: this.action,
+      resourceType: this.resourceType,
+      policy: this.policy,
+      time: this.time,
+      determining: this.determining,
+      errors: this.errors,
+      obligations: this.obligations,
+      advice: this.advice,
+      attributes: this.attributes,
+      risk: this.risk,
+      infrastructureFailures: this.infrastructureFailures,
+      enforcement: this.enforcement,
+    }
+  }
+}
+
 /**
  * A short, bounded rendering of an attribute value for explanations and audit: primitives as
  * they are (strings cut at 256 characters), arrays of up to 16 primitives, objects as their

@@ -7,7 +7,7 @@ import { configurationError, type PortcullisError } from '../errors.js'
 import type { Identity } from '../identity/identity.js'
 import type { PortcullisRequest } from '../request.js'
 import type { DecisionResult, PolicyEngine } from './engine.js'
-import type { Enforcement } from './explanation.js'
+import type { Enforcement, Explanation } from './explanation.js'
 import { runHandler, type ObligationContext } from './obligation-handlers.js'
 
 /**
@@ -57,6 +57,11 @@ export interface PolicyRequirement<In> {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/
 const FALLBACK_CONTEXT: AuthContext = { rejections: createRejections('api'), auditor: createAuditor(undefined, Date.now) }
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+function toPlain(explanation: Explanation): unknown {
+  const json = (explanation as { toJSON?: () => unknown }).toJSON
+  return typeof json === 'function' ? json.call(explanation) : explanation
+}
+
 const RANK: Record<AuditLevel, number> = { INFO: 0, WARN: 1, CRITICAL: 2 }
 
 /**
@@ -152,7 +157,7 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
       if (enforcement.outcome === 'permit') {
         if (auditor.enabled) {
           auditor.emit('authz_success', level, request, {
-            outcome: 'success', reason: 'policy', description: 'The policy permits the request', identity, decisionId, explanation,
+            outcome: 'success', reason: 'policy', description: 'The policy permits the request', identity, decisionId, explanation: toPlain(explanation),
           })
         }
         return { decisionId, responseHeaders: Object.keys(headers).length === 0 ? NO_HEADERS : Object.freeze(headers) }
@@ -165,7 +170,7 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
           description: enforcement.reason,
           identity,
           decisionId,
-          explanation,
+          explanation: toPlain(explanation),
         })
       }
       throw error

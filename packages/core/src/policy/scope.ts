@@ -26,7 +26,8 @@ export interface RiskAssessment {
 
 /** What the scope needs from the engine. */
 export interface ScopeRuntime {
-  readonly providers: ReadonlyMap<string, CompiledProvider>
+  readonly subjectProviders: ReadonlyMap<string, CompiledProvider>
+  readonly environmentProviders: ReadonlyMap<string, CompiledProvider>
   readonly environment: EnvironmentRuntime
   readonly resourceTimeout: number
   readonly parsePath: (text: string) => AttributePath | string
@@ -53,6 +54,7 @@ interface Memo {
 }
 
 const NO_RESOURCE = Symbol('no-resource')
+const NEVER_ABORTED = new AbortController().signal
 
 /**
  * The state of one decision: the request's attributes (memoized, fetched lazily), the
@@ -62,16 +64,20 @@ const NO_RESOURCE = Symbol('no-resource')
 export class EvaluationScope {
   trail: TrailEntry[] = []
   errors: RuleError[] = []
-  used: Map<string, unknown> | undefined
+  /** Attribute reads as a flat list: path, value, path, value, ... */
+  used: unknown[] = []
   /** Promises of the fetches started in this pass. */
   waits: Promise<void>[] = []
   /** Incremented each time a read waits: detects a predicate that swallowed the signal. */
   pendingRaised = 0
   infrastructureFailures: string[] = []
-  readonly memo = new Map<string, Memo>()
+  private memoValue: Map<string, Memo> | undefined
   private subjectValue: Record<string, unknown> | undefined | null = null
   private providerContextValue: Omit<ProviderContext, 'signal'> | undefined
   private viewValue: object | undefined
+  private resourceMemo: Memo | undefined
+  /** Candidate index key of (action, static resource type). */
+  readonly indexKey: string
 
   constructor(
     readonly runtime: ScopeRuntime,
@@ -82,14 +88,16 @@ export class EvaluationScope {
     readonly now: number,
     private readonly loader: (() => unknown) | undefined,
     readonly makeView: (scope: EvaluationScope) => object,
-  ) {}
+  ) {
+    this.indexKey = staticResourceType === undefined ? action : `${action}\u0000${staticResourceType}`
+  }
 
   /** Resets what one evaluation pass produced (memoized attributes survive). */
   startPass(): void {
-    this.trail = []
-    this.errors = []
-    this.used = undefined
-    this.waits = []
+    this.trail.length = 0
+    this.errors.length = 0
+    this.used.length = 0
+    this.waits.length = 0
   }
 
   /** The attribute view handed to TypeScript predicates (one per decision). */
@@ -98,7 +106,18 @@ export class EvaluationScope {
   }
 
   record(path: string, value: unknown): void {
-    ;(this.used ??= new Map()).set(path, value)
+    this.used.push(path, value)
+  }
+
+  /** Memoized attributes of this decision (survive passes). */
+  get memo(): Map<string, Memo> {
+    return (this.memoValue ??= new Map())
+  }
+
+  /** A memoized value, if one settled successfully. */
+  settled(key: string): unknown {
+    const memo = key === 'resource' ? this.resourceMemo : this.memoValue?.get(key)
+    return memo?.state === 1 ? memo.value : undefined
   }
 
   /** Reads a parsed path; `undefined` when absent. May throw `PENDING` or a `ConditionError`. */
@@ -147,10 +166,25 @@ export class EvaluationScope {
   }
 
   subjectAttribute(name: string): unknown {
-    const provider = this.runtime.providers.get(`subject.${name}`)
-    if (provider !== undefined) return this.provider(provider)
-    const subject = this.subject()
-    return subject === undefined || !Object.prototype.hasOwnProperty.call(subject, name) ? undefined : subject[name]
+    const identity = this.identity
+    switch (name) {
+      case 'id':
+        return identity?.subject
+      case 'claims':
+        return identity?.claims
+      case 'scopes':
+        return identity?.scopes
+      case 'issuer':
+        return identity?.issuer
+      case 'acr':
+        return identity?.acr
+      default: {
+        const provider = this.runtime.subjectProviders.get(name)
+        if (provider !== undefined) return this.provider(provider)
+        const subject = this.subject()
+        return subject === undefined || !Object.prototype.hasOwnProperty.call(subject, name) ? undefined : subject[name]
+      }
+    }
   }
 
   environmentAttribute(name: string): unknown {
@@ -169,7 +203,7 @@ export class EvaluationScope {
       case 'risk':
         return this.risk()
       default: {
-        const provider = this.runtime.providers.get(`environment.${name}`)
+        const provider = this.runtime.environmentProviders.get(name)
         return provider === undefined ? undefined : this.provider(provider)
       }
     }
@@ -177,10 +211,14 @@ export class EvaluationScope {
 
   /** The resource from the route loader, loaded at most once. */
   resource(): unknown {
-    if (this.loader === undefined) return undefined
-    const value = this.settle('resource', this.memo.get('resource'))
-    if (value !== NO_RESOURCE) return value
-    return this.start('resource', this.runtime.resourceTimeout, false, (_signal) => this.loader?.(), false, undefined)
+    const memo = this.resourceMemo
+    if (memo !== undefined) return memo.state === 1 ? memo.value : this.settle('resource', memo)
+    const loader = this.loader
+    if (loader === undefined) return undefined
+    const fresh: Memo = { state: 0, value: undefined, error: '' }
+    this.resourceMemo = fresh
+    this.load(fresh, 'resource', this.runtime.resourceTimeout, false, () => loader(), false, undefined)
+    return this.settle('resource', fresh)
   }
 
   /** The resource type: the route's, else the loaded resource's string `type`. */
@@ -236,7 +274,7 @@ export class EvaluationScope {
     let key: string | undefined
     if (provider.cache !== undefined && provider.key !== undefined) {
       try {
-        key = provider.key(this.providerContext(new AbortController().signal))
+        key = provider.key(this.providerContext(NEVER_ABORTED))
       } catch {
         key = undefined
       }
@@ -281,41 +319,40 @@ export class EvaluationScope {
     infrastructure: boolean,
     store: ((value: unknown) => void) | undefined,
   ): unknown {
-    const controller = new AbortController()
     const memo: Memo = { state: 0, value: undefined, error: '' }
     this.memo.set(key, memo)
-    const fail = (reason: string): void => {
-      memo.state = 2
-      memo.error = reason
-      if (infrastructure) this.infrastructureFailures.push(key)
-    }
-    const succeed = (value: unknown): void => {
-      try {
-        memo.value = sanitize ? sanitizeAttributeValue(value, key) : value
-        memo.state = 1
-        store?.(memo.value)
-      } catch (error) {
-        fail(reasonOf(error))
-      }
-    }
+    this.load(memo, key, timeout, sanitize, load, infrastructure, store)
+    return this.settle(key, memo)
+  }
+
+  private load(
+    memo: Memo,
+    key: string,
+    timeout: number,
+    sanitize: boolean,
+    load: (signal: AbortSignal) => unknown,
+    infrastructure: boolean,
+    store: ((value: unknown) => void) | undefined,
+  ): void {
+    let controller: AbortController | undefined
     let result: unknown
     let thenable: boolean
     try {
-      result = load(controller.signal)
+      result = load.length > 0 ? load((controller = new AbortController()).signal) : (load as () => unknown)()
       thenable = isThenable(result)
     } catch (error) {
-      fail(`it threw (${reasonOf(error)})`)
-      return this.settle(key, memo)
+      this.fail(memo, key, `it threw (${reasonOf(error)})`, infrastructure)
+      return
     }
     if (!thenable) {
-      succeed(result)
-      return this.settle(key, memo)
+      this.succeed(memo, key, result, sanitize, infrastructure, store)
+      return
     }
     this.waits.push(
       new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
-          controller.abort()
-          if (memo.state === 0) fail(`it did not answer within ${timeout} ms`)
+          controller?.abort()
+          if (memo.state === 0) this.fail(memo, key, `it did not answer within ${timeout} ms`, infrastructure)
           resolve()
         }, timeout)
         timer.unref?.()
@@ -328,18 +365,33 @@ export class EvaluationScope {
         }).then(
           (value) => {
             clearTimeout(timer)
-            if (memo.state === 0) succeed(value)
+            if (memo.state === 0) this.succeed(memo, key, value, sanitize, infrastructure, store)
             resolve()
           },
           (error: unknown) => {
             clearTimeout(timer)
-            if (memo.state === 0) fail(`it rejected (${reasonOf(error)})`)
+            if (memo.state === 0) this.fail(memo, key, `it rejected (${reasonOf(error)})`, infrastructure)
             resolve()
           },
         )
       }),
     )
-    return this.settle(key, memo)
+  }
+
+  private fail(memo: Memo, key: string, reason: string, infrastructure: boolean): void {
+    memo.state = 2
+    memo.error = reason
+    if (infrastructure) this.infrastructureFailures.push(key)
+  }
+
+  private succeed(memo: Memo, key: string, value: unknown, sanitize: boolean, infrastructure: boolean, store: ((value: unknown) => void) | undefined): void {
+    try {
+      memo.value = sanitize ? sanitizeAttributeValue(value, key) : value
+      memo.state = 1
+      store?.(memo.value)
+    } catch (error) {
+      this.fail(memo, key, reasonOf(error), infrastructure)
+    }
   }
 }
 
