@@ -1,3 +1,4 @@
+/* global process, console */
 // In-process policy decision micro-benchmark (issue 3, item 9). Runs the built package:
 //   npm run build && npm run bench:policy
 // Reports p50 / p99 / mean per decision in microseconds, after warm-up, for:
