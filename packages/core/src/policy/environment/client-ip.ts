@@ -22,8 +22,9 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 const QUOTED = /^"((?:[^"\\]|\\[\t\x20-\x7e\x80-\xff])*)"$/
 
 function readHeader(request: PortcullisRequest, name: string): string | undefined | null {
-  const headers = request.headers
-  const value = Object.hasOwn(headers, name) ? headers[name] : undefined
+  const headers: unknown = request.headers
+  if (typeof headers !== 'object' || headers === null) return null
+  const value = Object.hasOwn(headers, name) ? (headers as Record<string, unknown>)[name] : undefined
   if (value === undefined) return undefined
   let text: string
   if (typeof value === 'string') text = value

@@ -59,7 +59,9 @@ export function createDeviceTrustReader(options: DeviceTrustOptions): DeviceTrus
 
   return function deviceTrust(request) {
     if (from !== undefined && !from.has(parseIpAddress(request.remoteAddress)?.address)) return undefined
-    const raw = Object.hasOwn(request.headers, header) ? request.headers[header] : undefined
+    const headers: unknown = request.headers
+    if (typeof headers !== 'object' || headers === null) return undefined
+    const raw = Object.hasOwn(headers, header) ? (headers as Record<string, unknown>)[header] : undefined
     // An array means the header was repeated: ambiguous, so no trust.
     if (typeof raw !== 'string' || raw.length > MAX_VALUE_LENGTH) return undefined
     const value = raw.trim()

@@ -10,19 +10,28 @@ export interface LocalTime {
   readonly minutes: number
 }
 
-// Formatters are costly to build; zones come from configuration, so the cache stays small.
+// Formatters are costly to build, so they are cached. Zones normally come from configuration;
+// the bound keeps a zone taken from request data from growing the cache without limit.
 const formatters = new Map<string, Intl.DateTimeFormat>()
+const MAX_FORMATTERS = 256
 const WEEKDAYS: Readonly<Record<string, number>> = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 }
 
 function formatterFor(timeZone: string): Intl.DateTimeFormat {
   let formatter = formatters.get(timeZone)
   if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      // h23, not hour12: false, which some ICU versions render as "24" at midnight.
-      hourCycle: 'h23',
-      year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit',
-    })
+    // Intl reads an undefined zone as the server's zone: never a policy's intent.
+    if (typeof timeZone !== 'string') throw new ConditionError('The time zone must be an IANA time zone name')
+    try {
+      formatter = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        // h23, not hour12: false, which some ICU versions render as "24" at midnight.
+        hourCycle: 'h23',
+        year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit',
+      })
+    } catch (cause) {
+      throw new ConditionError(`Unknown time zone ${JSON.stringify(String(timeZone).slice(0, 64))}`, { cause })
+    }
+    if (formatters.size >= MAX_FORMATTERS) formatters.clear()
     formatters.set(timeZone, formatter)
   }
   return formatter
@@ -51,8 +60,9 @@ export function validateTimeZone(timeZone: unknown): string {
 }
 
 /**
- * Reads the wall clock of `timeZone` (already validated) at `instantMs` (epoch milliseconds).
- * Throws a {@link ConditionError} for a non-finite instant.
+ * Reads the wall clock of `timeZone` at `instantMs` (epoch milliseconds). Throws a
+ * {@link ConditionError} for a non-finite instant or an unknown zone (validate configured
+ * zones with {@link validateTimeZone} at load time instead).
  *
  * @example
  * ```ts

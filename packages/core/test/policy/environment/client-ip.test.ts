@@ -90,6 +90,12 @@ describe('resolveClientIp: X-Forwarded-For', () => {
     expect(resolveClientIp(req('10.0.0.2', headers), proxies)).toBe('10.0.0.2')
   })
 
+  it('survives a request without a headers object', () => {
+    const broken = { method: 'GET', url: '/', headers: null, remoteAddress: '10.0.0.2' } as unknown as PortcullisRequest
+    expect(resolveClientIp(broken, proxies)).toBeUndefined()
+    expect(resolveClientIp({ ...broken, remoteAddress: '203.0.113.9' }, proxies)).toBe('203.0.113.9')
+  })
+
   it('ignores Forwarded when X-Forwarded-For is configured', () => {
     expect(resolveClientIp(req('10.0.0.2', { forwarded: 'for=10.0.0.99' }), proxies)).toBe('10.0.0.2')
   })

@@ -38,6 +38,7 @@ describe('createDeviceTrustReader', () => {
     expect(levels(req(`high${' '.repeat(100)}`))).toBeUndefined()
     const polluted = { method: 'GET', url: '/', headers: Object.create({ 'x-device-trust': 'high' }) } as PortcullisRequest
     expect(levels(polluted)).toBeUndefined()
+    expect(levels({ method: 'GET', url: '/', headers: null } as unknown as PortcullisRequest)).toBeUndefined()
   })
 
   it('with `from`, honours the header only from the gateway', () => {

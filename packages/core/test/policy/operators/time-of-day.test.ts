@@ -21,6 +21,9 @@ describe('validateTimeZone / localTime', () => {
     expect(localTime(at('2026-12-01T02:00:00Z'), 'America/Los_Angeles')).toEqual({ date: '2026-11-30', weekday: 0, minutes: 1080 })
     expect(() => localTime(NaN, 'UTC')).toThrow(ConditionError)
     expect(() => localTime(Infinity, 'UTC')).toThrow(ConditionError)
+    // A zone from request data: an error the engine maps to Indeterminate, not a RangeError.
+    expect(() => localTime(0, 'Mars/Olympus')).toThrow(ConditionError)
+    expect(() => localTime(0, undefined as never)).toThrow(ConditionError)
   })
 
   it('previousDate crosses months, leap days and years', () => {
