@@ -5,6 +5,7 @@ import { parseIpAddress } from './operators/ip-address.js'
 import { containsAll, containsAny, contains, intersects, isIn, isNotIn, subsetOf } from './operators/sets.js'
 import { compileGlob, endsWith, equalsIgnoreCase, includes, startsWith } from './operators/strings.js'
 import { parseTimeWindow, type TimeWindowConfig } from './operators/time-of-day.js'
+import { parseBusinessHours, type BusinessHoursConfig } from './environment/temporal.js'
 
 /** The operand an operator takes. */
 export type OperandKind = 'primitive' | 'comparable' | 'string' | 'list' | 'instant' | 'number' | 'cidrs' | 'window' | 'glob' | 'level' | 'none'
@@ -103,6 +104,17 @@ export const JSON_OPERATORS: Readonly<Record<string, JsonOperator>> = Object.fre
       return (r as { within(ms: number): boolean }).within(instant)
     },
     description: 'instant falls in a recurring local window { days?, start, end, timeZone }',
+  },
+  withinBusinessHours: {
+    operand: 'window',
+    allowsRef: false,
+    prepare: (value) => parseBusinessHours(value as BusinessHoursConfig),
+    apply: (l, r) => {
+      const instant = parseInstant(asInstant(l))
+      if (instant === undefined) throw new ConditionError(`${describeValue(l)} is not an instant`)
+      return (r as { within(ms: number): boolean }).within(instant)
+    },
+    description: 'instant falls in business hours { timeZone, days?, start?, end?, holidays? }',
   },
   ipInRange: { operand: 'cidrs', allowsRef: false, prepare: (value) => parseCidrList(value as string[]), apply: ipIn, description: 'IP in one of the CIDR blocks' },
   ipNotInRange: {

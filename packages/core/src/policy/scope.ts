@@ -7,6 +7,7 @@ import { PENDING } from './pending.js'
 import type { CompiledProvider, ProviderContext } from './providers.js'
 import { sanitizeAttributeValue } from './sanitize.js'
 import type { CompiledObligation } from './obligation-spec.js'
+import type { RiskAssessment } from './environment/risk.js'
 
 /** Built-in environment logic, compiled from the engine options. */
 export interface EnvironmentRuntime {
@@ -18,11 +19,7 @@ export interface EnvironmentRuntime {
   readonly risk: ((reader: { get(path: string): Promise<unknown> }) => Promise<RiskAssessment>) | undefined
 }
 
-/** The outcome of a risk model: a score capped at 100 and the factors that applied. */
-export interface RiskAssessment {
-  readonly score: number
-  readonly factors: readonly { readonly name: string; readonly points: number }[]
-}
+export type { RiskAssessment } from './environment/risk.js'
 
 /** What the scope needs from the engine. */
 export interface ScopeRuntime {
