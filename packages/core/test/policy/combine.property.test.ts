@@ -10,6 +10,7 @@ import {
   type CombiningAlgorithm,
   type Decision,
   type Rule,
+  loadPolicyDocument,
 } from '@portcullis/core'
 import { identity, request } from './fixtures.js'
 
@@ -217,4 +218,27 @@ describe('the engine evaluates rules per XACML Table 4 and combines them per App
     expect(result.obligations.map((o) => o.id)).toEqual(['from-b'])
     expect(result.explanation.determining).toEqual(['pb'])
   })
+})
+
+describe('JSON deny rules reading a missing attribute', () => {
+  const missingDeny = { id: 'missing', effect: 'Deny', when: { op: 'eq', attribute: 'resource.absent', value: 'x' } }
+  const toJson = (specs: readonly (readonly ['Permit' | 'Deny', 'true' | 'false'])[]): object[] =>
+    specs.map(([effect, o], i) => ({ id: `r${i}`, effect, when: { op: 'eq', attribute: 'subject.id', value: o === 'true' ? 'alice' : 'nobody' } }))
+  const simple = fc.array(fc.tuple(fc.constantFrom<'Permit' | 'Deny'>('Permit', 'Deny'), fc.constantFrom<'true' | 'false'>('true', 'false')), { maxLength: 8 })
+
+  for (const algorithm of ['deny-overrides', 'deny-unless-permit', 'first-applicable'] as const) {
+    it(`${algorithm}: a missing attribute in a deny rule never creates a Permit`, async () => {
+      await fc.assert(
+        fc.asyncProperty(simple, async (specs) => {
+          const rules = algorithm === 'first-applicable' ? [missingDeny, ...toJson(specs)] : [...toJson(specs), missingDeny]
+          const engine = createPolicyEngine(loadPolicyDocument({ id: 'p', algorithm, rules }), { keepExplanations: 0 })
+          const result = await engine.decide({ action: 'read', identity: identity(), request: request(), resource: () => ({}) })
+          if (algorithm === 'deny-unless-permit') return (result.decision === 'Permit') === specs.some(([e, o]) => e === 'Permit' && o === 'true')
+          // Evaluation may stop at an earlier true Deny; otherwise the missing attribute is named.
+          return result.decision !== 'Permit' && (result.decision === 'Deny' || result.explanation.errors.some((e) => e.rule === 'missing'))
+        }),
+        { numRuns: 200 },
+      )
+    })
+  }
 })
