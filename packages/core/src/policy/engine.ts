@@ -179,7 +179,7 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
     } catch (error) {
       if (error === PENDING) return PENDING
       // evaluateNode catches condition errors; anything else is a bug: fail closed.
-      scope.errors.push({ rule: root.id, reason: `evaluation failed: ${error instanceof Error ? error.message : 'unknown error'}` })
+      scope.addError(root.id, `evaluation failed: ${error instanceof Error ? error.message : 'unknown error'}`)
       return 'Indeterminate{DP}'
     }
   }
@@ -190,7 +190,7 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
       const decision = pass(scope, root)
       if (decision !== PENDING) return finish(scope, root, decision as Decision)
     }
-    scope.errors.push({ rule: root.id, reason: `attributes still pending after ${MAX_PASSES} passes` })
+    scope.addError(root.id, `attributes still pending after ${MAX_PASSES} passes`)
     return finish(scope, root, 'Indeterminate{DP}')
   }
 

@@ -109,7 +109,7 @@ function matchTarget(target: CompiledTarget, scope: EvaluationScope, id: string)
       type = scope.resourceType()
     } catch (error) {
       if (error === PENDING) throw error
-      scope.errors.push({ rule: id, reason: `target: ${reasonOf(error)}` })
+      scope.addError(id, `target: ${reasonOf(error)}`)
       return INDETERMINATE
     }
     if (!target.resourceTypes.has(type)) return NO_MATCH
@@ -131,14 +131,14 @@ function evaluateRule(rule: CompiledRule, scope: EvaluationScope): Decision {
       result = condition.evaluate(scope)
     } catch (error) {
       if (error === PENDING || scope.pendingRaised !== before) throw PENDING
-      scope.errors.push({ rule: rule.id, reason: isConditionError(error) ? error.message : `the condition threw: ${reasonOf(error)}` })
+      scope.addError(rule.id, isConditionError(error) ? error.message : `the condition threw: ${reasonOf(error)}`)
       return rule.indeterminate
     }
     // A TypeScript predicate may have caught the wait signal: evaluate again once values are in.
     if (condition.opaque && scope.pendingRaised !== before) throw PENDING
     if (result === false) return 'NotApplicable'
     if (result !== true) {
-      scope.errors.push({ rule: rule.id, reason: `the condition returned ${typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function' ? 'a promise (conditions are synchronous; use an attribute provider)' : `a ${typeof result}, not a boolean`}` })
+      scope.addError(rule.id, `the condition returned ${typeof result === 'object' && result !== null && typeof (result as { then?: unknown }).then === 'function' ? 'a promise (conditions are synchronous; use an attribute provider)' : `a ${typeof result}, not a boolean`}`)
       return rule.indeterminate
     }
   }

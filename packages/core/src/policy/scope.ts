@@ -48,10 +48,16 @@ interface Memo {
   state: 0 | 1 | 2 // 0 pending, 1 value, 2 failed
   value: unknown
   error: string
+  /** Settles when a pending fetch is done (never rejects). */
+  promise?: Promise<void>
 }
 
 const NO_RESOURCE = Symbol('no-resource')
 const NEVER_ABORTED = new AbortController().signal
+// Shared, never mutated: replaced by a fresh array on first push.
+const NO_ERRORS: RuleError[] = []
+const NO_WAITS: Promise<void>[] = []
+const NO_FAILURES: string[] = []
 
 /**
  * The state of one decision: the request's attributes (memoized, fetched lazily), the
@@ -60,14 +66,17 @@ const NEVER_ABORTED = new AbortController().signal
  */
 export class EvaluationScope {
   trail: TrailEntry[] = []
-  errors: RuleError[] = []
+  /** Shared empty list until the first error (most decisions have none). */
+  errors: RuleError[] = NO_ERRORS
   /** Attribute reads as a flat list: path, value, path, value, ... */
   used: unknown[] = []
   /** Promises of the fetches started in this pass. */
-  waits: Promise<void>[] = []
+  waits: Promise<void>[] = NO_WAITS
   /** Incremented each time a read waits: detects a predicate that swallowed the signal. */
   pendingRaised = 0
-  infrastructureFailures: string[] = []
+  /** The fetch the last `PENDING` waited for. */
+  lastPending: Promise<void> | undefined
+  infrastructureFailures: string[] = NO_FAILURES
   private memoValue: Map<string, Memo> | undefined
   private subjectValue: Record<string, unknown> | undefined | null = null
   private providerContextValue: Omit<ProviderContext, 'signal'> | undefined
@@ -92,14 +101,20 @@ export class EvaluationScope {
   /** Resets what one evaluation pass produced (memoized attributes survive). */
   startPass(): void {
     this.trail.length = 0
-    this.errors.length = 0
+    if (this.errors !== NO_ERRORS) this.errors = []
     this.used.length = 0
-    this.waits.length = 0
+    if (this.waits !== NO_WAITS) this.waits = []
   }
 
   /** The attribute view handed to TypeScript predicates (one per decision). */
   get view(): object {
     return (this.viewValue ??= this.makeView(this))
+  }
+
+  /** Records an Indeterminate rule (or target, or policy) and its reason. */
+  addError(rule: string, reason: string): void {
+    if (this.errors === NO_ERRORS) this.errors = []
+    this.errors.push({ rule, reason })
   }
 
   record(path: string, value: unknown): void {
@@ -241,12 +256,11 @@ export class EvaluationScope {
     const path = this.runtime.parsePath(text)
     if (typeof path === 'string') throw new ConditionError(`${text}: ${path}`)
     for (let attempt = 0; attempt < 16; attempt++) {
-      const before = this.waits.length
       try {
         return this.read(path)
       } catch (error) {
         if (error !== PENDING) throw error
-        await Promise.all(this.waits.slice(before))
+        await this.lastPending
       }
     }
     throw new ConditionError(`${text} could not be resolved`)
@@ -303,6 +317,7 @@ export class EvaluationScope {
     if (memo.state === 1) return memo.value
     if (memo.state === 2) throw new ConditionError(`${key} is unavailable: ${memo.error}`)
     this.pendingRaised++
+    this.lastPending = memo.promise
     throw PENDING
   }
 
@@ -345,40 +360,43 @@ export class EvaluationScope {
       this.succeed(memo, key, result, sanitize, infrastructure, store)
       return
     }
-    this.waits.push(
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          controller?.abort()
-          if (memo.state === 0) this.fail(memo, key, `it did not answer within ${timeout} ms`, infrastructure)
+    if (this.waits === NO_WAITS) this.waits = []
+    memo.promise = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        controller?.abort()
+        if (memo.state === 0) this.fail(memo, key, `it did not answer within ${timeout} ms`, infrastructure)
+        resolve()
+      }, timeout)
+      timer.unref?.()
+      new Promise<unknown>((res, rej) => {
+        try {
+          ;(result as PromiseLike<unknown>).then(res, rej)
+        } catch (error) {
+          rej(error)
+        }
+      }).then(
+        (value) => {
+          clearTimeout(timer)
+          if (memo.state === 0) this.succeed(memo, key, value, sanitize, infrastructure, store)
           resolve()
-        }, timeout)
-        timer.unref?.()
-        new Promise<unknown>((res, rej) => {
-          try {
-            ;(result as PromiseLike<unknown>).then(res, rej)
-          } catch (error) {
-            rej(error)
-          }
-        }).then(
-          (value) => {
-            clearTimeout(timer)
-            if (memo.state === 0) this.succeed(memo, key, value, sanitize, infrastructure, store)
-            resolve()
-          },
-          (error: unknown) => {
-            clearTimeout(timer)
-            if (memo.state === 0) this.fail(memo, key, `it rejected (${reasonOf(error)})`, infrastructure)
-            resolve()
-          },
-        )
-      }),
-    )
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          if (memo.state === 0) this.fail(memo, key, `it rejected (${reasonOf(error)})`, infrastructure)
+          resolve()
+        },
+      )
+    })
+    this.waits.push(memo.promise)
   }
 
   private fail(memo: Memo, key: string, reason: string, infrastructure: boolean): void {
     memo.state = 2
     memo.error = reason
-    if (infrastructure) this.infrastructureFailures.push(key)
+    if (infrastructure) {
+      if (this.infrastructureFailures === NO_FAILURES) this.infrastructureFailures = []
+      this.infrastructureFailures.push(key)
+    }
   }
 
   private succeed(memo: Memo, key: string, value: unknown, sanitize: boolean, infrastructure: boolean, store: ((value: unknown) => void) | undefined): void {
