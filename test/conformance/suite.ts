@@ -27,6 +27,8 @@ import {
   segments,
   waitFor,
 } from './helpers.js'
+import { runPolicyScenarios, type PolicyAppSetup } from './policy.scenarios.js'
+import { runDecoratorScenarios } from './decorators.scenarios.js'
 
 /** Hooks the app of an adapter calls; `onError` records an error and must not handle it. */
 export interface AppHooks {
@@ -50,6 +52,8 @@ export interface AdapterUnderTest {
    * GET /boom, before requireToken, throws a plain Error (not a Portcullis one).
    */
   createApp(tokenOptions: RequireTokenOptions, hooks: AppHooks): http.RequestListener
+  /** Builds the policy app described by {@link PolicyAppSetup} (policy.scenarios.ts). */
+  createPolicyApp(setup: PolicyAppSetup, hooks: AppHooks): http.RequestListener
 }
 
 /** The fields of a recorded error the suite reads. */
@@ -1220,6 +1224,9 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(serverErrors).toEqual([])
       })
     })
+
+    runPolicyScenarios(adapter)
+    runDecoratorScenarios(adapter)
 
     describe("rendering by the framework's default error handler", () => {
       it('DESIGN §4: 401, 400, 403 and 503 keep status and headers with no custom renderer', async () => {

@@ -19,6 +19,10 @@ export type { Identity, TokenType, Confirmation, Actor } from './identity/identi
 export type { AccessTokenClaims, ActorClaim, Claims, PortcullisClaims } from './identity/claims.js'
 
 export { createScopeRequirement } from './scopes/scope-requirement.js'
+
+// Route decorators: metadata owned by the core (also installs the Symbol.metadata polyfill).
+export { decorateRoute, enforceRouteRequirements, routeRequirements } from './decorators/metadata.js'
+export type { RouteRequirement, RouteRequirementArgs } from './decorators/metadata.js'
 export type { RequireScopeOptions, ScopeMatch, ScopeRequirement } from './scopes/scope-requirement.js'
 
 export { DEFAULT_ALGORITHMS } from './token/algorithms.js'

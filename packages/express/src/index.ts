@@ -5,6 +5,9 @@ import './augment.js'
 
 export { requireToken } from './require-token.js'
 export { requireScope } from './require-scope.js'
+export { requirePolicy } from './require-policy.js'
+export { Authorize, RequireScope } from './decorators.js'
+export type { ExpressRouteDecorator, ExpressRouteMethod } from './decorators.js'
 export { errorHandler } from './error-handler.js'
 export type { ErrorHandlerOptions } from './error-handler.js'
 export { PortcullisError, isPortcullisError } from '@portcullis/core'
@@ -15,6 +18,8 @@ export type {
   PortcullisErrorCode,
   RequireTokenOptions,
   RequireScopeOptions,
+  PolicyEngine,
+  PolicyRouteOptions,
   AuditEvent,
   AuditSink,
 } from '@portcullis/core'
