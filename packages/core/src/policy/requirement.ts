@@ -164,7 +164,8 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
       }
       const error = denial ?? rejections.accessDenied(decisionId)
       if (auditor.enabled) {
-        auditor.emit('authz_fail', RANK[level] > RANK.WARN ? level : 'WARN', request, {
+        // OWASP logging vocabulary: authz_fail is CRITICAL (as for scope failures).
+        auditor.emit('authz_fail', 'CRITICAL', request, {
           outcome: enforcement.outcome === 'unavailable' ? 'unknown' : 'failure',
           reason: 'policy',
           description: enforcement.reason,

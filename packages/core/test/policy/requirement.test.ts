@@ -92,6 +92,26 @@ describe('createPolicyRequirement (PEP)', () => {
     expect((events[0]?.explanation as { attributes: Record<string, unknown> }).attributes['subject.id']).toBe('bob')
   })
 
+  it('a resource loader that hangs is time-boxed; one that rejects never permits; 503 is audited as unknown', async () => {
+    const quick = createPolicyEngine(docs, { clock: () => FROZEN, resourceTimeout: 20 })
+    const hanging = createPolicyRequirement(quick, { action: 'read', resource: () => new Promise(() => undefined) })
+    const slow = await rejection(() => hanging.enforce({ request: request(), identity: identity(), context: undefined, input: {} }))
+    expect(slow.status).toBe(403)
+    expect(quick.explain(slow.decisionId as string)?.errors[0]?.reason).toMatch(/resource is unavailable: it did not answer within 20 ms/)
+    const rejecting = createPolicyRequirement(quick, { action: 'read', resource: () => Promise.reject(new Error('gone')) })
+    expect((await rejection(() => rejecting.enforce({ request: request(), identity: identity(), context: undefined, input: {} }))).status).toBe(403)
+
+    const { context, events } = await auditContext()
+    const infra = createPolicyEngine(
+      policy({ id: 'p', rules: [permit<PolicyAttributes<unknown, { dir: { ok: boolean } }>>('dir', { when: (a) => a.subject.dir.ok })] }),
+      { providers: { dir: { load: () => Promise.reject(new Error('down')), infrastructure: true } } },
+    )
+    const error = await rejection(() => createPolicyRequirement(infra, { action: 'read' }).enforce({ request: request(), identity: identity(), context, input: {} }))
+    expect(error.status).toBe(503)
+    expect(events[0]).toMatchObject({ event: 'authz_fail', level: 'CRITICAL', outcome: 'unknown' })
+    expect((events[0]?.explanation as { errors: { reason: string }[] }).errors[0]?.reason).toMatch(/subject\.dir is unavailable/)
+  })
+
   it('validates route options at creation', () => {
     expect(() => createPolicyRequirement(engine, { action: '' })).toThrow(/action/)
     expect(() => createPolicyRequirement(engine, { action: 'read', resource: 'x' as never })).toThrow(/resource/)
