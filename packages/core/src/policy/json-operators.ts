@@ -54,6 +54,29 @@ function level(test: (a: number, b: number) => boolean): JsonOperator['apply'] {
   }
 }
 
+// A literal list compiled once: its Set and the one primitive type of its elements.
+interface LiteralSet {
+  readonly set: ReadonlySet<unknown>
+  readonly kind: string | undefined
+}
+
+function literalSet(value: unknown): LiteralSet {
+  const list = value as readonly unknown[]
+  return { set: new Set(list), kind: list.length === 0 ? undefined : typeof list[0] }
+}
+
+function member(value: unknown, literal: LiteralSet): boolean {
+  const type = typeof value
+  if (type !== 'string' && type !== 'number' && type !== 'boolean') throw new ConditionError(`Set elements must be strings, numbers or booleans, not ${describeValue(value)}`)
+  if (Number.isNaN(value)) throw new ConditionError('NaN cannot be a set element')
+  if (literal.kind !== undefined && literal.kind !== type) throw new ConditionError(`Cannot mix ${type} and ${literal.kind} values in a set comparison`)
+  return literal.set.has(value)
+}
+
+function isLiteralSet(value: unknown): value is LiteralSet {
+  return typeof value === 'object' && value !== null && (value as LiteralSet).set instanceof Set
+}
+
 function checkPrimitive(value: unknown): void {
   if (typeof value !== 'string' && typeof value !== 'boolean' && (typeof value !== 'number' || !Number.isFinite(value))) {
     throw new TypeError('must be a string, a finite number or a boolean')
@@ -72,8 +95,8 @@ export const JSON_OPERATORS: Readonly<Record<string, JsonOperator>> = Object.fre
   lte: { operand: 'comparable', allowsRef: true, apply: cmp('lte'), description: 'less than or equal' },
   gt: { operand: 'comparable', allowsRef: true, apply: cmp('gt'), description: 'greater than' },
   gte: { operand: 'comparable', allowsRef: true, apply: cmp('gte'), description: 'greater than or equal' },
-  in: { operand: 'list', allowsRef: true, apply: (l, r) => isIn(l, r), description: 'value is one of the list' },
-  notIn: { operand: 'list', allowsRef: true, apply: (l, r) => isNotIn(l, r), description: 'value is none of the list' },
+  in: { operand: 'list', allowsRef: true, prepare: literalSet, apply: (l, r) => (isLiteralSet(r) ? member(l, r) : isIn(l, r)), description: 'value is one of the list' },
+  notIn: { operand: 'list', allowsRef: true, prepare: literalSet, apply: (l, r) => (isLiteralSet(r) ? !member(l, r) : isNotIn(l, r)), description: 'value is none of the list' },
   contains: { operand: 'primitive', allowsRef: true, apply: (l, r) => contains(l, r), description: 'list attribute contains the value' },
   containsAny: { operand: 'list', allowsRef: true, apply: (l, r) => containsAny(l, r), description: 'list attribute contains one of the values' },
   containsAll: { operand: 'list', allowsRef: true, apply: (l, r) => containsAll(l, r), description: 'list attribute contains all the values' },

@@ -174,3 +174,26 @@ describe('JSON policy validation: every problem, with its path', () => {
     expect(issuesOf({ id: 'p', rules: [{ id: 'r', effect: 'Permit', when: { op: 'glob', attribute: 'resource.name', ref: 'resource.other' } }] })[0]?.path).toBe('$.rules[0].when.ref')
   })
 })
+
+describe('set operators with literal lists (compiled once)', () => {
+  const engine = createPolicyEngine(
+    loadPolicyDocument({
+      id: 'p',
+      rules: [
+        { id: 'editors', effect: 'Permit', when: { op: 'in', attribute: 'subject.claims.role', value: ['editor', 'admin'] } },
+        { id: 'not-banned', effect: 'Deny', when: { op: 'in', attribute: 'subject.claims.level', value: [1, 2] } },
+      ],
+    }),
+  )
+  const decide = async (claims: Record<string, unknown>): Promise<string> =>
+    (await engine.decide({ action: 'read', identity: identity({ claims }), request: request() })).decision
+
+  it('matches by value and type, with no coercion', async () => {
+    expect(await decide({ role: 'editor', level: 3 })).toBe('Permit')
+    expect(await decide({ role: 'viewer', level: 3 })).toBe('NotApplicable')
+    expect(await decide({ role: 'editor', level: 2 })).toBe('Deny')
+    // "2" is not 2: the deny rule is Indeterminate{D}, which still blocks the permit.
+    expect(await decide({ role: 'editor', level: '2' })).toBe('Indeterminate{DP}')
+    expect(await decide({ role: ['editor'], level: 3 })).toBe('Indeterminate{P}')
+  })
+})
