@@ -37,7 +37,11 @@ export interface PolicyEngineOptions {
   readonly environment?: PolicyEnvironmentOptions
   /** Custom obligation handlers by name (the built-ins cannot be replaced). */
   readonly obligationHandlers?: ObligationHandlerMap
-  /** How many recent explanations `explain()` keeps (default 1000; 0 disables). */
+  /**
+   * How many recent explanations `explain()` keeps (default 100; 0 disables). Audit events
+   * carry every explanation; this log is for quick lookups. A large log keeps decisions alive
+   * long enough to be promoted by the garbage collector, which shows in the p99 latency.
+   */
   readonly keepExplanations?: number
 }
 
@@ -120,7 +124,7 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   if (typeof resourceTimeout !== 'number' || !(resourceTimeout > 0 && resourceTimeout <= 60_000)) {
     throw configurationError('policy engine: resourceTimeout must be a number of ms in (0, 60000]')
   }
-  const keep = options.keepExplanations ?? 1000
+  const keep = options.keepExplanations ?? 100
   if (!Number.isInteger(keep) || keep < 0) throw configurationError('policy engine: keepExplanations must be an integer >= 0')
   const providers = compileProviders(options.providers, clock, cacheSize)
   const byCategory = (category: 'subject' | 'environment'): Map<string, CompiledProvider> =>
