@@ -1,4 +1,5 @@
 import type { Effect } from './decision.js'
+import { createLevels, DEFAULT_CLASSIFICATION_LEVELS, type Levels } from './environment/classification.js'
 import { compileJsonCondition, type ConditionCompiler } from './json-condition.js'
 import { checkAlgorithm, checkId, checkObligations, checkTarget, checkUniqueIds, type IssueSink, type Policy, type PolicyNode, type PolicySet, type Rule } from './model.js'
 import { PolicyValidationError, type PolicyIssue } from './policy-error.js'
@@ -48,8 +49,10 @@ function unknownKeys(node: Record<string, unknown>, allowed: ReadonlySet<string>
   for (const k of Object.keys(node)) if (!allowed.has(k)) issue(key(path, k), `is not a ${what} field (${[...allowed].join(', ')})`)
 }
 
-function checkLevels(levels: unknown, path: string, issue: IssueSink): Map<string, ReadonlyMap<string, number>> {
-  const out = new Map<string, ReadonlyMap<string, number>>()
+// Scales declared in the document, plus the built-in `classification` scale
+// (PUBLIC < INTERNAL < CONFIDENTIAL < RESTRICTED) unless the document redefines it.
+function checkLevels(levels: unknown, path: string, issue: IssueSink): Map<string, Levels> {
+  const out = new Map<string, Levels>([['classification', createLevels(DEFAULT_CLASSIFICATION_LEVELS)]])
   if (levels === undefined) return out
   if (!isObject(levels)) {
     issue(path, 'must be an object of scale names to ordered level lists (lowest first)')
@@ -62,13 +65,19 @@ function checkLevels(levels: unknown, path: string, issue: IssueSink): Map<strin
       issue(at, 'must be an array of 2 to 64 levels, lowest first')
       continue
     }
-    const ranks = new Map<string, number>()
+    const seen = new Set<unknown>()
+    let ok = true
     list.forEach((level: unknown, i) => {
-      if (typeof level !== 'string' || level.length === 0 || level.length > 64) issue(`${at}[${i}]`, 'must be a non-empty string of at most 64 characters')
-      else if (ranks.has(level)) issue(`${at}[${i}]`, `duplicate level ${JSON.stringify(level)}`)
-      else ranks.set(level, i)
+      if (typeof level !== 'string' || level.length === 0 || level.length > 64) {
+        ok = false
+        issue(`${at}[${i}]`, 'must be a non-empty string of at most 64 characters')
+      } else if (seen.has(level)) {
+        ok = false
+        issue(`${at}[${i}]`, `duplicate level ${JSON.stringify(level)}`)
+      }
+      seen.add(level)
     })
-    out.set(name, ranks)
+    if (ok) out.set(name, createLevels(list as string[]))
   }
   return out
 }

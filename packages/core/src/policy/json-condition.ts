@@ -1,6 +1,7 @@
 import { parseAttributePath, type AttributePath } from './attribute-path.js'
 import { checkOperand, JSON_OPERATORS } from './json-operators.js'
 import type { ConditionImpl, IssueSink } from './model.js'
+import type { Levels } from './environment/classification.js'
 import { ConditionError } from './operators/condition-error.js'
 import { PENDING } from './pending.js'
 import type { EvaluationScope } from './scope.js'
@@ -12,7 +13,8 @@ export const CONDITION_LIMITS = Object.freeze({ depth: 16, nodes: 2000, branches
 
 /** Compilation state shared by a document. */
 export interface ConditionCompiler {
-  readonly levels: ReadonlyMap<string, ReadonlyMap<string, number>>
+  /** Ordered level scales by name (A2's `createLevels`). */
+  readonly levels: ReadonlyMap<string, Levels>
   nodes: number
 }
 
@@ -126,7 +128,7 @@ function compileComparison(node: Record<string, unknown>, path: string, state: C
     const reason = checkOperand(operator, node.value)
     if (reason !== undefined) bad(`${path}.value`, reason)
   }
-  let scale: ReadonlyMap<string, number> | undefined
+  let scale: Levels | undefined
   if (operator.operand === 'level') {
     const scaleName = node.scale
     scale = typeof scaleName === 'string' && state.levels.has(scaleName) ? state.levels.get(scaleName) : undefined
@@ -138,7 +140,7 @@ function compileComparison(node: Record<string, unknown>, path: string, state: C
   let literal: unknown = node.value
   if (ok && hasValue && operator.prepare !== undefined) {
     try {
-      literal = operator.prepare(node.value, state.levels, undefined)
+      literal = operator.prepare(node.value)
     } catch (error) {
       bad(`${path}.value`, error instanceof Error ? error.message : 'is invalid')
     }

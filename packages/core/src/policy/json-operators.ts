@@ -5,6 +5,7 @@ import { parseIpAddress } from './operators/ip-address.js'
 import { containsAll, containsAny, contains, intersects, isIn, isNotIn, subsetOf } from './operators/sets.js'
 import { compileGlob, endsWith, equalsIgnoreCase, includes, startsWith } from './operators/strings.js'
 import { parseTimeWindow, type TimeWindowConfig } from './operators/time-of-day.js'
+import type { Levels } from './environment/classification.js'
 import { parseBusinessHours, type BusinessHoursConfig } from './environment/temporal.js'
 
 /** The operand an operator takes. */
@@ -17,7 +18,7 @@ export interface JsonOperator {
   /** Whether `ref` (attribute-to-attribute) is allowed instead of `value`. */
   readonly allowsRef: boolean
   /** Prepares the literal once at load (throws TypeError with the reason). */
-  readonly prepare?: (value: unknown, levels: ReadonlyMap<string, ReadonlyMap<string, number>>, scale: string | undefined) => unknown
+  readonly prepare?: (value: unknown) => unknown
   /** Applies to the attribute value and the (prepared) operand; throws ConditionError when undecidable. */
   readonly apply: (left: unknown, right: unknown, extra: unknown) => boolean
   readonly description: string
@@ -41,16 +42,10 @@ function ipIn(left: unknown, right: unknown): boolean {
   return (right as { has(ip: unknown): boolean }).has(left)
 }
 
-function rank(scale: ReadonlyMap<string, number>, level: unknown): number {
-  const value = typeof level === 'string' ? scale.get(level) : undefined
-  if (value === undefined) throw new ConditionError(`${describeValue(level)} is not a level of this scale`)
-  return value
-}
-
 function level(test: (a: number, b: number) => boolean): JsonOperator['apply'] {
   return (left, right, extra) => {
-    const scale = extra as ReadonlyMap<string, number>
-    return test(rank(scale, left), rank(scale, right))
+    const scale = extra as Levels // A2's ordered levels: an unknown level is a ConditionError
+    return test(scale.rank(left), scale.rank(right))
   }
 }
 

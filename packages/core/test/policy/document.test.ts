@@ -175,6 +175,19 @@ describe('JSON policy validation: every problem, with its path', () => {
   })
 })
 
+describe('ordered levels', () => {
+  it('the built-in classification scale needs no declaration; an unknown level is Indeterminate', async () => {
+    const engine = createPolicyEngine(
+      loadPolicyDocument({ id: 'p', rules: [{ id: 'clearance', effect: 'Permit', when: { op: 'levelAtLeast', scale: 'classification', attribute: 'subject.claims.clearance', value: 'CONFIDENTIAL' } }] }),
+    )
+    const decide = async (clearance: string): Promise<string> => (await engine.decide({ action: 'read', identity: identity({ claims: { clearance } }), request: request() })).decision
+    expect(await decide('RESTRICTED')).toBe('Permit')
+    expect(await decide('INTERNAL')).toBe('NotApplicable')
+    expect(await decide('TOP-SECRET')).toBe('Indeterminate{P}')
+    expect(issuesOf({ id: 'p', levels: { tiers: ['a', 'a'] }, rules: [] })[0]).toEqual({ path: '$.levels.tiers[1]', reason: 'duplicate level "a"' })
+  })
+})
+
 describe('set operators with literal lists (compiled once)', () => {
   const engine = createPolicyEngine(
     loadPolicyDocument({
