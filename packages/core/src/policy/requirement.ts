@@ -142,7 +142,9 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
 
       if (result.decision === 'Permit') {
         enforcement = discharge() ?? { outcome: 'permit', reason: 'Permit' }
-      } else if (result.infrastructureFailure) {
+      } else if (result.infrastructureFailure && explanation.determining.length === 0) {
+        // Nothing denied explicitly and an infrastructure provider failed: the decision could
+        // not be made, which is a 503 (retry later), not a verdict.
         enforcement = { outcome: 'unavailable', reason: `infrastructure provider failed: ${explanation.infrastructureFailures.join(', ')}` }
         denial = rejections.unavailable('A policy information source is unavailable', 'policy_provider', 5)
       } else if (result.decision === 'Deny') {

@@ -112,6 +112,27 @@ describe('attribute providers', () => {
     expect((error.headers as Record<string, string>)['Retry-After']).toBe('5')
   })
 
+  it('an explicit Deny stays a 403 even when an infrastructure provider failed elsewhere', async () => {
+    const engine = createPolicyEngine(
+      policy({
+        id: 'p',
+        algorithm: 'permit-overrides',
+        rules: [permit<A>('dir', { when: (a) => a.subject.directory.department === 'eng' }), deny('blocked')],
+      }),
+      { providers: { directory: { load: () => Promise.reject(new Error('down')), infrastructure: true } } },
+    )
+    const error = await rejection(() => createPolicyRequirement(engine, { action: 'read' }).enforce({ request: request(), identity: identity(), context: undefined, input: {} }))
+    // permit-overrides: Indeterminate{P} with Deny gives Indeterminate{DP}; nothing determined it: 503.
+    expect(error.status).toBe(503)
+    const explicit = createPolicyEngine(policy({ id: 'p', rules: [permit<A>('dir', { when: (a) => a.subject.directory.department === 'eng' }), deny('blocked')] }), {
+      providers: { directory: { load: () => Promise.reject(new Error('down')), infrastructure: true } },
+    })
+    // deny-overrides: the provider failed, but 'blocked' denies explicitly: a verdict, 403.
+    const denied = await rejection(() => createPolicyRequirement(explicit, { action: 'read' }).enforce({ request: request(), identity: identity(), context: undefined, input: {} }))
+    expect(denied.status).toBe(403)
+    expect(explicit.explain(denied.decisionId as string)?.infrastructureFailures).toEqual(['subject.directory'])
+  })
+
   it('a timed-out provider is aborted through its signal', async () => {
     let aborted = false
     const engine = createPolicyEngine(byDepartment, {
