@@ -5,6 +5,11 @@ import type { RiskAssessment } from './scope.js'
 /**
  * Subject attributes derived from the verified identity. Provider values appear next to them
  * (`subject.<provider>`), typed by the second parameter of {@link PolicyAttributes}.
+ *
+ * @example
+ * ```ts
+ * permit('same-department', { when: (a) => a.subject.claims.department === 'eng' && a.subject.scopes.includes('documents:read') })
+ * ```
  */
 export interface SubjectAttributes {
   /** `sub`. */
@@ -23,7 +28,14 @@ export interface SubjectAttributes {
   readonly tokenType: 'jwt' | 'opaque'
 }
 
-/** Built-in environment attributes. */
+/**
+ * Built-in environment attributes.
+ *
+ * @example
+ * ```ts
+ * deny('off-network', { when: (a) => a.environment.zone === 'untrusted' || (a.environment.risk?.score ?? 100) > 50 })
+ * ```
+ */
 export interface EnvironmentAttributes {
   /** The decision time, epoch milliseconds (from the engine's clock). */
   readonly time: number

@@ -5,7 +5,14 @@ import type { ObligationSpec } from './obligation-spec.js'
 import { PolicyValidationError, type PolicyIssue } from './policy-error.js'
 import type { EvaluationScope } from './scope.js'
 
-/** Options of {@link permit} and {@link deny}. */
+/**
+ * Options of {@link permit} and {@link deny}.
+ *
+ * @example
+ * ```ts
+ * const options: RuleOptions = { actions: ['read'], resourceTypes: ['document'], when: (a) => a.subject.id !== undefined }
+ * ```
+ */
 export interface RuleOptions<A = PolicyAttributes> extends Target {
   /**
    * The condition: a synchronous predicate over typed attributes. A throw, or a return value
@@ -17,7 +24,14 @@ export interface RuleOptions<A = PolicyAttributes> extends Target {
   readonly description?: string
 }
 
-/** Options of {@link policy}. */
+/**
+ * Options of {@link policy}.
+ *
+ * @example
+ * ```ts
+ * policy({ id: 'documents', algorithm: 'deny-overrides', target: { resourceTypes: ['document'] }, rules: [permit('read', { actions: ['read'] })] })
+ * ```
+ */
 export interface PolicyOptions {
   readonly id: string
   readonly target?: Target
@@ -29,7 +43,14 @@ export interface PolicyOptions {
   readonly description?: string
 }
 
-/** Options of {@link policySet}. */
+/**
+ * Options of {@link policySet}.
+ *
+ * @example
+ * ```ts
+ * policySet({ id: 'api', algorithm: 'deny-unless-permit', policies: [documents, reports] })
+ * ```
+ */
 export interface PolicySetOptions {
   readonly id: string
   readonly target?: Target

@@ -1,9 +1,23 @@
 import type { CombiningAlgorithm, Decision } from './decision.js'
 
-/** Evaluates one child for a combining algorithm (a module-level function: no closure per call). */
+/**
+ * Evaluates one child for a combining algorithm (a module-level function: no closure per call).
+ *
+ * @example
+ * ```ts
+ * const evaluate: ChildEvaluator<Decision, undefined> = (decision) => decision
+ * ```
+ */
 export type ChildEvaluator<T, C> = (child: T, context: C) => Decision
 
-/** Target-only applicability of a child, for `only-one-applicable` (XACML C.9). */
+/**
+ * Target-only applicability of a child, for `only-one-applicable` (XACML C.9).
+ *
+ * @example
+ * ```ts
+ * combine('only-one-applicable', policies, evaluate, context, (p) => (p.target === undefined ? 'match' : 'no-match'))
+ * ```
+ */
 export type Applicability = 'match' | 'no-match' | 'indeterminate'
 
 /**

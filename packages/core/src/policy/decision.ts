@@ -13,7 +13,14 @@
  */
 export type Decision = 'Permit' | 'Deny' | 'NotApplicable' | 'Indeterminate{D}' | 'Indeterminate{P}' | 'Indeterminate{DP}'
 
-/** The effect of a rule, and the decisions an obligation can be attached to. */
+/**
+ * The effect of a rule, and the decisions an obligation can be attached to.
+ *
+ * @example
+ * ```ts
+ * const effect: Effect = 'Deny'
+ * ```
+ */
 export type Effect = 'Permit' | 'Deny'
 
 /**
@@ -41,7 +48,14 @@ export type CombiningAlgorithm =
   | 'deny-unless-permit'
   | 'permit-unless-deny'
 
-/** Every combining algorithm, in documentation order. */
+/**
+ * Every combining algorithm, in documentation order.
+ *
+ * @example
+ * ```ts
+ * COMBINING_ALGORITHMS.includes('first-applicable') // true
+ * ```
+ */
 export const COMBINING_ALGORITHMS: readonly CombiningAlgorithm[] = Object.freeze([
   'deny-overrides',
   'permit-overrides',

@@ -5,7 +5,14 @@ import { checkAlgorithm, checkId, checkObligations, checkTarget, checkUniqueIds,
 import { PolicyValidationError, type PolicyIssue } from './policy-error.js'
 import { FORBIDDEN_KEYS } from './sanitize.js'
 
-/** Limits of a policy document. */
+/**
+ * Limits of a policy document.
+ *
+ * @example
+ * ```ts
+ * if (text.length > DOCUMENT_LIMITS.characters) throw new Error('policy too large')
+ * ```
+ */
 export const DOCUMENT_LIMITS = Object.freeze({ characters: 1_048_576, depth: 64, values: 200_000, rules: 20_000, nesting: 8 })
 
 const RULE_KEYS: ReadonlySet<string> = new Set(['id', 'effect', 'target', 'when', 'obligations', 'advice', 'description'])

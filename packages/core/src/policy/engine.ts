@@ -45,7 +45,14 @@ export interface PolicyEngineOptions {
   readonly keepExplanations?: number
 }
 
-/** One decision request. */
+/**
+ * One decision request.
+ *
+ * @example
+ * ```ts
+ * await engine.decide({ action: 'read', resourceType: 'document', identity, request, resource: () => docs.get(id) })
+ * ```
+ */
 export interface DecisionRequest {
   readonly action: string
   /** The resource type, when the route knows it (indexes the rules). */
@@ -56,7 +63,14 @@ export interface DecisionRequest {
   readonly resource?: () => unknown
 }
 
-/** The outcome of a decision, before the PEP acts on it. */
+/**
+ * The outcome of a decision, before the PEP acts on it.
+ *
+ * @example
+ * ```ts
+ * const { decision, decisionId, obligations, explanation } = await engine.decide({ action: 'read', identity, request })
+ * ```
+ */
 export interface DecisionResult {
   readonly decisionId: string
   readonly decision: Decision
@@ -69,6 +83,12 @@ export interface DecisionResult {
 /**
  * The policy decision point: evaluates the current policy, keeps recent explanations, and
  * swaps the policy atomically.
+ *
+ * @example
+ * ```ts
+ * const engine: PolicyEngine = createPolicyEngine(documents)
+ * engine.update(await loadPolicyFile('./documents.json'))
+ * ```
  */
 export interface PolicyEngine {
   /** The policy in force. */

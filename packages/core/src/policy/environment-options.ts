@@ -7,7 +7,14 @@ import { parseCidrList, type CidrSet } from './operators/cidr.js'
 import { validateTimeZone } from './operators/zoned-time.js'
 import type { EnvironmentRuntime } from './scope.js'
 
-/** A risk factor: a name, a weight (0-100 points) and a test over attributes (see the built-in factors). */
+/**
+ * A risk factor: a name, a weight (0-100 points) and a test over attributes (see the built-in factors).
+ *
+ * @example
+ * ```ts
+ * const vip: PolicyRiskFactor = { name: 'vip-account', weight: 20, applies: async (a) => (await a.get('subject.claims.vip')) === true }
+ * ```
+ */
 export type PolicyRiskFactor = RiskFactor
 
 /**

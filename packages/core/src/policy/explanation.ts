@@ -2,7 +2,14 @@ import type { Decision } from './decision.js'
 import type { CompiledObligation } from './obligation-spec.js'
 import type { RiskAssessment, RuleError } from './scope.js'
 
-/** How the PEP acted on a decision. */
+/**
+ * How the PEP acted on a decision.
+ *
+ * @example
+ * ```ts
+ * engine.explain(decisionId)?.enforcement // { outcome: 'step-up', reason: 'acr "pwd" is not one of mfa' }
+ * ```
+ */
 export interface Enforcement {
   readonly outcome: 'permit' | 'deny' | 'step-up' | 'unavailable'
   /** Why, e.g. `obligation "x" has no handler`, `decision NotApplicable`. */

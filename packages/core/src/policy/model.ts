@@ -28,7 +28,14 @@ export interface ConditionImpl {
   readonly source?: unknown
 }
 
-/** A rule: an effect that applies when the target matches and the condition holds. */
+/**
+ * A rule: an effect that applies when the target matches and the condition holds.
+ *
+ * @example
+ * ```ts
+ * const rule: Rule = deny('untrusted', { when: (a) => a.environment.zone === 'untrusted' })
+ * ```
+ */
 export interface Rule {
   readonly kind: 'rule'
   readonly id: string
@@ -40,7 +47,14 @@ export interface Rule {
   readonly description: string | undefined
 }
 
-/** A policy: rules combined by an algorithm (default deny-overrides). */
+/**
+ * A policy: rules combined by an algorithm (default deny-overrides).
+ *
+ * @example
+ * ```ts
+ * const documents: Policy = policy({ id: 'documents', rules: [permit('read', { actions: ['read'] })] })
+ * ```
+ */
 export interface Policy {
   readonly kind: 'policy'
   readonly id: string
@@ -52,7 +66,14 @@ export interface Policy {
   readonly description: string | undefined
 }
 
-/** A policy set: policies and nested sets combined by an algorithm (default deny-overrides). */
+/**
+ * A policy set: policies and nested sets combined by an algorithm (default deny-overrides).
+ *
+ * @example
+ * ```ts
+ * const api: PolicySet = policySet({ id: 'api', policies: [documents] })
+ * ```
+ */
 export interface PolicySet {
   readonly kind: 'policy-set'
   readonly id: string
@@ -64,7 +85,14 @@ export interface PolicySet {
   readonly description: string | undefined
 }
 
-/** What an engine evaluates. */
+/**
+ * What an engine evaluates.
+ *
+ * @example
+ * ```ts
+ * const node: PolicyNode = loadPolicyDocument(json)
+ * ```
+ */
 export type PolicyNode = Policy | PolicySet
 
 /** Collects problems while checking a policy tree. */

@@ -6,7 +6,14 @@ import type { PortcullisRequest } from '../request.js'
 import type { Effect } from './decision.js'
 import { builtInParamProblems, type CompiledObligation } from './obligation-spec.js'
 
-/** What an obligation handler receives. */
+/**
+ * What an obligation handler receives.
+ *
+ * @example
+ * ```ts
+ * const handler: ObligationHandler = (_o, context: ObligationContext) => ({ fulfilled: context.identity !== undefined })
+ * ```
+ */
 export interface ObligationContext {
   readonly identity: Identity | undefined
   readonly request: PortcullisRequest
@@ -19,6 +26,11 @@ export interface ObligationContext {
 /**
  * The result of discharging an obligation. `fulfilled: false` denies the request (with a
  * step-up challenge when `stepUp` is given).
+ *
+ * @example
+ * ```ts
+ * const outcome: ObligationOutcome = { fulfilled: false, stepUp: { acrValues: ['mfa'] }, reason: 'needs mfa' }
+ * ```
  */
 export type ObligationOutcome =
   | { readonly fulfilled: true; readonly headers?: Readonly<Record<string, string>>; readonly auditLevel?: AuditLevel }
@@ -37,7 +49,14 @@ export type ObligationOutcome =
  */
 export type ObligationHandler = (obligation: CompiledObligation, context: ObligationContext) => ObligationOutcome
 
-/** Custom handlers by obligation id. */
+/**
+ * Custom handlers by obligation id.
+ *
+ * @example
+ * ```ts
+ * const handlers: ObligationHandlerMap = { 'require-ticket': requireTicket }
+ * ```
+ */
 export type ObligationHandlerMap = Readonly<Record<string, ObligationHandler>>
 
 const stepUpHandler: ObligationHandler = (obligation, { identity, now }) => {

@@ -1,6 +1,13 @@
 import type { Effect } from './decision.js'
 
-/** Names of the built-in obligation handlers. */
+/**
+ * Names of the built-in obligation handlers.
+ *
+ * @example
+ * ```ts
+ * const id: BuiltInObligation = 'step-up'
+ * ```
+ */
 export type BuiltInObligation = 'step-up' | 'enhanced-monitoring' | 'response-headers'
 
 /**
@@ -22,7 +29,14 @@ export interface ObligationSpec {
   readonly params?: Readonly<Record<string, unknown>>
 }
 
-/** A validated obligation or advice. */
+/**
+ * A validated obligation or advice.
+ *
+ * @example
+ * ```ts
+ * result.obligations.map((o: CompiledObligation) => o.id) // ['response-headers']
+ * ```
+ */
 export interface CompiledObligation {
   readonly id: string
   readonly fulfillOn: Effect

@@ -1,4 +1,11 @@
-/** One problem found in a policy: where (a JSON path such as `$.rules[2].when.all[0].op`) and why. */
+/**
+ * One problem found in a policy: where (a JSON path such as `$.rules[2].when.all[0].op`) and why.
+ *
+ * @example
+ * ```ts
+ * for (const issue of error.issues) console.error(`${issue.path}: ${issue.reason}`)
+ * ```
+ */
 export interface PolicyIssue {
   readonly path: string
   readonly reason: string

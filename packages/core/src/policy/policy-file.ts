@@ -25,7 +25,14 @@ export async function loadPolicyFile(path: string): Promise<PolicyNode> {
   return loadPolicyDocument(await readFile(path, 'utf8'))
 }
 
-/** Options of {@link watchPolicyFile}. */
+/**
+ * Options of {@link watchPolicyFile}.
+ *
+ * @example
+ * ```ts
+ * watchPolicyFile(engine, './documents.json', { debounceMs: 200, onError: (e) => log.error(e), onReload: (p) => log.info(p.id) })
+ * ```
+ */
 export interface WatchPolicyFileOptions {
   /** A reload failed (unreadable file, invalid document): the last good policy stays in force. */
   onError?: (error: unknown) => void
@@ -35,7 +42,16 @@ export interface WatchPolicyFileOptions {
   debounceMs?: number
 }
 
-/** A running policy file watcher. */
+/**
+ * A running policy file watcher.
+ *
+ * @example
+ * ```ts
+ * const watcher = watchPolicyFile(engine, './documents.json')
+ * await watcher.reload() // true when the new policy is in force
+ * watcher.close()
+ * ```
+ */
 export interface PolicyFileWatcher {
   /** Reloads now; resolves true when the new policy is in force, false when it was refused. */
   reload(): Promise<boolean>

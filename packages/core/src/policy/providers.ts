@@ -3,7 +3,14 @@ import type { Identity } from '../identity/identity.js'
 import type { PortcullisRequest } from '../request.js'
 import { TtlCache } from './ttl-cache.js'
 
-/** What an attribute provider receives. */
+/**
+ * What an attribute provider receives.
+ *
+ * @example
+ * ```ts
+ * const directory: AttributeProvider = { load: ({ identity, signal }: ProviderContext) => lookup(identity?.subject, signal) }
+ * ```
+ */
 export interface ProviderContext {
   readonly identity: Identity | undefined
   readonly request: PortcullisRequest

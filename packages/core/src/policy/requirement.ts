@@ -35,14 +35,28 @@ export interface PolicyRouteOptions<In> {
   readonly resourceType?: string
 }
 
-/** What a permitted request carries to the handler. */
+/**
+ * What a permitted request carries to the handler.
+ *
+ * @example
+ * ```ts
+ * const { decisionId, responseHeaders }: PolicyEnforcement = await requirement.enforce({ request, identity, context, input: req })
+ * ```
+ */
 export interface PolicyEnforcement {
   readonly decisionId: string
   /** Headers from the response-headers obligation; the adapter sets them on the response. */
   readonly responseHeaders: Readonly<Record<string, string>>
 }
 
-/** The framework-neutral `requirePolicy`. */
+/**
+ * The framework-neutral `requirePolicy`.
+ *
+ * @example
+ * ```ts
+ * const requirement: PolicyRequirement<Request> = createPolicyRequirement(engine, { action: 'read' })
+ * ```
+ */
 export interface PolicyRequirement<In> {
   readonly action: string
   readonly resourceType: string | undefined

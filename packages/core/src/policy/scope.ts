@@ -38,7 +38,14 @@ export interface TrailEntry {
   readonly advice: readonly CompiledObligation[]
 }
 
-/** A rule that evaluated to Indeterminate, and why. */
+/**
+ * A rule that evaluated to Indeterminate, and why.
+ *
+ * @example
+ * ```ts
+ * for (const { rule, reason } of explanation.errors) log.warn(rule, reason) // 'expired', 'attribute resource.expiresAt is missing'
+ * ```
+ */
 export interface RuleError {
   readonly rule: string
   readonly reason: string
