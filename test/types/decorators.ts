@@ -57,3 +57,10 @@ export class KoaController {
     res.json(req.path)
   }
 }
+
+export class KoaRouterController {
+  @koa.Authorize(engine, { action: 'read', resource: (ctx: Context & { params: { id: string } }) => ctx.params.id })
+  show(ctx: Context & { params: { id: string } }): void {
+    ctx.body = ctx.params.id
+  }
+}

@@ -12,8 +12,14 @@ import type { Context, Next } from 'koa'
 import { getContext } from './context.js'
 import { toRequest } from './to-request.js'
 
-/** A controller method usable as Koa route middleware. */
-export type KoaRouteMethod<This> = (this: This, ctx: Context, next: Next) => unknown
+// Declared as a method so that its parameter is checked bivariantly: a handler typed with a
+// narrower context (`RouterContext` of @koa/router) is accepted, an Express-style one is not.
+interface KoaRouteMethodShape<This> {
+  handle(this: This, ctx: Context, next: Next): unknown
+}
+
+/** A controller method usable as Koa route middleware (`ctx` may be a `Context` subtype such as `RouterContext`). */
+export type KoaRouteMethod<This> = KoaRouteMethodShape<This>['handle']
 
 /** A standard (TC39) method decorator for Koa route middleware. */
 export type KoaRouteDecorator = <This, M extends KoaRouteMethod<This>>(method: M, context: ClassMethodDecoratorContext<This, M>) => M
