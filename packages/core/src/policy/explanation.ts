@@ -189,20 +189,25 @@ export function summarize(value: unknown, depth = 0): unknown {
  * ```
  */
 export class ExplanationLog {
-  private readonly entries = new Map<string, Explanation>()
+  // A ring: adding is one array write on the hot path; lookups (rare) scan at most `capacity`.
+  private readonly ring: (Explanation | undefined)[]
+  private next = 0
 
-  constructor(private readonly capacity: number) {}
+  constructor(private readonly capacity: number) {
+    this.ring = new Array<Explanation | undefined>(Math.max(0, capacity))
+  }
 
   add(explanation: Explanation): void {
     if (this.capacity <= 0) return
-    if (this.entries.size >= this.capacity) {
-      const oldest = this.entries.keys().next()
-      if (oldest.done !== true) this.entries.delete(oldest.value)
-    }
-    this.entries.set(explanation.decisionId, explanation)
+    this.ring[this.next] = explanation
+    this.next = (this.next + 1) % this.capacity
   }
 
   get(decisionId: string): Explanation | undefined {
-    return this.entries.get(decisionId)
+    for (let i = 0; i < this.ring.length; i++) {
+      const entry = this.ring[i]
+      if (entry !== undefined && entry.decisionId === decisionId) return entry
+    }
+    return undefined
   }
 }
