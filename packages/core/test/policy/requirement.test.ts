@@ -112,6 +112,15 @@ describe('createPolicyRequirement (PEP)', () => {
     expect((events[0]?.explanation as { errors: { reason: string }[] }).errors[0]?.reason).toMatch(/subject\.dir is unavailable/)
   })
 
+  it('explain() keeps a bounded number of recent explanations', async () => {
+    const small = createPolicyEngine(docs, { keepExplanations: 3 })
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) ids.push((await small.decide({ action: 'list', identity: identity(), request: request() })).decisionId)
+    expect(ids.map((id) => small.explain(id)?.decisionId)).toEqual([undefined, undefined, ids[2], ids[3], ids[4]])
+    const none = createPolicyEngine(docs, { keepExplanations: 0 })
+    expect(none.explain((await none.decide({ action: 'list', identity: identity(), request: request() })).decisionId)).toBeUndefined()
+  })
+
   it('validates route options at creation', () => {
     expect(() => createPolicyRequirement(engine, { action: '' })).toThrow(/action/)
     expect(() => createPolicyRequirement(engine, { action: 'read', resource: 'x' as never })).toThrow(/resource/)
