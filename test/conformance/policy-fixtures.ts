@@ -39,6 +39,7 @@ export const DOCS: Record<string, Doc> = {
   'public-1': { id: 'public-1', kind: 'public', department: 'comms', owner: 'someone-else' },
   'secret-1': { id: 'secret-1', kind: 'secret', department: 'eng', owner: 'user-123' },
   'export-1': { id: 'export-1', kind: 'export', department: 'eng', owner: 'user-123' },
+  'export-frozen': { id: 'export-frozen', kind: 'export', department: 'eng', owner: 'user-123', frozen: true },
   'marked-1': { id: 'marked-1', kind: 'watermarked', department: 'eng', owner: 'user-123' },
   'dir-1': { id: 'dir-1', kind: 'directory', department: 'eng', owner: 'user-123' },
 }

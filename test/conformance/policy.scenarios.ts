@@ -160,6 +160,26 @@ export function runPolicyScenarios(adapter: AdapterUnderTest): void {
       expect(DOCS['eng-1']?.department).toBe('eng')
     })
 
+    it('options are validated when the app is built (not at the first request)', () => {
+      const setup = { tokenOptions: { issuer: issuer.issuer, audience: issuer.audience }, load: () => undefined }
+      for (const engine of [{}, null, { decide: 'no' }]) {
+        let thrown: unknown
+        try {
+          adapter.createPolicyApp({ ...setup, engine: engine as unknown as PolicyEngine }, { onError: () => undefined })
+        } catch (error) {
+          thrown = error
+        }
+        expect((thrown as { code?: unknown } | undefined)?.code).toBe('invalid_configuration')
+      }
+    })
+
+    it('a permit overridden by a deny applies none of its obligations (no headers)', async () => {
+      const h = await startPolicyApp(adapter, issuer, servers)
+      const denied = await get(h, '/docs/export-frozen', await eng())
+      expectDenied(denied, h)
+      expect(denied.headers['x-content-classification']).toBeUndefined()
+    })
+
     it('requireToken still runs first on protected routes: no token is 401, not a policy decision', async () => {
       const h = await startPolicyApp(adapter, issuer, servers)
       const res = await get(h, '/docs/public-1')

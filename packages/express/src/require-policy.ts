@@ -20,13 +20,15 @@ import { toRequest } from './to-request.js'
  */
 export function requirePolicy(engine: PolicyEngine, options: PolicyRouteOptions<Request>): RequestHandler {
   const requirement = createPolicyRequirement<Request>(engine, options)
-  return function portcullisRequirePolicy(req: Request, res: Response, next: NextFunction): void {
-    requirement.enforce({ request: toRequest(req), identity: req.auth, context: getContext(req), input: req }).then(
-      ({ responseHeaders }) => {
-        for (const [name, value] of Object.entries(responseHeaders)) res.setHeader(name, value)
-        next()
-      },
-      (error: unknown) => next(error),
-    )
+  return async function portcullisRequirePolicy(req: Request, res: Response, next: NextFunction): Promise<void> {
+    // next() is called outside the try: an error thrown further down is not this middleware's.
+    try {
+      const { responseHeaders } = await requirement.enforce({ request: toRequest(req), identity: req.auth, context: getContext(req), input: req })
+      for (const [name, value] of Object.entries(responseHeaders)) res.setHeader(name, value)
+    } catch (error) {
+      next(error)
+      return
+    }
+    next()
   }
 }
