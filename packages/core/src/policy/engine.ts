@@ -149,6 +149,9 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   const providers = compileProviders(options.providers, clock, cacheSize)
   const byCategory = (category: 'subject' | 'environment'): Map<string, CompiledProvider> =>
     new Map([...providers.values()].filter((p) => p.category === category).map((p) => [p.name, p]))
+  if (providers.has('environment.deviceTrust') && options.environment?.deviceTrust !== undefined) {
+    throw configurationError('policy engine: environment.deviceTrust comes from the header option or from a deviceTrust provider, not both')
+  }
   const runtime: ScopeRuntime = {
     subjectProviders: byCategory('subject'),
     environmentProviders: byCategory('environment'),

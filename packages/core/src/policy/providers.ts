@@ -71,7 +71,8 @@ export interface CompiledProvider {
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
 const RESERVED: Record<'subject' | 'environment', ReadonlySet<string>> = {
   subject: new Set(['id', 'issuer', 'audience', 'clientId', 'scopes', 'claims', 'acr', 'amr', 'authTime', 'actor', 'tokenType']),
-  environment: new Set(['time', 'timeZone', 'ip', 'zone', 'deviceTrust', 'risk']),
+  // `deviceTrust` may come from a provider instead of the header (see PolicyEnvironmentOptions).
+  environment: new Set(['time', 'timeZone', 'ip', 'zone', 'risk']),
 }
 
 function defaultSubjectKey(context: ProviderContext): string | undefined {

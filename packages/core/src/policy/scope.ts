@@ -217,8 +217,12 @@ export class EvaluationScope {
         return this.memoized('environment.ip', () => env.clientIp(this.request))
       case 'zone':
         return this.memoized('environment.zone', () => env.zone(this.environmentAttribute('ip') as string | undefined))
-      case 'deviceTrust':
+      case 'deviceTrust': {
+        // From a provider named deviceTrust (e.g. an MDM lookup) when configured, else the header.
+        const provider = this.runtime.environmentProviders.get('deviceTrust')
+        if (provider !== undefined) return this.provider(provider)
         return this.memoized('environment.deviceTrust', () => env.deviceTrust(this.request))
+      }
       case 'risk':
         return this.risk()
       default: {

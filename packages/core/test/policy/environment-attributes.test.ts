@@ -90,6 +90,20 @@ describe('environment attributes', () => {
     expect(explanation?.risk?.factors[0]?.name).toBe('data-sensitivity')
   })
 
+  it('device trust can come from a provider instead of the header', async () => {
+    const posture = createPolicyEngine(
+      loadPolicyDocument({ id: 'p', rules: [{ id: 'trusted-device', effect: 'Permit', when: { op: 'gte', attribute: 'environment.deviceTrust', value: 70 } }] }),
+      { providers: { deviceTrust: { category: 'environment', load: async ({ request: r }) => (r.headers['x-device-id'] === 'managed-1' ? 90 : 10) } } },
+    )
+    const decide = async (device: string): Promise<string> =>
+      (await posture.decide({ action: 'read', identity: identity(), request: request({ headers: { 'x-device-id': device, 'x-device-trust': '100' } }) })).decision
+    expect(await decide('managed-1')).toBe('Permit')
+    expect(await decide('byod')).toBe('NotApplicable')
+    expect(() =>
+      createPolicyEngine(doc, { providers: { deviceTrust: { category: 'environment', load: () => 1 } }, environment: { deviceTrust: { header: 'x-device-trust' } } }),
+    ).toThrow(/not both/)
+  })
+
   it('refuses bad environment options at creation', () => {
     expect(() => createPolicyEngine(doc, { environment: { timeZone: 'Mars/Olympus' } })).toThrow(/timeZone/)
     expect(() => createPolicyEngine(doc, { environment: { zones: { corp: ['10.0.0.1/8'] } } })).toThrow(/zones/)
