@@ -78,6 +78,21 @@ describe('route decorators: metadata owned by the core', () => {
     expect(routeRequirements(meta(Controller), 'other')).toEqual([])
   })
 
+  it('a decorated override keeps the parent requirements of that method and adds its own', () => {
+    const c = scope('c')
+    class Stricter extends Controller {
+      @decorator(c)
+      override handle(input: string): string {
+        return `stricter:${input}`
+      }
+    }
+    expect(routeRequirements(meta(Stricter), 'handle')).toEqual([c, a, b])
+    expect(routeRequirements(meta(Controller), 'handle')).toEqual([a, b])
+    calls.length = 0
+    expect(new Stricter().handle('z')).toBe('stricter:z')
+    expect(calls).toEqual(['scope,scope,scope'])
+  })
+
   it('refuses private methods, non-method targets and mixed adapters', () => {
     expect(() => {
       class Private {
