@@ -1,6 +1,15 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express'
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express'
 import type Express from 'express'
-import { errorHandler, protectedResourceMetadata, requireAuthentication, requireScope, requireToken } from '@portcullis/express'
+import {
+  Authorize,
+  errorHandler,
+  protectedResourceMetadata,
+  requireAuthentication,
+  requirePolicy,
+  RequireScope,
+  requireScope,
+  requireToken,
+} from '@portcullis/express'
 import { identityView } from './helpers.js'
 import type { AdapterUnderTest } from './suite.js'
 
@@ -53,6 +62,53 @@ export function expressAdapter(name: string, express: typeof Express): AdapterUn
         next(err)
       }
       app.use(record)
+      return app
+    },
+    createPolicyApp({ tokenOptions, engine, load }, hooks) {
+      const app = express()
+      app.disable('x-powered-by')
+      const resource = (req: Request): unknown => load(String(req.params['id']))
+      const read = { action: 'read', resourceType: 'document', resource }
+      const update = { action: 'update', resourceType: 'document', resource }
+      const answer = (req: Request, res: Response, by: string): void => {
+        res.json({ id: req.params['id'], subject: req.auth?.subject ?? null, by })
+      }
+      app.get('/public/docs/:id', requirePolicy(engine, read), (req, res) => answer(req, res, 'route'))
+      app.use(requireToken(tokenOptions))
+      app.get('/docs/:id', requirePolicy(engine, read), (req, res) => answer(req, res, 'route'))
+
+      class DocumentsController {
+        readonly label = 'documents-controller'
+
+        @Authorize(engine, read)
+        show(req: Request, res: Response): void {
+          answer(req, res, this.label)
+        }
+
+        @RequireScope('documents:write')
+        @Authorize(engine, update)
+        async update(req: Request, res: Response): Promise<void> {
+          await Promise.resolve()
+          answer(req, res, this.label)
+        }
+
+        @Authorize(engine, update)
+        @RequireScope('documents:write')
+        reversed(req: Request, res: Response): void {
+          answer(req, res, this.label)
+        }
+      }
+      const controller = new DocumentsController()
+      app.get('/ctrl/docs/:id', controller.show)
+      app.put('/ctrl/docs/:id', controller.update)
+      app.put('/ctrl/reversed/:id', controller.reversed)
+
+      const record: ErrorRequestHandler = (err, _req, _res, next) => {
+        hooks.onError(err)
+        next(err)
+      }
+      app.use(record)
+      if (hooks.jsonErrors !== undefined) app.use(errorHandler({ onServerError: hooks.jsonErrors.onServerError }))
       return app
     },
   }

@@ -1,8 +1,17 @@
 import type Koa from 'koa'
-import type { Middleware } from 'koa'
+import type { Context, Middleware } from 'koa'
 import type Router from '@koa/router'
 import type { bodyParser as BodyParser } from '@koa/bodyparser'
-import { errorHandler, protectedResourceMetadata, requireAuthentication, requireScope, requireToken } from '@portcullis/koa'
+import {
+  Authorize,
+  errorHandler,
+  protectedResourceMetadata,
+  requireAuthentication,
+  requirePolicy,
+  RequireScope,
+  requireScope,
+  requireToken,
+} from '@portcullis/koa'
 import { identityView } from './helpers.js'
 import type { AdapterUnderTest } from './suite.js'
 
@@ -77,6 +86,64 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
       const router = new KoaRouter()
       router.get('/me', show)
       if (routes.stepUp !== undefined) router.get('/step-up', requireAuthentication(routes.stepUp), show)
+      app.use(router.routes())
+      app.use(router.allowedMethods())
+      const listener = app.callback()
+      return (req, res) => {
+        void listener(req, res)
+      }
+    },
+    createPolicyApp({ tokenOptions, engine, load }, hooks) {
+      const app = new KoaApp()
+      app.silent = true
+      if (hooks.jsonErrors !== undefined) app.use(errorHandler({ onServerError: hooks.jsonErrors.onServerError }))
+      app.use(async (_ctx, next) => {
+        try {
+          await next()
+        } catch (error) {
+          hooks.onError(error)
+          throw error
+        }
+      })
+      const idOf = (ctx: Context): string => String((ctx as Context & { params: Record<string, string> }).params['id'])
+      const resource = (ctx: Context): unknown => load(idOf(ctx))
+      const read = { action: 'read', resourceType: 'document', resource }
+      const update = { action: 'update', resourceType: 'document', resource }
+      const answer = (ctx: Context, by: string): void => {
+        ctx.body = { id: idOf(ctx), subject: ctx.state.auth?.subject ?? null, by }
+      }
+      const open = new KoaRouter()
+      open.get('/public/docs/:id', requirePolicy(engine, read), (ctx) => answer(ctx, 'route'))
+      app.use(open.routes())
+      app.use(requireToken(tokenOptions))
+
+      class DocumentsController {
+        readonly label = 'documents-controller'
+
+        @Authorize(engine, read)
+        show(ctx: Context): void {
+          answer(ctx, this.label)
+        }
+
+        @RequireScope('documents:write')
+        @Authorize(engine, update)
+        async update(ctx: Context): Promise<void> {
+          await Promise.resolve()
+          answer(ctx, this.label)
+        }
+
+        @Authorize(engine, update)
+        @RequireScope('documents:write')
+        reversed(ctx: Context): void {
+          answer(ctx, this.label)
+        }
+      }
+      const controller = new DocumentsController()
+      const router = new KoaRouter()
+      router.get('/docs/:id', requirePolicy(engine, read), (ctx) => answer(ctx, 'route'))
+      router.get('/ctrl/docs/:id', controller.show)
+      router.put('/ctrl/docs/:id', controller.update)
+      router.put('/ctrl/reversed/:id', controller.reversed)
       app.use(router.routes())
       app.use(router.allowedMethods())
       const listener = app.callback()

@@ -34,6 +34,8 @@ import {
   segments,
   waitFor,
 } from './helpers.js'
+import { runPolicyScenarios, type PolicyAppSetup } from './policy.scenarios.js'
+import { runDecoratorScenarios } from './decorators.scenarios.js'
 
 /** Hooks the app of an adapter calls; `onError` records an error and must not handle it. */
 export interface AppHooks {
@@ -63,6 +65,8 @@ export interface AdapterUnderTest {
    * (`requireAuthentication(routes.stepUp)` when given); errors recorded as in `createApp`.
    */
   createLifecycleApp(tokenOptions: RequireTokenOptions, hooks: AppHooks, routes: LifecycleRoutes): http.RequestListener
+  /** Builds the policy app described by {@link PolicyAppSetup} (policy.scenarios.ts). */
+  createPolicyApp(setup: PolicyAppSetup, hooks: AppHooks): http.RequestListener
 }
 
 /** Optional routes of {@link AdapterUnderTest.createLifecycleApp}. */
@@ -1246,6 +1250,9 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(serverErrors).toEqual([])
       })
     })
+
+    runPolicyScenarios(adapter)
+    runDecoratorScenarios(adapter)
 
     describe("rendering by the framework's default error handler", () => {
       it('DESIGN §4: 401, 400, 403 and 503 keep status and headers with no custom renderer', async () => {

@@ -59,6 +59,10 @@ export type { CallerToken, TokenPropagationErrorCode, TokenPropagator } from './
 export type { Downstream, TokenExchangeOptions, TokenPropagationOptions } from './propagation/propagation-options.js'
 
 export { createScopeRequirement } from './scopes/scope-requirement.js'
+
+// Route decorators: metadata owned by the core (also installs the Symbol.metadata polyfill).
+export { decorateRoute, enforceRouteRequirements, routeRequirements } from './decorators/metadata.js'
+export type { RouteRequirement, RouteRequirementArgs } from './decorators/metadata.js'
 export type { RequireScopeOptions, ScopeMatch, ScopeRequirement } from './scopes/scope-requirement.js'
 
 export { DEFAULT_ALGORITHMS } from './token/algorithms.js'
@@ -70,3 +74,31 @@ export type { JwksFetchEvent, JwksFetchTrigger } from './jwks/remote-key-set.js'
 
 export type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit/audit-event.js'
 export type { AuditDetails, Auditor } from './audit/auditor.js'
+
+// Policy decision point (ABAC): engine, builders, PEP requirement.
+export { createPolicyEngine } from './policy/engine.js'
+export type { DecisionRequest, DecisionResult, PolicyEngine, PolicyEngineOptions } from './policy/engine.js'
+export { createPolicyRequirement } from './policy/requirement.js'
+export type { PolicyEnforcement, PolicyRequirement, PolicyRouteOptions } from './policy/requirement.js'
+export { permit, deny, policy, policySet } from './policy/builders.js'
+export type { PolicyOptions, PolicySetOptions, RuleOptions } from './policy/builders.js'
+export type { Policy, PolicyNode, PolicySet, Rule, Target } from './policy/model.js'
+export { COMBINING_ALGORITHMS, isIndeterminate, pdpDecision } from './policy/decision.js'
+export type { CombiningAlgorithm, Decision, Effect } from './policy/decision.js'
+export { combine } from './policy/combine.js'
+export type { Applicability, ChildEvaluator } from './policy/combine.js'
+export type { EnvironmentAttributes, PolicyAttributes, SubjectAttributes } from './policy/attributes.js'
+export type { AttributeProvider, ProviderContext } from './policy/providers.js'
+export type { PolicyEnvironmentOptions, PolicyRiskFactor } from './policy/environment-options.js'
+export type { RiskAssessment, RuleError } from './policy/scope.js'
+export { crossBorder, dataSensitivity, lowDeviceTrust, offHours, untrustedNetwork, type FactorOptions } from './policy/environment/risk-factors.js'
+export { createLevels, DEFAULT_CLASSIFICATION_LEVELS, type Levels } from './policy/environment/classification.js'
+export { enhancedMonitoring, responseHeaders, stepUp } from './policy/obligation-spec.js'
+export type { BuiltInObligation, CompiledObligation, ObligationSpec } from './policy/obligation-spec.js'
+export type { ObligationContext, ObligationHandler, ObligationHandlerMap, ObligationOutcome } from './policy/obligation-handlers.js'
+export type { Enforcement, Explanation } from './policy/explanation.js'
+export { PolicyValidationError, isPolicyValidationError } from './policy/policy-error.js'
+export { loadPolicyDocument, DOCUMENT_LIMITS } from './policy/document.js'
+export { loadPolicyFile, watchPolicyFile } from './policy/policy-file.js'
+export type { PolicyFileWatcher, WatchPolicyFileOptions } from './policy/policy-file.js'
+export type { PolicyIssue } from './policy/policy-error.js'

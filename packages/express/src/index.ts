@@ -9,6 +9,9 @@ export { requireAuthentication } from './require-authentication.js'
 export { protectedResourceMetadata } from './protected-resource-metadata.js'
 export { createRevocationStore } from '@portcullis/core'
 export { createMemoryReplayStore } from '@portcullis/core'
+export { requirePolicy } from './require-policy.js'
+export { Authorize, RequireScope } from './decorators.js'
+export type { ExpressRouteDecorator, ExpressRouteMethod } from './decorators.js'
 export { errorHandler } from './error-handler.js'
 export type { ErrorHandlerOptions } from './error-handler.js'
 export { PortcullisError, isPortcullisError } from '@portcullis/core'
@@ -27,6 +30,8 @@ export type {
   DpopOptions,
   DpopReplayStore,
   MtlsOptions,
+  PolicyEngine,
+  PolicyRouteOptions,
   AuditEvent,
   AuditSink,
 } from '@portcullis/core'

@@ -49,6 +49,10 @@ export interface AuditEvent {
   readonly token_fingerprint?: string
   /** For authorization events: the scopes the route requires. */
   readonly required_scopes?: readonly string[]
+  /** For policy decisions: the id the client received (`decision_id`). */
+  readonly decision_id?: string
+  /** For policy decisions: why (determining and erroring rules, obligations, attributes read, risk). */
+  readonly explanation?: unknown
 }
 
 /** Receives audit events. May be async; errors and rejections are swallowed. */

@@ -39,6 +39,8 @@ export interface AuditDetails {
   readonly identity?: Identity | undefined
   readonly token?: string | undefined
   readonly requiredScopes?: readonly string[]
+  readonly decisionId?: string
+  readonly explanation?: unknown
 }
 
 /** Emits events to a sink; a no-op (and no work at all) when there is no sink. */
@@ -73,6 +75,8 @@ export function createAuditor(sink: AuditSink | undefined, clock: () => number):
         ...(identity === undefined ? {} : { issuer: identity.issuer }),
         ...(details.token === undefined ? {} : { token_fingerprint: tokenFingerprint(details.token) }),
         ...(details.requiredScopes === undefined ? {} : { required_scopes: details.requiredScopes }),
+        ...(details.decisionId === undefined ? {} : { decision_id: details.decisionId }),
+        ...(details.explanation === undefined ? {} : { explanation: details.explanation }),
       }
       try {
         const result = sink(event)

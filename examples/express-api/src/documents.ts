@@ -1,0 +1,45 @@
+import express, { type Express, type Request } from 'express'
+import { errorHandler, requirePolicy, requireScope, requireToken, type PolicyEngine, type RequireTokenOptions } from '@portcullis/express'
+import type { Document } from './documents-policy.js'
+
+/** The example documents, by id. */
+export function sampleDocuments(): Map<string, Document> {
+  return new Map<string, Document>([
+    ['handbook', { id: 'handbook', type: 'document', title: 'Employee handbook', classification: 'INTERNAL', department: 'eng', owner: 'alice' }],
+    ['roadmap', { id: 'roadmap', type: 'document', title: 'Roadmap', classification: 'CONFIDENTIAL', department: 'eng', owner: 'alice' }],
+    ['payroll', { id: 'payroll', type: 'document', title: 'Payroll', classification: 'CONFIDENTIAL', department: 'hr', owner: 'carol' }],
+    ['merger', { id: 'merger', type: 'document', title: 'Merger plan', classification: 'RESTRICTED', department: 'eng', owner: 'alice' }],
+    ['contract', { id: 'contract', type: 'document', title: 'Contract', classification: 'INTERNAL', department: 'eng', owner: 'alice', legalHold: true }],
+  ])
+}
+
+/**
+ * The documents API: `requireToken`, then `requireScope` and `requirePolicy` per route. The
+ * resource loader gets the request; the policy sees the document, the caller's claims
+ * (`department`, `clearance`, `acr`, `auth_time`) and the environment (time in Paris, client
+ * IP and network zone, `X-Device-Trust`). Denials answer 403 `{ error: "access_denied",
+ * decision_id }`; `engine.explain(decision_id)` tells the operator why.
+ */
+export function createDocumentsApp(auth: RequireTokenOptions, engine: PolicyEngine, documents = sampleDocuments()): Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.use(express.json({ limit: '16kb' }))
+  app.use(requireToken(auth))
+  const load = (req: Request): Document | undefined => documents.get(String(req.params['id']))
+
+  app.get('/documents/:id', requireScope('documents:read'), requirePolicy(engine, { action: 'read', resourceType: 'document', resource: load }), (req, res) => {
+    res.json(load(req))
+  })
+  app.put('/documents/:id', requireScope('documents:write'), requirePolicy(engine, { action: 'update', resourceType: 'document', resource: load }), (req, res) => {
+    const document = load(req) as Document
+    const { title } = (req.body ?? {}) as { title?: unknown }
+    if (typeof title !== 'string' || title.length === 0 || title.length > 200) {
+      res.status(400).json({ error: 'title (1-200 characters) is required' })
+      return
+    }
+    document.title = title
+    res.json(document)
+  })
+  app.use(errorHandler())
+  return app
+}

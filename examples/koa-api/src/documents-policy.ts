@@ -1,0 +1,79 @@
+// The same documents policy as examples/express-api (each example stands alone).
+import { fileURLToPath } from 'node:url'
+import {
+  createPolicyEngine,
+  deny,
+  loadPolicyFile,
+  lowDeviceTrust,
+  offHours,
+  permit,
+  policy,
+  policySet,
+  untrustedNetwork,
+  type PolicyAttributes,
+  type PolicyEngine,
+} from '@portcullis/core'
+
+/** A document of the example store. */
+export interface Document {
+  id: string
+  type: 'document'
+  title: string
+  classification: 'PUBLIC' | 'INTERNAL' | 'CONFIDENTIAL' | 'RESTRICTED'
+  department: string
+  owner: string
+  legalHold?: boolean
+}
+
+type DocumentAttributes = PolicyAttributes<Document>
+
+/** Where the declarative half of the policy lives (next to `src/` and `dist/`). */
+export const POLICY_FILE = fileURLToPath(new URL('../policies/documents.json', import.meta.url))
+
+/**
+ * The typed half: rules that read best as code. `owner-edits` lets an owner update a document,
+ * `legal-hold` and `high-risk` are deny rules, and deny-overrides (the default) lets them win
+ * over any permit.
+ */
+export const typedRules = policy({
+  id: 'documents-typed',
+  target: { resourceTypes: ['document'] },
+  rules: [
+    permit<DocumentAttributes>('owner-edits', { actions: ['update'], when: (a) => a.resource.owner === a.subject.id }),
+    deny<DocumentAttributes>('legal-hold', { actions: ['update'], when: (a) => a.resource.legalHold === true }),
+    deny<DocumentAttributes>('high-risk', { when: (a) => (a.environment.risk?.score ?? 100) > 50 }),
+  ],
+})
+
+/** Options of {@link createDocumentsEngine}. */
+export interface DocumentsEngineOptions {
+  /** Current time in ms (tests freeze it). */
+  clock?: () => number
+  /** Reverse proxies whose X-Forwarded-For is believed (CIDRs). */
+  trustedProxies?: readonly string[]
+}
+
+/**
+ * The documents policy: the JSON document (clearance vs classification, department, business
+ * hours, network, device trust, step-up MFA) and the typed rules, combined with deny-overrides.
+ */
+export async function createDocumentsEngine(options: DocumentsEngineOptions = {}): Promise<PolicyEngine> {
+  const documents = await loadPolicyFile(POLICY_FILE)
+  const hours = { timeZone: 'Europe/Paris' }
+  return createPolicyEngine(policySet({ id: 'documents-api', algorithm: 'deny-overrides', policies: [documents, typedRules] }), {
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    environment: {
+      timeZone: 'Europe/Paris',
+      ...(options.trustedProxies === undefined ? {} : { trustedProxies: options.trustedProxies }),
+      zones: { corporate: ['10.0.0.0/8', '192.168.0.0/16'], vpn: ['100.64.0.0/10'] },
+      deviceTrust: { header: 'x-device-trust', values: ['low', 'medium', 'high'] },
+      risk: {
+        factors: [
+          untrustedNetwork({ trustedZones: ['corporate', 'vpn'] }),
+          offHours({ hours }),
+          lowDeviceTrust({ minimum: 'medium', values: ['low', 'medium', 'high'] }),
+        ],
+      },
+    },
+  })
+}

@@ -1,0 +1,66 @@
+/**
+ * Type tests of requirePolicy and the decorators, checked by `npm run typecheck`, never run.
+ * Each `@ts-expect-error` fails the type-check if the misuse stops being an error.
+ */
+import type { NextFunction, Request, Response } from 'express'
+import type { Context } from 'koa'
+import { createPolicyEngine, permit, policy } from '@portcullis/core'
+import { Authorize, RequireScope, requirePolicy } from '@portcullis/express'
+import * as koa from '@portcullis/koa'
+
+const engine = createPolicyEngine(policy({ id: 'docs', rules: [permit('all')] }))
+
+export const route = requirePolicy(engine, { action: 'read', resource: (req) => req.params['id'] })
+// @ts-expect-error the action is required
+export const noAction = requirePolicy(engine, { resource: (req: Request) => req.params['id'] })
+// @ts-expect-error an Express loader receives the request, not a Koa context
+export const wrongInput = requirePolicy(engine, { action: 'read', resource: (ctx: Context) => ctx.path })
+// @ts-expect-error the engine comes first
+export const noEngine = requirePolicy({ action: 'read' })
+export const koaRoute = koa.requirePolicy(engine, { action: 'read', resource: (ctx: Context & { params: { id: string } }) => ctx.params.id })
+
+export class ExpressController {
+  @RequireScope('documents:write')
+  @Authorize(engine, { action: 'update', resource: (req) => req.params['id'] })
+  async update(req: Request, res: Response): Promise<void> {
+    await Promise.resolve()
+    res.json(req.auth?.subject)
+  }
+
+  @RequireScope(['a', 'b'], { match: 'any' })
+  withNext(_req: Request, _res: Response, next: NextFunction): void {
+    next()
+  }
+
+  // @ts-expect-error an Express decorator on a Koa-style method
+  @RequireScope('documents:read')
+  koaStyle(ctx: Context): void {
+    void ctx
+  }
+
+  // @ts-expect-error decorators apply to methods, not fields
+  @RequireScope('documents:read')
+  field = 1
+}
+
+export class KoaController {
+  @koa.RequireScope('documents:write')
+  @koa.Authorize(engine, { action: 'update', resource: (ctx) => ctx.path })
+  async update(ctx: Context): Promise<void> {
+    await Promise.resolve()
+    ctx.body = ctx.state.auth?.subject
+  }
+
+  // @ts-expect-error a Koa decorator on an Express-style method
+  @koa.Authorize(engine, { action: 'read' })
+  expressStyle(req: Request, res: Response): void {
+    res.json(req.path)
+  }
+}
+
+export class KoaRouterController {
+  @koa.Authorize(engine, { action: 'read', resource: (ctx: Context & { params: { id: string } }) => ctx.params.id })
+  show(ctx: Context & { params: { id: string } }): void {
+    ctx.body = ctx.params.id
+  }
+}
