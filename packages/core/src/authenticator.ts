@@ -9,6 +9,7 @@ import { compileOptions } from './internal/compile-options.js'
 import { DependencyUnavailable, TokenInvalid } from './internal/failures.js'
 import type { RequireTokenOptions } from './options.js'
 import type { PortcullisRequest } from './request.js'
+import { NO_CACHE, VerifiedTokenCache, type TokenCacheControl } from './token/verified-token-cache.js'
 import { verifyJwt } from './token/verify-jwt.js'
 
 /** A successful authentication. */
@@ -36,6 +37,8 @@ export interface AuthContext {
 /** The framework-neutral `requireToken`: adapters call `authenticate` once per request. */
 export interface Authenticator {
   readonly context: AuthContext
+  /** Invalidation of the verified-token cache (revocation hooks, operators). */
+  readonly cache: TokenCacheControl
   /**
    * Authenticates `request`. Resolves with the identity, or `undefined` when the request has
    * no token and the authenticator is optional. Rejects with a `PortcullisError` otherwise;
@@ -60,6 +63,10 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   const rejections = createRejections(compiled.realm)
   const auditor = createAuditor(compiled.audit, compiled.clock)
   const context: AuthContext = { rejections, auditor }
+  const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs)
+  if (cache !== undefined) {
+    for (const source of compiled.verifier.issuers.values()) source.onKeysRemoved?.((keys) => cache.deleteByKeys(keys))
+  }
 
   function reject(request: PortcullisRequest, error: PortcullisError, token?: string): PortcullisError {
     if (auditor.enabled) {
@@ -88,7 +95,10 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     const { token, method } = extracted
     let identity: Identity
     try {
-      const verified = await verifyJwt(token, compiled.verifier)
+      // A cache hit skips only parsing and the signature; claims are checked against the clock
+      // again. Request-dependent checks (binding, revocation) belong after this call, so that
+      // they run on hits and misses alike.
+      const verified = await (cache === undefined ? verifyJwt(token, compiled.verifier) : cache.verify(token, compiled.verifier))
       identity = buildIdentity(verified.payload as Claims, verified.issuer, 'jwt')
     } catch (error) {
       throw reject(request, toPortcullisError(error, rejections), token)
@@ -105,7 +115,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     return { identity, method, responseHeaders: method === 'query' ? QUERY_HEADERS : NO_HEADERS }
   }
 
-  return { context, authenticate }
+  return { context, cache: cache ?? NO_CACHE, authenticate }
 }
 
 /** Maps any failure of verification to the HTTP error of DESIGN §4; never lets a raw error out. */

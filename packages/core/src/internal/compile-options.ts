@@ -8,6 +8,7 @@ import { RemoteKeySet, type RemoteKeySetOptions } from '../jwks/remote-key-set.j
 import { secretKeySource, staticKeySource, type StaticKeys } from '../jwks/static-key-source.js'
 import type { JwksOptions, RequireTokenOptions } from '../options.js'
 import { ALGORITHMS, DEFAULT_ALGORITHMS, isAlgorithm, isHmac, type Algorithm } from '../token/algorithms.js'
+import { DEFAULT_CACHE_MAX_ENTRIES } from '../token/verified-token-cache.js'
 import { RFC9068_REQUIRED_CLAIMS, type ClaimRules } from '../token/validate-claims.js'
 import type { JwtVerifierConfig } from '../token/verify-jwt.js'
 import type { FetchLike } from './fetch-json.js'
@@ -16,7 +17,7 @@ import { checkFetchableUrl } from './url-policy.js'
 const KNOWN_OPTIONS = new Set([
   'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge',
   'requiredClaims', 'profile', 'optional', 'realm', 'audit', 'clock', 'bearerMethods', 'maxTokenLength',
-  'fetch', 'jwks',
+  'fetch', 'jwks', 'cache',
 ])
 // Named in the design, delivered by later releases: refuse them loudly rather than ignore a
 // security setting the caller believes is active.
@@ -30,6 +31,29 @@ export interface CompiledOptions {
   readonly verifier: JwtVerifierConfig
   readonly clock: () => number
   readonly audit: RequireTokenOptions['audit']
+  /** The verified-token cache bounds, or `undefined` when the cache is off. */
+  readonly cache: CompiledCacheOptions | undefined
+}
+
+export interface CompiledCacheOptions {
+  readonly maxEntries: number
+  readonly maxTtlMs: number
+}
+
+function compileCache(value: RequireTokenOptions['cache']): CompiledCacheOptions | undefined {
+  if (value === false) return undefined
+  const cache = value ?? {}
+  if (typeof cache !== 'object' || cache === null || Array.isArray(cache)) {
+    throw configurationError('cache must be false or an object { maxEntries, maxTtl }')
+  }
+  for (const key of Object.keys(cache)) {
+    if (key !== 'maxEntries' && key !== 'maxTtl') throw configurationError(`cache.${key} is not an option`)
+  }
+  const maxTtl = seconds(cache.maxTtl, 'cache.maxTtl', undefined)
+  return {
+    maxEntries: integer(cache.maxEntries, 'cache.maxEntries', DEFAULT_CACHE_MAX_ENTRIES, 1, 1_000_000),
+    maxTtlMs: maxTtl === undefined ? Number.POSITIVE_INFINITY : maxTtl * 1000,
+  }
 }
 
 function list(value: string | readonly string[] | undefined, name: string): string[] {
@@ -225,5 +249,6 @@ export function compileOptions(options: RequireTokenOptions): CompiledOptions {
     },
     clock,
     audit: options.audit,
+    cache: compileCache(options.cache),
   }
 }
