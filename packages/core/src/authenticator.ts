@@ -98,7 +98,9 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
       // A cache hit skips only parsing and the signature; claims are checked against the clock
       // again. Request-dependent checks (binding, revocation) belong after this call, so that
       // they run on hits and misses alike.
-      const verified = await (cache === undefined ? verifyJwt(token, compiled.verifier) : cache.verify(token, compiled.verifier))
+      const pending = cache === undefined ? verifyJwt(token, compiled.verifier) : cache.verify(token, compiled.verifier)
+      // A hit is synchronous: no await, so no extra trip through the microtask queue.
+      const verified = pending instanceof Promise ? await pending : pending
       identity = buildIdentity(verified.payload as Claims, verified.issuer, 'jwt')
     } catch (error) {
       throw reject(request, toPortcullisError(error, rejections), token)

@@ -217,3 +217,21 @@ describe('verified-token cache (keyed by token hash, bounded, never past exp)', 
     expect(() => setup({ cache: cache as RequireTokenOptions['cache'] })).toThrow(message)
   })
 })
+
+describe('verified-token cache: shared state', () => {
+  it('freezes cached claims, so one request cannot change what the next one with the same token sees', async () => {
+    const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET })
+    const now = Math.floor(Date.now() / 1000)
+    const token = hs256({ iss: ISSUER, aud: AUDIENCE, sub: 'alice', scope: 'read', exp: now + 600, nested: { roles: ['user'] } })
+    const first = await auth.authenticate(bearer(token))
+    expect(() => {
+      ;(first?.identity.claims as Record<string, unknown>)['scope'] = 'admin'
+    }).toThrow(TypeError)
+    expect(() => (first?.identity.claims['nested'] as { roles: string[] }).roles.push('admin')).toThrow(TypeError)
+    // The identity itself is built per request: its arrays are the request's own.
+    ;(first?.identity.scopes as string[]).push('admin')
+    const second = await auth.authenticate(bearer(token))
+    expect(second?.identity.scopes).toEqual(['read'])
+    expect(second?.identity.claims['scope']).toBe('read')
+  })
+})
