@@ -11,6 +11,7 @@ import { checkBinding } from './binding/check-binding.js'
 import { DependencyUnavailable, TokenInvalid } from './internal/failures.js'
 import type { RequireTokenOptions } from './options.js'
 import type { PortcullisRequest } from './request.js'
+import { NO_CACHE, VerifiedTokenCache, type TokenCacheControl } from './token/verified-token-cache.js'
 import { verifyJwt } from './token/verify-jwt.js'
 
 /** A successful authentication. */
@@ -43,6 +44,8 @@ export interface AuthContext {
 /** The framework-neutral `requireToken`: adapters call `authenticate` once per request. */
 export interface Authenticator {
   readonly context: AuthContext
+  /** Invalidation of the verified-token cache (revocation hooks, operators). */
+  readonly cache: TokenCacheControl
   /**
    * Authenticates `request`. Resolves with the identity, or `undefined` when the request has
    * no token and the authenticator is optional. Rejects with a `PortcullisError` otherwise;
@@ -68,6 +71,10 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   const auditor = createAuditor(compiled.audit, compiled.clock)
   const context: AuthContext = { rejections, auditor }
   const dpopContext: AuthContext = rejections.dpop === undefined ? context : { rejections: rejections.dpop, auditor }
+  const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs)
+  if (cache !== undefined) {
+    for (const source of compiled.verifier.issuers.values()) source.onKeysRemoved?.((keys) => cache.deleteByKeys(keys))
+  }
 
   function reject(request: PortcullisRequest, error: PortcullisError, token?: string): PortcullisError {
     if (auditor.enabled) {
@@ -102,7 +109,16 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     let bindingHeaders: Readonly<Record<string, string>>
     try {
       const opaque = compiled.introspection?.accepts(token) === true
-      const verified = opaque ? await compiled.introspection!.introspect(token) : await verifyJwt(token, compiled.verifier)
+      let verified
+      if (opaque) {
+        verified = await compiled.introspection!.introspect(token)
+      } else {
+        // A cache hit skips only parsing and the signature; claims are checked against the clock
+        // again, and the binding and status steps below run on hits and misses alike.
+        const pending = cache === undefined ? verifyJwt(token, compiled.verifier) : cache.verify(token, compiled.verifier)
+        // A hit is synchronous: no await, so no extra trip through the microtask queue.
+        verified = pending instanceof Promise ? await pending : pending
+      }
       identity = buildIdentity(verified.payload as Claims, verified.issuer, opaque ? 'opaque' : 'jwt', compiled.binding.support)
       bindingHeaders = await checkBinding(request, extracted, identity, compiled.binding, rejections)
       await checkStatus(identity, token, compiled.status, schemeRejections)
@@ -124,7 +140,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     return { identity, method, context: requestContext, responseHeaders: Object.keys(bindingHeaders).length === 0 ? responseHeaders : { ...responseHeaders, ...bindingHeaders } }
   }
 
-  return { context, authenticate }
+  return { context, cache: cache ?? NO_CACHE, authenticate }
 }
 
 /** Maps any failure of verification to the HTTP error of DESIGN §4; never lets a raw error out. */

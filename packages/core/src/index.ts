@@ -4,7 +4,8 @@
  */
 export { createAuthenticator } from './authenticator.js'
 export type { AuthContext, AuthResult, Authenticator } from './authenticator.js'
-export type { RequireTokenOptions, JwksOptions } from './options.js'
+export type { RequireTokenOptions, JwksOptions, TokenCacheOptions } from './options.js'
+export type { TokenCacheControl } from './token/verified-token-cache.js'
 export type { PortcullisRequest } from './request.js'
 
 export { PortcullisError, errorBody, isPortcullisError } from './errors.js'

@@ -39,6 +39,20 @@ export interface JwksOptions {
 }
 
 /**
+ * The verified-token cache: a bounded LRU, keyed by the SHA-256 of the token (never the token),
+ * that skips parsing and the signature check for a token seen before. Claims are checked
+ * against the clock on every hit, and scopes (and any later binding or revocation check) run
+ * on every request. An entry never outlives the token's `exp`, and goes when the key that
+ * verified it leaves the issuer's JWKS.
+ */
+export interface TokenCacheOptions {
+  /** Most tokens kept (1 to 1,000,000). Default 10000. */
+  maxEntries?: number
+  /** Longest an entry is kept, in seconds, even when `exp` is later. Default: until `exp`. */
+  maxTtl?: number
+}
+
+/**
  * Options of `requireToken()` (and of the core `createAuthenticator()`).
  *
  * @example
@@ -117,4 +131,6 @@ export interface RequireTokenOptions {
    * header (mTLS) read; from anybody else these headers are ignored.
    */
   trustedProxies?: readonly string[]
+  /** The verified-token cache (on by default), or `false` to verify every request in full. */
+  cache?: TokenCacheOptions | false
 }

@@ -24,6 +24,11 @@ export class KeyIndex {
     }
   }
 
+  /** Every key of the set, in document order. */
+  get entries(): readonly KeyEntry[] {
+    return this.all
+  }
+
   /**
    * Keys that may verify a token with `alg` and `kid`. A token without `kid` may be verified
    * by any key that fits the algorithm (bounded by the set size); a key published without
@@ -57,4 +62,26 @@ export function parseJwkSet(document: unknown, maxKeys: number): KeyIndex {
     if (entries.length >= maxKeys) break
   }
   return new KeyIndex(entries)
+}
+
+/**
+ * Replaces `next` with an index in which every key also present in `previous` (same `kid`,
+ * `alg` and key material) keeps its previous `KeyObject`, so a key has one identity for as
+ * long as it is published, and returns the keys of `previous` that are gone. Caches of
+ * verified tokens drop what those keys verified.
+ */
+export function carryOverKeys(previous: KeyIndex | undefined, next: KeyIndex): { index: KeyIndex; removed: Set<KeyObject> } {
+  const removed = new Set<KeyObject>()
+  if (previous === undefined) return { index: next, removed }
+  const kept = new Set<KeyEntry>()
+  const entries = next.entries.map((entry) => {
+    const same = previous.entries.find(
+      (old) => !kept.has(old) && old.kid === entry.kid && old.alg === entry.alg && old.key.equals(entry.key),
+    )
+    if (same === undefined) return entry
+    kept.add(same)
+    return same
+  })
+  for (const old of previous.entries) if (!kept.has(old)) removed.add(old.key)
+  return { index: new KeyIndex(entries), removed }
 }

@@ -8,4 +8,15 @@ import type { Algorithm } from '../token/algorithms.js'
  */
 export interface KeySource {
   getKeys(alg: Algorithm, kid: string | undefined): readonly KeyObject[] | Promise<readonly KeyObject[]>
+  /**
+   * Registers `listener` to hear of keys that left the set (a JWKS refresh without them).
+   * Sources whose keys never change (static keys, a secret) do not implement it.
+   */
+  /**
+   * Called when a cached verification is about to be reused without `getKeys`: starts a
+   * background refresh if one is due (so key removals are still noticed when every request
+   * hits the cache) and returns false when the keys are too old to be used at all.
+   */
+  revalidate?(): boolean
+  onKeysRemoved?(listener: (keys: ReadonlySet<KeyObject>) => void): void
 }

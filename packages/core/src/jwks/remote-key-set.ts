@@ -3,7 +3,7 @@ import { DependencyUnavailable } from '../internal/failures.js'
 import { fetchJson, type FetchLike } from '../internal/fetch-json.js'
 import type { AsymmetricAlgorithm } from '../token/algorithms.js'
 import type { KeySource } from './key-source.js'
-import { parseJwkSet, type KeyIndex } from './key-index.js'
+import { carryOverKeys, parseJwkSet, type KeyIndex } from './key-index.js'
 
 /** What triggered a JWKS fetch (for metrics: `pep_jwks_fetches_total{trigger}`). */
 export type JwksFetchTrigger = 'initial' | 'ttl' | 'unknown_kid'
@@ -62,6 +62,7 @@ export class RemoteKeySet implements KeySource {
   private readonly retryBackoffMs: number
   /** Keys older than this are never used: fresh time plus stale-if-error time. */
   private readonly usableForMs: number
+  private readonly removalListeners: Array<(keys: ReadonlySet<KeyObject>) => void> = []
 
   constructor(
     private readonly locate: () => string | Promise<string>,
@@ -99,6 +100,19 @@ export class RemoteKeySet implements KeySource {
     return after
   }
 
+  revalidate(): boolean {
+    const now = this.options.clock()
+    if (this.index === undefined || now - this.fetchedAt > this.usableForMs) return false
+    if (now - this.fetchedAt >= this.options.cacheMaxAgeMs && this.pending === undefined && this.mayRetry(now)) {
+      void this.refresh('ttl')
+    }
+    return true
+  }
+
+  onKeysRemoved(listener: (keys: ReadonlySet<KeyObject>) => void): void {
+    this.removalListeners.push(listener)
+  }
+
   /** Backoff applies only after a failed attempt: a healthy endpoint is always asked. */
   private mayRetry(now: number): boolean {
     return !this.lastAttemptFailed || now - this.lastAttemptAt >= this.retryBackoffMs
@@ -122,7 +136,9 @@ export class RemoteKeySet implements KeySource {
       try {
         this.uri ??= await this.locate()
         const document = await fetchJson(this.options.fetch, this.uri, this.options)
-        this.index = parseJwkSet(document, this.options.maxKeys)
+        const { index, removed } = carryOverKeys(this.index, parseJwkSet(document, this.options.maxKeys))
+        this.index = index
+        if (removed.size > 0) for (const listener of this.removalListeners) listener(removed)
         this.fetchedAt = this.options.clock()
         this.lastAttemptFailed = false
         this.lastError = undefined

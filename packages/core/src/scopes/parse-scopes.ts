@@ -8,13 +8,15 @@ export function isScopeToken(value: string): boolean {
   return SCOPE_TOKEN.test(value)
 }
 
+// A space-delimited list of scope-tokens, checked in one pass before it is split.
+const SCOPE_LIST = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
+
 function addSpaceDelimited(into: Set<string>, value: string, claim: string): void {
   if (value === '') return
+  if (!SCOPE_LIST.test(value)) throw TokenInvalid.create('claims', `The "${claim}" claim is malformed`)
   for (const token of value.split(' ')) {
     // Several spaces in a row produce empty items: tolerated, like most authorization servers emit.
-    if (token === '') continue
-    if (!SCOPE_TOKEN.test(token)) throw TokenInvalid.create('claims', `The "${claim}" claim is malformed`)
-    into.add(token)
+    if (token !== '') into.add(token)
   }
 }
 

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto'
 import { TokenInvalid } from '../internal/failures.js'
 import type { KeySource } from '../jwks/key-source.js'
 import { checkHeader } from './check-header.js'
@@ -21,6 +22,8 @@ export interface VerifiedJwt {
   readonly issuer: string
   readonly header: Readonly<Record<string, unknown>>
   readonly payload: Record<string, unknown>
+  /** The key whose signature was verified (the verified-token cache ties entries to it). */
+  readonly key: KeyObject
 }
 
 /**
@@ -39,14 +42,14 @@ export async function verifyJwt(token: string, config: JwtVerifierConfig): Promi
   }
   const keys = await source.getKeys(header.alg, header.kid)
   if (keys.length === 0) throw TokenInvalid.create('unknown_key', 'No key of the issuer matches the token')
-  let verified = false
+  let verifiedBy: KeyObject | undefined
   for (const key of keys) {
     if (verifySignature(header.alg, key, jws.signingInput, jws.signature)) {
-      verified = true
+      verifiedBy = key
       break
     }
   }
-  if (!verified) throw TokenInvalid.create('signature', 'The token signature is invalid')
+  if (verifiedBy === undefined) throw TokenInvalid.create('signature', 'The token signature is invalid')
   validateClaims(header.typ, jws.payload, config.rules, config.clock() / 1000)
-  return { issuer: iss, header: jws.header, payload: jws.payload }
+  return { issuer: iss, header: jws.header, payload: jws.payload, key: verifiedBy }
 }

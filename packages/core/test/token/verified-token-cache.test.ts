@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { createHmac } from 'node:crypto'
+import { createAuthenticator, type FetchLike, type RequireTokenOptions } from '@portcullis/core'
+import { createIssuer, type LocalIssuer } from '@portcullis/testing'
+import { bearer, manualClock, rejection } from '../helpers.js'
+
+const ISSUER = 'https://id.example.com/'
+const AUDIENCE = 'https://api.example.com'
+const JWKS = 'https://id.example.com/jwks'
+
+/** Serves the local issuer's current keys from memory, counting fetches. */
+function fakeJwks(issuer: LocalIssuer): { fetch: FetchLike; calls: number } {
+  const state = { calls: 0, fetch: undefined as unknown as FetchLike }
+  state.fetch = async () => {
+    state.calls++
+    return Response.json({ keys: issuer.keys.map((key) => key.publicJwk) })
+  }
+  return state
+}
+
+const SECRET = 'a-32-byte-secret-for-hs256-tests!'
+
+/** An HS256 token built by hand: fast enough to mint tens of thousands. */
+function hs256(payload: Record<string, unknown>): string {
+  const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'at+jwt' })).toString('base64url')
+  const body = Buffer.from(JSON.stringify(payload)).toString('base64url')
+  const signature = createHmac('sha256', SECRET).update(`${header}.${body}`).digest('base64url')
+  return `${header}.${body}.${signature}`
+}
+
+describe('verified-token cache (keyed by token hash, bounded, never past exp)', () => {
+  let issuer: LocalIssuer
+  const clock = manualClock(Date.now())
+
+  beforeAll(async () => {
+    issuer = await createIssuer({ algorithms: ['ES256'], clock: () => clock.now() })
+  })
+  afterAll(() => issuer.close())
+
+  const mint = (claims: Record<string, unknown> = {}, options: Parameters<LocalIssuer['mint']>[1] = {}) =>
+    issuer.mint({ iss: ISSUER, aud: AUDIENCE, ...claims }, options)
+
+  function setup(overrides: Partial<RequireTokenOptions> = {}) {
+    const jwks = fakeJwks(issuer)
+    const auth = createAuthenticator({
+      issuer: ISSUER, audience: AUDIENCE, jwksUri: JWKS, fetch: jwks.fetch, clock: () => clock.now(), ...overrides,
+    })
+    return { jwks, auth }
+  }
+
+  it('is on by default and stores a verified token (by hash only)', async () => {
+    const { auth } = setup()
+    const token = await mint()
+    await auth.authenticate(bearer(token))
+    await auth.authenticate(bearer(token))
+    expect(auth.cache.size).toBe(1)
+    // The raw token is nowhere in the cache's reachable state.
+    expect(JSON.stringify(auth.cache)).not.toContain(token.split('.')[2])
+  })
+
+  it('refuses an expired token that was cached, at exp plus tolerance by the injected clock', async () => {
+    const { auth } = setup({ clockTolerance: 5 })
+    const token = await mint({}, { expiresIn: 60 })
+    expect((await auth.authenticate(bearer(token)))?.identity.subject).toBe('user-123')
+    clock.advance(62_000) // past exp, within tolerance: still accepted, re-verified in full, not stored again
+    expect((await auth.authenticate(bearer(token)))?.identity.subject).toBe('user-123')
+    expect(auth.cache.size).toBe(0)
+    clock.advance(4_000)
+    const error = await rejection(() => auth.authenticate(bearer(token)))
+    expect(error.code).toBe('invalid_token')
+    expect(error.reason).toBe('expired')
+  })
+
+  it('checks maxTokenAge on a cache hit', async () => {
+    const { auth } = setup({ maxTokenAge: 30, clockTolerance: 0 })
+    const token = await mint({}, { expiresIn: 3600 })
+    await auth.authenticate(bearer(token))
+    expect(auth.cache.size).toBe(1)
+    clock.advance(31_000)
+    const error = await rejection(() => auth.authenticate(bearer(token)))
+    expect(error.reason).toBe('expired')
+    expect(error.message).toMatch(/too old/)
+  })
+
+  it('checks nbf on a cache hit (the clock stepped back) and never caches a not-yet-valid token', async () => {
+    const { auth } = setup({ clockTolerance: 5 })
+    const now = Math.floor(clock.now() / 1000)
+    const soon = await mint({ nbf: now + 3 })
+    await auth.authenticate(bearer(soon))
+    expect(auth.cache.size).toBe(1)
+    clock.advance(-10_000)
+    expect((await rejection(() => auth.authenticate(bearer(soon)))).reason).toBe('not_yet_valid')
+    clock.advance(10_000)
+
+    const later = await mint({ nbf: now + 60 })
+    for (let i = 0; i < 2; i++) expect((await rejection(() => auth.authenticate(bearer(later)))).reason).toBe('not_yet_valid')
+    expect(auth.cache.size).toBe(1)
+  })
+
+  it('drops tokens whose key was removed from the JWKS, even when every request hits the cache', async () => {
+    const { auth, jwks } = setup({ jwks: { cacheMaxAge: 1000 } })
+    const rotated = await issuer.rotate({ alg: 'ES256' })
+    const token = await mint({}, { kid: rotated.kid, expiresIn: 3600 })
+    await auth.authenticate(bearer(token))
+    expect(auth.cache.size).toBe(1)
+    issuer.removeKey(rotated.kid)
+    clock.advance(1001)
+    // Served from the cache with the keys still current, as without a cache (stale-while-revalidate);
+    // the hit starts the background refresh that notices the removal.
+    await auth.authenticate(bearer(token))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(jwks.calls).toBe(2)
+    expect(auth.cache.size).toBe(0)
+    const error = await rejection(() => auth.authenticate(bearer(token)))
+    expect(error.code).toBe('invalid_token')
+  })
+
+  it('keeps tokens of keys that stay published across a refresh', async () => {
+    const { auth, jwks } = setup({ jwks: { cacheMaxAge: 1000 } })
+    const token = await mint({}, { expiresIn: 3600 })
+    await auth.authenticate(bearer(token))
+    clock.advance(1001)
+    await auth.authenticate(bearer(token))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(jwks.calls).toBe(2)
+    expect(auth.cache.size).toBe(1)
+  })
+
+  it('never grows beyond maxEntries (10,000 distinct tokens, LRU)', async () => {
+    const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock: () => clock.now(), cache: { maxEntries: 100 } })
+    const now = Math.floor(clock.now() / 1000)
+    let largest = 0
+    const tokens: string[] = []
+    for (let i = 0; i < 10_000; i++) {
+      const token = hs256({ iss: ISSUER, aud: AUDIENCE, sub: `user-${i}`, iat: now, exp: now + 600 })
+      tokens.push(token)
+      await auth.authenticate(bearer(token))
+      largest = Math.max(largest, auth.cache.size)
+    }
+    expect(largest).toBe(100)
+    // The most recently used survive; using one moves it to the back of the eviction order.
+    await auth.authenticate(bearer(tokens[9_900] as string))
+    await auth.authenticate(bearer(hs256({ iss: ISSUER, aud: AUDIENCE, sub: 'new', iat: now, exp: now + 600 })))
+    expect(auth.cache.size).toBe(100)
+    expect(auth.cache.delete(tokens[9_900] as string)).toBe(true)
+    expect(auth.cache.delete(tokens[9_901] as string)).toBe(false)
+  })
+
+  it('never shares entries between authenticators of different audiences or issuers', async () => {
+    const a = setup()
+    const b = setup({ audience: 'https://other.example.com' })
+    const c = setup({ issuer: 'https://other-issuer.example.com/' })
+    const token = await mint()
+    await a.auth.authenticate(bearer(token))
+    expect((await rejection(() => b.auth.authenticate(bearer(token)))).reason).toBe('audience')
+    expect((await rejection(() => c.auth.authenticate(bearer(token)))).reason).toBe('issuer')
+    expect(b.auth.cache.size + c.auth.cache.size).toBe(0)
+  })
+
+  it('never stores an invalid token (no negative caching either)', async () => {
+    const { auth } = setup()
+    const token = await mint()
+    const [h, p, s] = token.split('.') as [string, string, string]
+    const forgedSignature = `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`
+    const forgedPayload = `${h}.${Buffer.from(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, sub: 'admin', exp: 4e9 })).toString('base64url')}.${s}`
+    const wrongAudience = await mint({ aud: 'https://elsewhere.example.com' })
+    for (const bad of [forgedSignature, forgedPayload, wrongAudience]) {
+      for (let i = 0; i < 2; i++) expect((await rejection(() => auth.authenticate(bearer(bad)))).code).toBe('invalid_token')
+    }
+    expect(auth.cache.size).toBe(0)
+    // The genuine token is still accepted afterwards.
+    expect((await auth.authenticate(bearer(token)))?.identity.subject).toBe('user-123')
+  })
+
+  it('invalidation API: delete by token, by predicate (jti, sub, sid, client), clear', async () => {
+    const { auth } = setup()
+    const t1 = await mint({ sub: 'alice', jti: 'j1', sid: 's1' })
+    const t2 = await mint({ sub: 'bob', jti: 'j2', sid: 's1' })
+    const t3 = await mint({ sub: 'carol', jti: 'j3', client_id: 'c9' })
+    for (const token of [t1, t2, t3]) await auth.authenticate(bearer(token))
+    expect(auth.cache.size).toBe(3)
+    expect(auth.cache.deleteWhere((claims) => claims['jti'] === 'j3')).toBe(1)
+    expect(auth.cache.deleteWhere((claims, iss) => claims['sid'] === 's1' && iss === ISSUER)).toBe(2)
+    expect(auth.cache.size).toBe(0)
+    await auth.authenticate(bearer(t1))
+    expect(auth.cache.delete(t1)).toBe(true)
+    await auth.authenticate(bearer(t1))
+    auth.cache.clear()
+    expect(auth.cache.size).toBe(0)
+  })
+
+  it('holds an entry no longer than maxTtl', async () => {
+    const { auth } = setup({ cache: { maxTtl: 10 } })
+    const token = await mint({}, { expiresIn: 3600 })
+    await auth.authenticate(bearer(token))
+    expect(auth.cache.size).toBe(1)
+    clock.advance(10_000)
+    await auth.authenticate(bearer(token)) // expired entry dropped, token re-verified and stored again
+    expect(auth.cache.size).toBe(1)
+  })
+
+  it('cache: false verifies every request and stores nothing', async () => {
+    const { auth } = setup({ cache: false })
+    const token = await mint()
+    await auth.authenticate(bearer(token))
+    expect(auth.cache.size).toBe(0)
+  })
+
+  it.each([
+    [{ maxEntries: 0 }, /cache.maxEntries must be an integer/],
+    [{ maxEntries: 1.5 }, /cache.maxEntries must be an integer/],
+    [{ maxTtl: -1 }, /cache.maxTtl must be a number/],
+    [{ size: 10 }, /cache.size is not an option/],
+    ['yes', /cache must be false or an object/],
+    [true, /cache must be false or an object/],
+  ])('refuses cache: %j', (cache, message) => {
+    expect(() => setup({ cache: cache as RequireTokenOptions['cache'] })).toThrow(message)
+  })
+})
+
+describe('verified-token cache: shared state', () => {
+  it('freezes cached claims, so one request cannot change what the next one with the same token sees', async () => {
+    const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET })
+    const now = Math.floor(Date.now() / 1000)
+    const token = hs256({ iss: ISSUER, aud: AUDIENCE, sub: 'alice', scope: 'read', exp: now + 600, nested: { roles: ['user'] } })
+    const first = await auth.authenticate(bearer(token))
+    expect(() => {
+      ;(first?.identity.claims as Record<string, unknown>)['scope'] = 'admin'
+    }).toThrow(TypeError)
+    expect(() => (first?.identity.claims['nested'] as { roles: string[] }).roles.push('admin')).toThrow(TypeError)
+    // The identity itself is built per request: its arrays are the request's own.
+    ;(first?.identity.scopes as string[]).push('admin')
+    const second = await auth.authenticate(bearer(token))
+    expect(second?.identity.scopes).toEqual(['read'])
+    expect(second?.identity.claims['scope']).toBe('read')
+  })
+})
