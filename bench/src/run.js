@@ -33,8 +33,8 @@ if (env.BENCH_GROUPS === 'all') config.groups = ['RS256', 'ES256', 'EdDSA'].flat
 
 const BARE = ['express-bare', 'koa-bare']
 const PROTECTED = [
-  'express-portcullis', 'express-portcullis-nocache', 'express-auth0', 'express-jwt', 'express-jose',
-  'koa-portcullis', 'koa-portcullis-nocache', 'koa-jwt', 'koa-jose',
+  'express-portcullis', 'express-portcullis-nocache', 'express-portcullis-policy', 'express-auth0', 'express-jwt', 'express-jose',
+  'koa-portcullis', 'koa-portcullis-nocache', 'koa-portcullis-policy', 'koa-jwt', 'koa-jose',
 ]
 // express-jwt and koa-jwt verify with jsonwebtoken, which has no EdDSA: those runs are skipped.
 const UNSUPPORTED = { 'express-jwt': ['EdDSA'], 'koa-jwt': ['EdDSA'] }
@@ -108,7 +108,7 @@ async function measure(scenario, alg, mode, tokens, issuer) {
     await load(port, tokens, config.warmup)
     // Portcullis' verified-token cache is meant to be warm in steady state: with rotating
     // tokens, one pass over the pool fills it (the "-nocache" scenarios show the cold cost).
-    if (mode === 'rotating' && /portcullis$/.test(scenario)) await load(port, tokens, 0, tokens.length)
+    if (mode === 'rotating' && /portcullis(-policy)?$/.test(scenario)) await load(port, tokens, 0, tokens.length)
     const before = await stats(child)
     const result = await load(port, tokens, config.duration)
     const after = await stats(child)

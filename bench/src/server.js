@@ -33,6 +33,10 @@ const scenarios = {
     return portcullisExpress(false)
   },
 
+  async 'express-portcullis-policy'() {
+    return portcullisExpress(undefined, true)
+  },
+
   async 'express-auth0'() {
     const { default: express } = await import('express')
     const { auth, requiredScopes } = await import('express-oauth2-jwt-bearer')
@@ -102,6 +106,10 @@ const scenarios = {
     return portcullisKoa(false)
   },
 
+  async 'koa-portcullis-policy'() {
+    return portcullisKoa(undefined, true)
+  },
+
   async 'koa-jwt'() {
     const { default: Koa } = await import('koa')
     const { default: koaJwt } = await import('koa-jwt')
@@ -138,24 +146,32 @@ const scenarios = {
   },
 }
 
-async function portcullisExpress(cache) {
+async function portcullisExpress(cache, withPolicy = false) {
   const { default: express } = await import('express')
-  const { requireToken, requireScope } = await import('@portcullis/express')
+  const { requireToken, requireScope, requirePolicy } = await import('@portcullis/express')
   const app = express()
   app.use(requireToken({ issuer, audience, jwksUri, algorithms: [alg], ...(cache === false ? { cache } : {}) }))
-  // Policy hook (issue 5): when requirePolicy exists on this branch, a "-policy" scenario adds
-  // requirePolicy(<20-rule policy>) here. The policy engine is built on another branch.
-  app.get('/orders', requireScope(SCOPE), (req, res) => res.json({ ok: true, sub: req.auth?.subject }))
+  const guards = [requireScope(SCOPE)]
+  // "-policy": the scope check plus a 20-rule ABAC policy (bench/src/policy.js).
+  if (withPolicy) guards.push(requirePolicy(await benchPolicy(), { action: 'read', resource: (await import('./policy.js')).loadOrder }))
+  app.get('/orders', ...guards, (req, res) => res.json({ ok: true, sub: req.auth?.subject }))
   return app
 }
 
-async function portcullisKoa(cache) {
+async function benchPolicy() {
+  const { createPolicyEngine, loadPolicyDocument } = await import('@portcullis/core')
+  const { benchPolicyDocument } = await import('./policy.js')
+  return createPolicyEngine(loadPolicyDocument(benchPolicyDocument()))
+}
+
+async function portcullisKoa(cache, withPolicy = false) {
   const { default: Koa } = await import('koa')
-  const { requireToken, requireScope } = await import('@portcullis/koa')
+  const { requireToken, requireScope, requirePolicy } = await import('@portcullis/koa')
   const app = new Koa()
   app.use(requireToken({ issuer, audience, jwksUri, algorithms: [alg], ...(cache === false ? { cache } : {}) }))
-  // Policy hook (issue 5): see portcullisExpress. Every request of the bench is GET /orders.
+  // Every request of the bench is GET /orders; "-policy" adds the 20-rule policy after the scope.
   app.use(requireScope(SCOPE))
+  if (withPolicy) app.use(requirePolicy(await benchPolicy(), { action: 'read', resource: (await import('./policy.js')).loadOrder }))
   app.use((ctx) => {
     if (ctx.path === '/orders') ctx.body = { ok: true, sub: ctx.state.auth?.subject }
   })
