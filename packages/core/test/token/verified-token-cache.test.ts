@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createHmac } from 'node:crypto'
-import { createAuthenticator, type FetchLike, type RequireTokenOptions } from '@portcullis/core'
+import { createAuthenticator, createRevocationStore, type FetchLike, type RequireTokenOptions, type RevocationStore } from '@portcullis/core'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 import { bearer, manualClock, rejection } from '../helpers.js'
 
@@ -216,6 +216,28 @@ describe('verified-token cache (keyed by token hash, bounded, never past exp)', 
   ])('refuses cache: %j', (cache, message) => {
     expect(() => setup({ cache: cache as RequireTokenOptions['cache'] })).toThrow(message)
   })
+
+  describe('revocation still applies on a cache hit (issue 5: a revoked token is refused on a hit)', () => {
+    it.each([
+      ['jti', (store: RevocationStore) => store.revokeToken({ jti: 'cached-jti' })],
+      ['subject', (store: RevocationStore) => store.revokeSubject('cached-user')],
+      ['session', (store: RevocationStore) => store.revokeSession({ sid: 'cached-session' })],
+      ['client', (store: RevocationStore) => store.revokeClient('cached-client')],
+    ] as const)('revoked by %s after being cached: 401 invalid_token', async (_by, revoke) => {
+      const store = createRevocationStore({ clock: () => clock.now() })
+      const { auth } = setup({ revocation: { store } })
+      const token = await mint({ jti: 'cached-jti', sub: 'cached-user', sid: 'cached-session', client_id: 'cached-client' })
+      expect((await auth.authenticate(bearer(token)))?.identity.subject).toBe('cached-user')
+      expect(auth.cache.size).toBe(1)
+      await revoke(store)
+      const error = await rejection(() => auth.authenticate(bearer(token)))
+      expect(error.code).toBe('invalid_token')
+      expect(error.status).toBe(401)
+      // The refusal came from the status step on a hit: the entry is still there, still refused.
+      expect(auth.cache.size).toBe(1)
+      expect((await rejection(() => auth.authenticate(bearer(token)))).code).toBe('invalid_token')
+    })
+  })
 })
 
 describe('verified-token cache: shared state', () => {
@@ -234,4 +256,5 @@ describe('verified-token cache: shared state', () => {
     expect(second?.identity.scopes).toEqual(['read'])
     expect(second?.identity.claims['scope']).toBe('read')
   })
+
 })
