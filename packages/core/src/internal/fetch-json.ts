@@ -1,3 +1,5 @@
+import { readLimited } from './read-limited.js'
+
 /** The fetch function Portcullis calls; inject your own (proxy, mTLS agent, tests). */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
@@ -48,24 +50,6 @@ async function fetchWithin(fetchImpl: FetchLike, url: string, limits: FetchJsonL
     await response.body?.cancel().catch(() => undefined)
     throw new Error(`GET ${url} answered a document larger than ${limits.maxBytes} bytes`)
   }
-  const text = await readLimited(response, limits.maxBytes, url)
+  const text = await readLimited(response, limits.maxBytes, `GET ${url}`)
   return JSON.parse(text) as unknown
-}
-
-async function readLimited(response: Response, maxBytes: number, url: string): Promise<string> {
-  if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw new Error(`GET ${url} answered a document larger than ${maxBytes} bytes`)
-    }
-    chunks.push(value)
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))
 }

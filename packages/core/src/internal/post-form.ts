@@ -1,4 +1,5 @@
 import type { FetchLike } from './fetch-json.js'
+import { readLimited } from './read-limited.js'
 
 /** Limits of one form POST. */
 export interface PostFormLimits {
@@ -62,7 +63,7 @@ async function postWithin(
     await response.body?.cancel().catch(() => undefined)
     throw new Error(`POST ${url} answered a body larger than ${limits.maxBytes} bytes`)
   }
-  const text = await readLimited(response, limits.maxBytes, url)
+  const text = await readLimited(response, limits.maxBytes, `POST ${url}`)
   let body: unknown
   try {
     body = JSON.parse(text) as unknown
@@ -70,22 +71,4 @@ async function postWithin(
     body = undefined
   }
   return { status: response.status, body }
-}
-
-async function readLimited(response: Response, maxBytes: number, url: string): Promise<string> {
-  if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.byteLength
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw new Error(`POST ${url} answered a body larger than ${maxBytes} bytes`)
-    }
-    chunks.push(value)
-  }
-  return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks))
 }
