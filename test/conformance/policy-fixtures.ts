@@ -6,6 +6,9 @@ import type http from 'node:http'
 import request from 'supertest'
 import type { Response, Test } from 'supertest'
 import {
+  type AuditEvent,
+} from '@portcullis/core'
+import {
   createPolicyEngine,
   deny,
   permit,
@@ -13,10 +16,9 @@ import {
   responseHeaders,
   stepUp,
   type AttributeProvider,
-  type AuditEvent,
   type PolicyAttributes,
   type PolicyEngine,
-} from '@portcullis/core'
+} from '@portcullis/policy'
 import type { LocalIssuer } from '@portcullis/testing'
 import { listen, NOW } from './helpers.js'
 import type { AdapterUnderTest, AppHooks } from './suite.js'

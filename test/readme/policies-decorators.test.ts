@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import express, { type Request, type Response } from 'express'
 import request from 'supertest'
-import { createPolicyEngine, deny, permit, policy, type PolicyAttributes } from '@portcullis/core'
+import { createPolicyEngine, deny, permit, policy, type PolicyAttributes } from '@portcullis/policy'
 import { Authorize, errorHandler, RequireScope, requirePolicy, requireToken } from '@portcullis/express'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 

@@ -4,7 +4,7 @@
  */
 import type { NextFunction, Request, Response } from 'express'
 import type { Context } from 'koa'
-import { createPolicyEngine, permit, policy } from '@portcullis/core'
+import { createPolicyEngine, permit, policy } from '@portcullis/policy'
 import { Authorize, RequireScope, requirePolicy } from '@portcullis/express'
 import * as koa from '@portcullis/koa'
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import request from 'supertest'
-import type { PolicyEngine } from '@portcullis/core'
+import type { PolicyEngine } from '@portcullis/policy'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 import { createDocumentsApp } from '../src/documents.js'
 import { createDocumentsEngine } from '../src/documents-policy.js'

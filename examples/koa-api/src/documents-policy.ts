@@ -12,7 +12,7 @@ import {
   untrustedNetwork,
   type PolicyAttributes,
   type PolicyEngine,
-} from '@portcullis/core'
+} from '@portcullis/policy'
 
 /** A document of the example store. */
 export interface Document {

@@ -30,8 +30,10 @@ export type {
   DpopOptions,
   DpopReplayStore,
   MtlsOptions,
-  PolicyEngine,
-  PolicyRouteOptions,
   AuditEvent,
   AuditSink,
 } from '@portcullis/core'
+export type {
+  PolicyEngine,
+  PolicyRouteOptions,
+} from '@portcullis/policy'

@@ -1,13 +1,15 @@
 import {
-  createPolicyRequirement,
   createScopeRequirement,
   decorateRoute,
   enforceRouteRequirements,
-  type PolicyEngine,
-  type PolicyRouteOptions,
   type RequireScopeOptions,
   type RouteRequirement,
 } from '@portcullis/core'
+import {
+  createPolicyRequirement,
+  type PolicyEngine,
+  type PolicyRouteOptions,
+} from '@portcullis/policy'
 import type { Context, Next } from 'koa'
 import { getContext } from './context.js'
 import { toRequest } from './to-request.js'

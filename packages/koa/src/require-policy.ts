@@ -1,4 +1,4 @@
-import { createPolicyRequirement, type PolicyEngine, type PolicyRouteOptions } from '@portcullis/core'
+import { createPolicyRequirement, type PolicyEngine, type PolicyRouteOptions } from '@portcullis/policy'
 import type { Context, Middleware, Next } from 'koa'
 import { getContext } from './context.js'
 import { toRequest } from './to-request.js'

@@ -1,7 +1,6 @@
 import type { AuthContext } from '../authenticator.js'
 import { configurationError } from '../errors.js'
 import type { Identity } from '../identity/identity.js'
-import type { PolicyRequirement } from '../policy/requirement.js'
 import type { PortcullisRequest } from '../request.js'
 import type { ScopeRequirement } from '../scopes/scope-requirement.js'
 
@@ -15,7 +14,7 @@ import type { ScopeRequirement } from '../scopes/scope-requirement.js'
 /** One requirement recorded on a route method by `@RequireScope` or `@Authorize`. */
 export type RouteRequirement =
   | { readonly kind: 'scope'; readonly requirement: ScopeRequirement }
-  | { readonly kind: 'policy'; readonly requirement: PolicyRequirement<unknown> }
+  | { readonly kind: 'policy'; readonly requirement: { enforce(args: RouteRequirementArgs): Promise<{ readonly responseHeaders: Readonly<Record<string, string>> }> } }
 
 /** What the adapter wrapper passes in for one request. */
 export interface RouteRequirementArgs {

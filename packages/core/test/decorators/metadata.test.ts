@@ -1,17 +1,19 @@
 import { describe, expect, it } from '@jest/globals'
 import {
-  createPolicyEngine,
-  createPolicyRequirement,
   createScopeRequirement,
   decorateRoute,
   enforceRouteRequirements,
-  permit,
-  policy,
-  responseHeaders,
   routeRequirements,
   type Identity,
   type RouteRequirement,
 } from '@portcullis/core'
+import {
+  createPolicyEngine,
+  createPolicyRequirement,
+  permit,
+  policy,
+  responseHeaders,
+} from '@portcullis/policy'
 
 type Handler = (this: unknown, input: string) => unknown
 
