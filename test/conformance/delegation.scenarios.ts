@@ -1,4 +1,4 @@
-/** Delegation (RFC 8693 `act`) rules over real HTTP, for every adapter (TX-01, TX-07). */
+/** Delegation (RFC 8693 `act`) rules over real HTTP, for every adapter (RFC 8693 §4.1). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import type { DelegationOptions, RequireTokenOptions } from '@portcullis/core'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
@@ -21,7 +21,7 @@ export function runDelegationScenarios(adapter: AdapterUnderTest): void {
       return { issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, clock: () => NOW, ...(delegation === undefined ? {} : { delegation }) }
     }
 
-    it('TX-07: the actor chain reaches the handler, current actor first', async () => {
+    it('RFC 8693 §4.1: the actor chain reaches the handler, current actor first', async () => {
       const h = await start(options())
       const res = await h.get(await issuer.mint(CHAIN))
       expect(res.body.actor).toEqual([{ subject: 'gateway' }, { subject: 'mobile-app' }])
@@ -40,7 +40,7 @@ export function runDelegationScenarios(adapter: AdapterUnderTest): void {
       expect((await h.get(await issuer.mint({ act: { sub: 'gateway' } }))).status).toBe(200)
     })
 
-    it('TX-01: delegation.actors matches the current actor only', async () => {
+    it('RFC 8693 §4.1: delegation.actors matches the current actor only', async () => {
       const h = await start(options({ actors: [{ subject: 'gateway' }] }))
       expect((await h.get(await issuer.mint(CHAIN))).status).toBe(200)
       expectInvalidToken(await h.get(await issuer.mint({ act: { sub: 'mobile-app', act: { sub: 'gateway' } } })), h)

@@ -1,7 +1,7 @@
 /**
  * DPoP (RFC 9449) over real HTTP, for every adapter: the proof travels in a real `DPoP`
  * header, errors are rendered by the framework's default handler, and `DPoP-Nonce` and the
- * challenges are read back from the wire. Checklist IDs name the rule each test proves.
+ * challenges are read back from the wire. Each test name starts with the RFC section it proves.
  */
 import type http from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
@@ -92,7 +92,7 @@ export function runDpopScenarios(adapter: AdapterUnderTest): void {
       expect(res.headers['www-authenticate']).toMatch(PROOF_ERROR)
     }
 
-    it('DPOP-01 DPOP-16: a DPoP-bound token with a valid proof -> 200', async () => {
+    it('RFC 9449 §7.1: a DPoP-bound token with a valid proof -> 200', async () => {
       const h = await start()
       const token = await bound()
       const res = await h.call(token, proof(token))
@@ -100,14 +100,14 @@ export function runDpopScenarios(adapter: AdapterUnderTest): void {
       expect(res.body).toMatchObject({ hasAuth: true, subject: 'user-123' })
     })
 
-    it('DPOP-18 DPOP-21 BASE-05: no credentials -> 401 offering Bearer and DPoP with algs, no error', async () => {
+    it('RFC 9449 §7.1, §7.2; RFC 9110 §15.5.2: no credentials -> 401 offering Bearer and DPoP with algs, no error', async () => {
       const h = await start()
       const res = await request(h.server).get('/me')
       expect(res.status).toBe(401)
       expect(res.headers['www-authenticate']).toBe(`Bearer realm="api", DPoP realm="api", algs="${ALGS}"`)
     })
 
-    it('DPOP-25: a replayed proof -> 401 invalid_token', async () => {
+    it('RFC 9449 §11.1: a replayed proof -> 401 invalid_token', async () => {
       const h = await start()
       const token = await bound()
       const once = proof(token)
@@ -117,12 +117,12 @@ export function runDpopScenarios(adapter: AdapterUnderTest): void {
       expect(res.headers['www-authenticate']).toMatch(TOKEN_ERROR)
     })
 
-    it('DPOP-16: a bound token with the DPoP scheme but no proof -> 401 invalid_dpop_proof', async () => {
+    it('RFC 9449 §7.1: a bound token with the DPoP scheme but no proof -> 401 invalid_dpop_proof', async () => {
       const h = await start()
       expectProofError(await h.call(await bound(), undefined), h)
     })
 
-    it('DPOP-17: a bound token presented as Bearer (even with a proof) -> 401 invalid_token', async () => {
+    it('RFC 9449 §7.2: a bound token presented as Bearer (even with a proof) -> 401 invalid_token', async () => {
       const h = await start()
       const token = await bound()
       const res = await h.bearer(token, { DPoP: proof(token) })
@@ -130,7 +130,7 @@ export function runDpopScenarios(adapter: AdapterUnderTest): void {
       expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+", DPoP realm="api", algs="/)
     })
 
-    it('DPOP-04 DPOP-21: two DPoP headers -> 400 invalid_request', async () => {
+    it('RFC 9449 §4.3, §7.2: two DPoP headers -> 400 invalid_request', async () => {
       const h = await start()
       const token = await bound()
       const p = proof(token)
@@ -141,23 +141,23 @@ export function runDpopScenarios(adapter: AdapterUnderTest): void {
     })
 
     it.each([
-      ['DPOP-10: wrong htm', { htm: 'POST' }],
-      ['DPOP-11: wrong htu (another path)', { htu: `${ORIGIN}/orders` }],
-      ['DPOP-11: wrong htu (another host)', { htu: 'https://evil.example.com/me' }],
-      ['DPOP-13: wrong ath', { ath: 'Qn3jkHtnqdq6vvdHc9Z0d4kYGv5pTbD3Qo8uF2e6h7k' }],
-      ['DPOP-12 DPOP-24: iat too old', { iat: NOW_S - 300 }],
-      ['DPOP-12: iat in the future', { iat: NOW_S + 300 }],
-      ['DPOP-07: typ JWT', { typ: 'JWT' }],
-      ['DPOP-08: alg none', { alg: 'none' }],
-      ['DPOP-08: alg HS256', { alg: 'HS256' }],
-      ['DPOP-02 DPOP-09: a private key in jwk', { leakPrivateKey: true }],
+      ['RFC 9449 §4.3: wrong htm', { htm: 'POST' }],
+      ['RFC 9449 §4.3: wrong htu (another path)', { htu: `${ORIGIN}/orders` }],
+      ['RFC 9449 §4.3: wrong htu (another host)', { htu: 'https://evil.example.com/me' }],
+      ['RFC 9449 §4.3: wrong ath', { ath: 'Qn3jkHtnqdq6vvdHc9Z0d4kYGv5pTbD3Qo8uF2e6h7k' }],
+      ['RFC 9449 §4.3, §11.1: iat too old', { iat: NOW_S - 300 }],
+      ['RFC 9449 §4.3: iat in the future', { iat: NOW_S + 300 }],
+      ['RFC 9449 §4.3: typ JWT', { typ: 'JWT' }],
+      ['RFC 9449 §4.3: alg none', { alg: 'none' }],
+      ['RFC 9449 §4.3: alg HS256', { alg: 'HS256' }],
+      ['RFC 9449 §4.2, §4.3: a private key in jwk', { leakPrivateKey: true }],
     ])('%s -> 401 invalid_dpop_proof', async (_name, overrides: Partial<DpopProofOptions>) => {
       const h = await start()
       const token = await bound()
       expectProofError(await h.call(token, proof(token, overrides)), h)
     })
 
-    it('DPOP-13 DPOP-14: a proof key other than cnf.jkt -> 401 invalid_token', async () => {
+    it('RFC 9449 §4.3, §6.1: a proof key other than cnf.jkt -> 401 invalid_token', async () => {
       const h = await start()
       const token = await bound()
       const res = await h.call(token, proof(token, { key: await generateSigningKey('ES256') }))
@@ -165,7 +165,7 @@ export function runDpopScenarios(adapter: AdapterUnderTest): void {
       expect(res.headers['www-authenticate']).toMatch(TOKEN_ERROR)
     })
 
-    it('DPOP-21 BEAR-20: a DPoP request lacking a scope -> 403 insufficient_scope in the DPoP scheme', async () => {
+    it('RFC 9449 §7.2; RFC 6750 §3.1: a DPoP request lacking a scope -> 403 insufficient_scope in the DPoP scheme', async () => {
       const h = await start()
       const token = await bound()
       const res = await h.call(token, proof(token, { htu: `${ORIGIN}/orders` }), '/orders')
@@ -178,14 +178,14 @@ export function runDpopScenarios(adapter: AdapterUnderTest): void {
       expect(plain.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="insufficient_scope"/)
     })
 
-    it('DPOP-10 DPOP-11: POST with a matching proof -> 200', async () => {
+    it('RFC 9449 §4.3: POST with a matching proof -> 200', async () => {
       const h = await start()
       const token = await bound()
       const res = await h.call(token, proof(token, { htm: 'POST', htu: `${ORIGIN}/form` }), '/form', 'post')
       expect(res.status).toBe(200)
     })
 
-    it('DPOP-22 DPOP-23: nonce flow: use_dpop_nonce with DPoP-Nonce, then success with the nonce', async () => {
+    it('RFC 9449 §9, §11.3: nonce flow: use_dpop_nonce with DPoP-Nonce, then success with the nonce', async () => {
       const h = await start({ dpop: { origin: ORIGIN, nonce: true } })
       const token = await bound()
       const first = await h.call(token, proof(token))
@@ -210,7 +210,7 @@ export function runDpopScenarios(adapter: AdapterUnderTest): void {
       expect(res.headers['dpop-nonce']).not.toBe(nonce)
     })
 
-    it('DPOP-15: dpop.required refuses Bearer tokens with a DPoP-only challenge, accepts DPoP', async () => {
+    it('RFC 9449 §7: dpop.required refuses Bearer tokens with a DPoP-only challenge, accepts DPoP', async () => {
       const h = await start({ dpop: { origin: ORIGIN, required: true } })
       const plain = await h.bearer(await issuer.mint())
       expect({ status: plain.status, code: h.code() }).toEqual({ status: 401, code: 'invalid_token' })
@@ -224,7 +224,7 @@ export function runDpopScenarios(adapter: AdapterUnderTest): void {
       expect((await h.bearer(await issuer.mint())).status).toBe(200)
     })
 
-    it('DPOP-11 SEC-08: X-Forwarded-Host/Proto count only from a trusted proxy', async () => {
+    it('RFC 9449 §4.3; RFC 9700 §4.13: X-Forwarded-Host/Proto count only from a trusted proxy', async () => {
       const token = await bound()
       const forwarded = { 'X-Forwarded-Host': 'public.example.com', 'X-Forwarded-Proto': 'https' }
       const trusted = await start({ dpop: {}, trustedProxies: ['127.0.0.1', '::1'] })

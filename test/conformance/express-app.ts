@@ -25,7 +25,7 @@ export function expressAdapter(name: string, express: typeof Express): AdapterUn
       const app = express()
       app.disable('x-powered-by')
       // Parsed before requireToken so the RFC 6750 §2.2 body method can see access_token. Bodies
-      // are parsed for every method: refusing a GET body token is then the core's job (BEAR-04).
+      // are parsed for every method: refusing a GET body token is then the core's job (RFC 6750 §2.2).
       app.use(express.urlencoded({ extended: false }))
       app.use(express.json())
       app.get('/boom', () => {

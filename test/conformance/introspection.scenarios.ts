@@ -28,7 +28,7 @@ export function runIntrospectionScenarios(adapter: AdapterUnderTest): void {
       }
     }
 
-    it('INT-01 INT-03 META-08: an opaque token is introspected at the discovered endpoint -> 200 with an opaque identity', async () => {
+    it('RFC 7662 §2.1, §2.2; RFC 8414 §2: an opaque token is introspected at the discovered endpoint -> 200 with an opaque identity', async () => {
       const h = await start(options())
       const res = await h.get(issuer.opaqueToken({ sub: 'alice', scope: 'orders:read' }))
       expect(res.status).toBe(200)
@@ -36,7 +36,7 @@ export function runIntrospectionScenarios(adapter: AdapterUnderTest): void {
       expect(issuer.introspectionCalls.at(-1)).toEqual({ clientAuth: 'client_secret_basic', tokenTypeHint: 'access_token', hasToken: true })
     })
 
-    it('INT-03 INT-04: active false -> 401 invalid_token', async () => {
+    it('RFC 7662 §2.2: active false -> 401 invalid_token', async () => {
       const h = await start(options({ endpoint: issuer.introspectionEndpoint }))
       const token = issuer.opaqueToken()
       issuer.revokeOpaqueToken(token)
@@ -44,14 +44,14 @@ export function runIntrospectionScenarios(adapter: AdapterUnderTest): void {
       expect(h.reason()).toBe('inactive')
     })
 
-    it.each(['down', 'error', 'hang'] as const)('INT-05: introspection endpoint %s -> 503, never invalid_token', async (behaviour) => {
+    it.each(['down', 'error', 'hang'] as const)('RFC 7662 §2.3: introspection endpoint %s -> 503, never invalid_token', async (behaviour) => {
       const h = await start(options({ endpoint: issuer.introspectionEndpoint, timeout: 200 }))
       issuer.setIntrospectionBehaviour(behaviour)
       expectUnavailable(await h.get(issuer.opaqueToken()), h)
       expect(h.events.map((e) => [e.event, e.outcome])).toEqual([['authn_login_fail', 'unknown']])
     })
 
-    it('INT-07: answers are cached, bounded in size and never beyond exp (frozen clock)', async () => {
+    it('RFC 7662 §4: answers are cached, bounded in size and never beyond exp (frozen clock)', async () => {
       const h = await start(options({ endpoint: issuer.introspectionEndpoint, cache: { ttl: 300, maxEntries: 1 } }))
       const short = issuer.opaqueToken({}, { expiresIn: 20 })
       expect((await h.get(short)).status).toBe(200)
@@ -67,7 +67,7 @@ export function runIntrospectionScenarios(adapter: AdapterUnderTest): void {
       expect(issuer.stats.introspection).toBe(4)
     })
 
-    it('INT-09 INT-10: the token never appears in the response or the audit events', async () => {
+    it('RFC 7662 §2.2, §5: the token never appears in the response or the audit events', async () => {
       const h = await start(options({ endpoint: issuer.introspectionEndpoint }))
       const token = issuer.opaqueToken({ username: 'alice@example.com' })
       const res = await h.get(token)

@@ -44,7 +44,7 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
         }
       })
       // Parsed before requireToken so the RFC 6750 §2.2 body method can see access_token. GET
-      // bodies are parsed too, so refusing a GET body token is proven to be the core's job (BEAR-04).
+      // bodies are parsed too, so refusing a GET body token is proven to be the core's job (RFC 6750 §2.2).
       app.use(bodyParser({ enableTypes: ['json', 'form'], parsedMethods: ['GET', 'POST'] }))
       app.use(async (ctx, next) => {
         if (ctx.path === '/boom') throw new Error('not a Portcullis error')

@@ -55,7 +55,7 @@ export function lifecycleApps(adapter: AdapterUnderTest): (options: RequireToken
   }
 }
 
-// RFC 6750 §3 (BEAR-17): error_description limited to %x20-21 / %x23-5B / %x5D-7E.
+// RFC 6750 §3: error_description limited to %x20-21 / %x23-5B / %x5D-7E.
 const INVALID_TOKEN = /^Bearer realm="api", error="invalid_token", error_description="[\x20\x21\x23-\x5b\x5d-\x7e]*"$/
 
 export function expectInvalidToken(res: Response, h: LifecycleHarness): void {
@@ -63,7 +63,7 @@ export function expectInvalidToken(res: Response, h: LifecycleHarness): void {
   expect(res.headers['www-authenticate']).toMatch(INVALID_TOKEN)
 }
 
-/** 503 with Retry-After; a dependency failure is never `invalid_token` (INT-05, A.16). */
+/** 503 with Retry-After; a dependency failure is never `invalid_token` (docs/architecture.md, "Failure policy"). */
 export function expectUnavailable(res: Response, h: LifecycleHarness): void {
   expect({ status: res.status, code: h.code() }).toEqual({ status: 503, code: 'temporarily_unavailable' })
   expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/)

@@ -1,4 +1,4 @@
-/** RFC 9728 protected resource metadata over real HTTP, for every adapter (PRM-01, PRM-02). */
+/** RFC 9728 protected resource metadata over real HTTP, for every adapter (RFC 9728 §3, §5.1). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import request from 'supertest'
 import type { RequireTokenOptions } from '@portcullis/core'
@@ -23,7 +23,7 @@ export function runMetadataScenarios(adapter: AdapterUnderTest): void {
       return { issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, clock: () => NOW, ...overrides }
     }
 
-    it('PRM-01: GET /.well-known/oauth-protected-resource -> 200 JSON from the configuration, no token needed', async () => {
+    it('RFC 9728 §3: GET /.well-known/oauth-protected-resource -> 200 JSON from the configuration, no token needed', async () => {
       const tokenOptions = options({ bearerMethods: ['header', 'body'], mtls: true } as Partial<RequireTokenOptions>)
       const h = await start(tokenOptions, {
         metadata: { resource: RESOURCE, tokenOptions, scopesSupported: ['orders:read', 'orders:write'], resourceName: 'Orders API' },
@@ -42,20 +42,20 @@ export function runMetadataScenarios(adapter: AdapterUnderTest): void {
       expect((await request(h.server).post('/.well-known/oauth-protected-resource')).status).toBe(405)
     })
 
-    it('PRM-01: a resource with a path is served under the well-known segment inserted before it', async () => {
+    it('RFC 9728 §3: a resource with a path is served under the well-known segment inserted before it', async () => {
       const h = await start(options(), { metadata: { resource: `${RESOURCE}/tenant-1`, authorizationServers: [issuer.issuer] } })
       const res = await request(h.server).get('/.well-known/oauth-protected-resource/tenant-1')
       expect({ status: res.status, resource: res.body.resource }).toEqual({ status: 200, resource: `${RESOURCE}/tenant-1` })
     })
 
-    it('DPOP-18: dpop_signing_alg_values_supported is listed when DPoP is on', async () => {
+    it('RFC 9728 §2: dpop_signing_alg_values_supported is listed when DPoP is on', async () => {
       const tokenOptions = options({ dpop: { origin: RESOURCE, algorithms: ['ES256', 'EdDSA'] } } as Partial<RequireTokenOptions>)
       const h = await start(tokenOptions, { metadata: { resource: RESOURCE, tokenOptions } })
       const res = await request(h.server).get('/.well-known/oauth-protected-resource')
       expect(res.body.dpop_signing_alg_values_supported).toEqual(['ES256', 'EdDSA'])
     })
 
-    it('PRM-02: challenges carry resource_metadata when configured', async () => {
+    it('RFC 9728 §5.1: challenges carry resource_metadata when configured', async () => {
       const h = await start(options({ resourceMetadata: METADATA_URL }))
       const bare = await h.get()
       expect(bare.status).toBe(401)

@@ -1,7 +1,7 @@
 /**
  * Certificate-bound access tokens (RFC 8705) over real mutual TLS, for every adapter: the app
  * listener of the adapter is served by an https server that requests (but does not verify) a
- * client certificate, as RFC 8705 §3 and MTLS-06 describe; the certificate reaches the core
+ * client certificate, as RFC 8705 §3 and §6.2 describe; the certificate reaches the core
  * from the TLS socket through the adapter's to-request. Proxy-header scenarios run over plain
  * HTTP on loopback, the trusted proxy being 127.0.0.1 or not.
  */
@@ -44,7 +44,7 @@ export function runMtlsScenarios(adapter: AdapterUnderTest): void {
       ca = createCertificateAuthority()
       serverCert = ca.issueServer()
       client = ca.issueClient('client-1')
-      // Another CA's certificate: the RS need not validate chains (MTLS-06), only the binding.
+      // Another CA's certificate: the RS need not validate chains (RFC 8705 §6.2), only the binding.
       other = createCertificateAuthority('Other CA').issueClient('client-2')
     })
     afterAll(() => issuer.close())
@@ -94,7 +94,7 @@ export function runMtlsScenarios(adapter: AdapterUnderTest): void {
 
     const bound = (cert: TestCertificate = client): Promise<string> => issuer.mint({ sub: 'user-123', cnf: { 'x5t#S256': cert.thumbprint } })
 
-    it('MTLS-03 MTLS-04: the bound client certificate in the TLS handshake -> 200', async () => {
+    it('RFC 8705 §3, §3.1: the bound client certificate in the TLS handshake -> 200', async () => {
       const errors: Recorded[] = []
       const server = await startTls(errors)
       const res = await get(server, await bound(), client)
@@ -102,13 +102,13 @@ export function runMtlsScenarios(adapter: AdapterUnderTest): void {
       expect(JSON.parse(res.body)).toMatchObject({ hasAuth: true, subject: 'user-123' })
     })
 
-    it('MTLS-06: a certificate from an unknown CA is fine when it is the bound one', async () => {
+    it('RFC 8705 §6.2: a certificate from an unknown CA is fine when it is the bound one', async () => {
       const errors: Recorded[] = []
       const server = await startTls(errors)
       expect((await get(server, await bound(other), other)).status).toBe(200)
     })
 
-    it('MTLS-03: another client certificate -> 401 invalid_token', async () => {
+    it('RFC 8705 §3: another client certificate -> 401 invalid_token', async () => {
       const errors: Recorded[] = []
       const server = await startTls(errors)
       const res = await get(server, await bound(), other)
@@ -116,7 +116,7 @@ export function runMtlsScenarios(adapter: AdapterUnderTest): void {
       expect(res.headers['www-authenticate']).toMatch(INVALID_TOKEN)
     })
 
-    it('MTLS-03: no client certificate -> 401 invalid_token', async () => {
+    it('RFC 8705 §3: no client certificate -> 401 invalid_token', async () => {
       const errors: Recorded[] = []
       const server = await startTls(errors)
       const res = await get(server, await bound())
@@ -130,7 +130,7 @@ export function runMtlsScenarios(adapter: AdapterUnderTest): void {
       expect((await get(server, await issuer.mint(), client)).status).toBe(200)
     })
 
-    describe('certificate forwarded by a TLS-terminating proxy (MTLS-08, SEC-08)', () => {
+    describe('certificate forwarded by a TLS-terminating proxy (RFC 8705 §6.5; RFC 9700 §4.13)', () => {
       async function startHttp(trustedProxies: string[]): Promise<{ server: http.Server; errors: Recorded[] }> {
         const errors: Recorded[] = []
         const listener = adapter.createApp(options({ trustedProxies, mtls: { certificateHeader: 'x-client-cert' } }), { onError: (err) => errors.push(err as Recorded) })

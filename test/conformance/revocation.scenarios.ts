@@ -1,4 +1,4 @@
-/** Revocation at the resource server over real HTTP, for every adapter (REV-04, REV-07). */
+/** Revocation at the resource server over real HTTP, for every adapter (RFC 7009 §2.1, §3). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createRevocationStore, type RequireTokenOptions, type RevocationStore } from '@portcullis/core'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
@@ -56,7 +56,7 @@ export function runRevocationScenarios(adapter: AdapterUnderTest): void {
       await expectRevoked(h, await issuer.mint({ sub: 'mallory' }, { omit: ['iat'] }))
     })
 
-    it('INT-07: a cached introspection result is checked too', async () => {
+    it('RFC 7662 §4: a cached introspection result is checked too', async () => {
       const store = createRevocationStore({ clock: () => NOW })
       const h = await start(options(store))
       const opaque = issuer.opaqueToken({ jti: 'opaque-1' })
@@ -65,7 +65,7 @@ export function runRevocationScenarios(adapter: AdapterUnderTest): void {
       await expectRevoked(h, opaque)
     })
 
-    it('DESIGN §6: an unreachable revocation store -> 503, never a pass', async () => {
+    it('fail closed: an unreachable revocation store -> 503, never a pass', async () => {
       const broken: RevocationStore = { ...createRevocationStore(), check: () => Promise.reject(new Error('connection refused')) }
       const h = await start(options(broken))
       expectUnavailable(await h.get(await issuer.mint()), h)

@@ -21,7 +21,7 @@ export function runStepUpScenarios(adapter: AdapterUnderTest): void {
       return { issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, clock: () => NOW, ...overrides }
     }
 
-    it('STEP-01 STEP-02 STEP-03: requireToken({ acr }): acr too weak -> 401 insufficient_user_authentication with acr_values', async () => {
+    it('RFC 9470 §3: requireToken({ acr }): acr too weak -> 401 insufficient_user_authentication with acr_values', async () => {
       const h = await start(options({ acr: ['urn:example:mfa', 'urn:example:hwk'] }))
       const res = await h.get(await issuer.mint({ acr: 'urn:example:pwd' }))
       expect({ status: res.status, code: h.code() }).toEqual({ status: 401, code: 'insufficient_user_authentication' })
@@ -32,7 +32,7 @@ export function runStepUpScenarios(adapter: AdapterUnderTest): void {
       expect({ status: ok.status, acr: ok.body.acr }).toEqual({ status: 200, acr: 'urn:example:mfa' })
     })
 
-    it('STEP-02 STEP-05: requireToken({ maxAge }): auth_time too old, or missing -> 401 with max_age', async () => {
+    it('RFC 9470 §3, §6.1: requireToken({ maxAge }): auth_time too old, or missing -> 401 with max_age', async () => {
       const h = await start(options({ maxAge: 600 }))
       for (const claims of [{ auth_time: NOW_S - 601 }, {}]) {
         const res = await h.get(await issuer.mint(claims))
@@ -42,7 +42,7 @@ export function runStepUpScenarios(adapter: AdapterUnderTest): void {
       expect((await h.get(await issuer.mint({ auth_time: NOW_S - 599 }))).status).toBe(200)
     })
 
-    it('STEP-04: requireAuthentication() on one route; other routes are unaffected', async () => {
+    it('RFC 9470 §3: requireAuthentication() on one route; other routes are unaffected', async () => {
       const h = await start(options(), { stepUp: { acr: 'urn:example:mfa', maxAge: 300, clock: () => NOW } })
       const token = await issuer.mint({ acr: 'urn:example:pwd', auth_time: NOW_S - 30 })
       expect((await h.get(token)).status).toBe(200)
@@ -57,7 +57,7 @@ export function runStepUpScenarios(adapter: AdapterUnderTest): void {
       expect((await h.get(stale, '/step-up')).headers['www-authenticate']).toContain('error_description="A more recent authentication is required"')
     })
 
-    it('STEP-09: an invalid token gets invalid_token, the step-up requirement is not revealed', async () => {
+    it('RFC 9470 §9: an invalid token gets invalid_token, the step-up requirement is not revealed', async () => {
       const h = await start(options({ acr: 'urn:example:mfa' }))
       const res = await h.get(await issuer.mint({ aud: 'https://elsewhere.example' }))
       expect({ status: res.status, code: h.code() }).toEqual({ status: 401, code: 'invalid_token' })

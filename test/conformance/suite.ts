@@ -1,7 +1,7 @@
 /**
  * The cross-adapter conformance suite: the same scenarios, run against every adapter, so that
- * Express and Koa (each in two majors) cannot drift apart. Each test names the checklist rule it
- * proves (`/work/shared/standards/CHECKLIST.md`) and asserts status, the exact challenge and the
+ * Express and Koa (each in two majors) cannot drift apart. Each test names the RFC section it
+ * proves (listed in docs/conformance.md) and asserts status, the exact challenge and the
  * error `code`. Errors are rendered by each framework's default handler; the app only records
  * the error object (hooks.onError) so its `code` can be asserted.
  */
@@ -96,7 +96,7 @@ interface Harness {
 }
 
 const BARE = 'Bearer realm="api"'
-// RFC 6750 §3 (BEAR-17): error_description limited to %x20-21 / %x23-5B / %x5D-7E.
+// RFC 6750 §3: error_description limited to %x20-21 / %x23-5B / %x5D-7E.
 const INVALID_TOKEN = /^Bearer realm="api", error="invalid_token", error_description="[\x20\x21\x23-\x5b\x5d-\x7e]*"$/
 const INVALID_REQUEST = /^Bearer realm="api", error="invalid_request", error_description="[\x20\x21\x23-\x5b\x5d-\x7e]+"$/
 const SCOPE_DESCRIPTION = 'The access token does not have the required scope'
@@ -123,7 +123,7 @@ function expectOk(res: Response, h: Harness): void {
 
 function expectCredentialsRequired(res: AnyResponse, h: Harness): void {
   expect({ status: res.status, code: codeOf(h) }).toEqual({ status: 401, code: 'credentials_required' })
-  // BEAR-21: no error code nor any other error information.
+  // RFC 6750 §3.1: no error code nor any other error information.
   expect(res.headers['www-authenticate']).toBe(BARE)
 }
 
@@ -137,7 +137,7 @@ function expectInvalidRequest(res: AnyResponse, h: Harness, ...secrets: string[]
   }
 }
 
-/** 401 invalid_token; the challenge and the body never echo the token (DESIGN §4, BEAR-17). */
+/** 401 invalid_token; the challenge and the body never echo the token (RFC 6750 §3). */
 function expectInvalidToken(res: Response, h: Harness, token?: string): void {
   expect({ status: res.status, code: codeOf(h) }).toEqual({ status: 401, code: 'invalid_token' })
   const challenge = res.headers['www-authenticate']
@@ -150,7 +150,7 @@ function expectInvalidToken(res: Response, h: Harness, token?: string): void {
   }
 }
 
-/** 503 with an integer Retry-After >= 1; a dependency failure is never `invalid_token` (INT-05, A.16). */
+/** 503 with an integer Retry-After >= 1; a dependency failure is never `invalid_token` (docs/architecture.md, "Failure policy"). */
 function expectUnavailable(res: Response, h: Harness): void {
   expect({ status: res.status, code: codeOf(h) }).toEqual({ status: 503, code: 'temporarily_unavailable' })
   const retryAfter = res.headers['retry-after']
@@ -241,13 +241,13 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
 
     // ---------------------------------------------------------------------------------------
     describe('RFC 6750 credentials', () => {
-      it('BEAR-10 BEAR-21 BASE-05: no credentials -> 401 with a bare challenge', async () => {
+      it('RFC 6750 §3, §3.1; RFC 9110 §15.5.2: no credentials -> 401 with a bare challenge', async () => {
         const h = await start()
         const res = await h.send(h.agent.get('/me'))
         expectCredentialsRequired(res, h)
       })
 
-      it('BEAR-21: a non-Bearer scheme (Basic) is answered like no credentials', async () => {
+      it('RFC 6750 §3.1: a non-Bearer scheme (Basic) is answered like no credentials', async () => {
         const h = await start()
         const res = await h.send(h.agent.get('/me').set('Authorization', 'Basic dXNlcjpwYXNzd29yZA=='))
         expectCredentialsRequired(res, h)
@@ -258,20 +258,20 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         ['a space inside the token ("Bearer a b")', 'Bearer a b'],
         ['a character outside b64token ("@")', 'Bearer abc@def'],
         ['a character outside b64token (",")', 'Bearer abc,def'],
-      ])('BEAR-02 BEAR-18: malformed header, %s -> 400 invalid_request', async (_name, value) => {
+      ])('RFC 6750 §2.1, §3.1: malformed header, %s -> 400 invalid_request', async (_name, value) => {
         const h = await start()
         const res = await h.send(h.agent.get('/me').set('Authorization', value))
         expectInvalidRequest(res, h)
       })
 
-      it('BEAR-02: a malformed header never echoes the credentials', async () => {
+      it('RFC 6750 §2.1: a malformed header never echoes the credentials', async () => {
         const h = await start()
         const token = `${await issuer.mint()}@`
         const res = await h.send(h.agent.get('/me').set('Authorization', `Bearer ${token}`))
         expectInvalidRequest(res, h, token)
       })
 
-      it('BEAR-16 DPOP-21: two Authorization headers -> 400 invalid_request', async () => {
+      it('RFC 6750 §3; RFC 9449 §7.2: two Authorization headers -> 400 invalid_request', async () => {
         const h = await start()
         const token = await issuer.mint()
         h.errors.length = 0
@@ -279,20 +279,20 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expectInvalidRequest(res, h, token)
       })
 
-      it.each(['bearer', 'BEARER', 'BeArEr'])('BASE-06: the scheme is case-insensitive (%s)', async (scheme) => {
+      it.each(['bearer', 'BEARER', 'BeArEr'])('RFC 9110 §11.1: the scheme is case-insensitive (%s)', async (scheme) => {
         const h = await start()
         const res = await h.send(h.agent.get('/me').set('Authorization', `${scheme} ${await issuer.mint()}`))
         expectOk(res, h)
         expect(res.body).toMatchObject({ hasAuth: true, subject: 'user-123' })
       })
 
-      it('BEAR-02: several spaces after the scheme (1*SP) are accepted', async () => {
+      it('RFC 6750 §2.1: several spaces after the scheme (1*SP) are accepted', async () => {
         const h = await start()
         const res = await h.send(h.agent.get('/me').set('Authorization', `Bearer   ${await issuer.mint()}`))
         expectOk(res, h)
       })
 
-      it('BEAR-12: the realm option names the realm of every challenge', async () => {
+      it('RFC 6750 §3: the realm option names the realm of every challenge', async () => {
         const h = await start({ realm: 'orders-api' })
         const res = await h.send(h.agent.get('/me'))
         expect(res.status).toBe(401)
@@ -301,13 +301,13 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(bad.headers['www-authenticate']).toMatch(/^Bearer realm="orders-api", error="invalid_token", error_description=/)
       })
 
-      it('O21-01 BEAR-08: the query method is off by default; a query token is ignored -> 401 bare', async () => {
+      it('RFC 9700 §4.3.2; RFC 6750 §2.3: the query method is off by default; a query token is ignored -> 401 bare', async () => {
         const h = await start()
         const res = await h.send(h.agent.get('/me').query({ access_token: await issuer.mint() }))
         expectCredentialsRequired(res, h)
       })
 
-      it('O21-01: with the query method off, a query token next to a header token is ignored -> 200', async () => {
+      it('RFC 9700 §4.3.2: with the query method off, a query token next to a header token is ignored -> 200', async () => {
         const h = await start()
         const token = await issuer.mint()
         const res = await h.send(h.agent.get('/me').query({ access_token: 'x' }).set('Authorization', `Bearer ${token}`))
@@ -315,7 +315,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(res.headers['cache-control']).toBeUndefined()
       })
 
-      it('BEAR-06 BEAR-07: with the query method enabled a query token works, answered Cache-Control: private', async () => {
+      it('RFC 6750 §2.3: with the query method enabled a query token works, answered Cache-Control: private', async () => {
         const h = await start({ bearerMethods: ['header', 'query'] })
         const res = await h.send(h.agent.get('/me').query({ access_token: await issuer.mint() }))
         expectOk(res, h)
@@ -323,7 +323,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(res.headers['cache-control']).toBe('private')
       })
 
-      it('BEAR-09: header and query tokens together -> 400 invalid_request', async () => {
+      it('RFC 6750 §2, §3.1: header and query tokens together -> 400 invalid_request', async () => {
         const h = await start({ bearerMethods: ['header', 'query'] })
         const token = await issuer.mint()
         const res = await h.send(h.agent.get('/me').query({ access_token: token }).set('Authorization', `Bearer ${token}`))
@@ -331,60 +331,60 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
       })
 
       // application/x-www-form-urlencoded decodes parameter names: "access%5Ftoken" IS access_token.
-      it('BEAR-09: header token plus a percent-encoded access%5Ftoken query parameter -> 400 invalid_request', async () => {
+      it('RFC 6750 §2, §3.1: header token plus a percent-encoded access%5Ftoken query parameter -> 400 invalid_request', async () => {
         const h = await start({ bearerMethods: ['header', 'query'] })
         const token = await issuer.mint()
         const res = await h.send(h.agent.get(`/me?access%5Ftoken=${token}`).set('Authorization', `Bearer ${token}`))
         expectInvalidRequest(res, h, token)
       })
 
-      it('BEAR-06: a query token under a percent-encoded name (access%5Ftoken) is read', async () => {
+      it('RFC 6750 §2.3: a query token under a percent-encoded name (access%5Ftoken) is read', async () => {
         const h = await start({ bearerMethods: ['query'] })
         const res = await h.send(h.agent.get(`/me?access%5Ftoken=${await issuer.mint()}`))
         expectOk(res, h)
         expect(res.body).toMatchObject({ hasAuth: true })
       })
 
-      it('BEAR-09: a repeated access_token query parameter -> 400 invalid_request', async () => {
+      it('RFC 6750 §2, §3.1: a repeated access_token query parameter -> 400 invalid_request', async () => {
         const h = await start({ bearerMethods: ['query'] })
         const token = await issuer.mint()
         const res = await h.send(h.agent.get(`/me?access_token=${token}&access_token=${token}`))
         expectInvalidRequest(res, h, token)
       })
 
-      it('BEAR-05: the body method is off by default; a form token is ignored -> 401 bare', async () => {
+      it('RFC 6750 §2.2: the body method is off by default; a form token is ignored -> 401 bare', async () => {
         const h = await start()
         const res = await h.send(h.agent.post('/form').type('form').send({ access_token: await issuer.mint() }))
         expectCredentialsRequired(res, h)
       })
 
-      it('BEAR-03: with the body method enabled a form-encoded POST token works', async () => {
+      it('RFC 6750 §2.2: with the body method enabled a form-encoded POST token works', async () => {
         const h = await start({ bearerMethods: ['header', 'body'] })
         const res = await h.send(h.agent.post('/form').type('form').send({ access_token: await issuer.mint(), other: 'x' }))
         expectOk(res, h)
         expect(res.body).toMatchObject({ hasAuth: true, subject: 'user-123', tokenType: 'jwt' })
       })
 
-      it('BEAR-04: the body method is never used with GET (the body is parsed, the token ignored) -> 401 bare', async () => {
+      it('RFC 6750 §2.2: the body method is never used with GET (the body is parsed, the token ignored) -> 401 bare', async () => {
         const h = await start({ bearerMethods: ['header', 'body'] })
         const res = await h.send(h.agent.get('/me').type('form').send(`access_token=${await issuer.mint()}`))
         expectCredentialsRequired(res, h)
       })
 
-      it('BEAR-04: a JSON body access_token is not the body method -> 401 bare', async () => {
+      it('RFC 6750 §2.2: a JSON body access_token is not the body method -> 401 bare', async () => {
         const h = await start({ bearerMethods: ['header', 'body'] })
         const res = await h.send(h.agent.post('/form').type('json').send({ access_token: await issuer.mint() }))
         expectCredentialsRequired(res, h)
       })
 
-      it('BEAR-09: a repeated access_token body parameter -> 400 invalid_request', async () => {
+      it('RFC 6750 §2, §3.1: a repeated access_token body parameter -> 400 invalid_request', async () => {
         const h = await start({ bearerMethods: ['body'] })
         const token = await issuer.mint()
         const res = await h.send(h.agent.post('/form').type('form').send(`access_token=${token}&access_token=${token}`))
         expectInvalidRequest(res, h, token)
       })
 
-      it('BEAR-09: header and body tokens together -> 400 invalid_request', async () => {
+      it('RFC 6750 §2, §3.1: header and body tokens together -> 400 invalid_request', async () => {
         const h = await start({ bearerMethods: ['header', 'body'] })
         const token = await issuer.mint()
         const res = await h.send(
@@ -405,7 +405,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
 
     // ---------------------------------------------------------------------------------------
     describe('algorithms and token types', () => {
-      it.each([...SIGNING_ALGORITHMS])('BCP-01 AT-05 AT-16: a %s token of the issuer is accepted', async (alg) => {
+      it.each([...SIGNING_ALGORITHMS])('RFC 8725 §3.1; RFC 9068 §4: a %s token of the issuer is accepted', async (alg) => {
         const h = await start()
         const res = await h.bearer(await issuer.mint({ scope: 'orders:read profile' }, { alg }), '/me')
         expectOk(res, h)
@@ -421,7 +421,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
       })
 
       it.each(['at+jwt', 'at+JWT', 'application/at+jwt', 'APPLICATION/AT+JWT'])(
-        'AT-01 JWT-10: profile rfc9068 accepts typ %s',
+        'RFC 9068 §4; RFC 7519 §5.1: profile rfc9068 accepts typ %s',
         async (typ) => {
           const h = await start({ profile: 'rfc9068' })
           const res = await h.bearer(await issuer.mint({}, { typ }))
@@ -432,13 +432,13 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
       it.each([
         ['JWT', 'JWT'],
         ['missing', null],
-      ])('AT-01: profile rfc9068 refuses typ %s', async (_name, typ) => {
+      ])('RFC 9068 §4: profile rfc9068 refuses typ %s', async (_name, typ) => {
         const h = await start({ profile: 'rfc9068' })
         const token = await issuer.mint({}, { typ })
         expectInvalidToken(await h.bearer(token), h, token)
       })
 
-      it.each(['jti', 'client_id', 'sub', 'iat'])('AT-11: profile rfc9068 refuses a token without %s', async (claim) => {
+      it.each(['jti', 'client_id', 'sub', 'iat'])('RFC 9068 §2.2: profile rfc9068 refuses a token without %s', async (claim) => {
         const h = await start({ profile: 'rfc9068' })
         const token = await issuer.mint({}, { omit: [claim] })
         expectInvalidToken(await h.bearer(token), h, token)
@@ -449,7 +449,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
       it.each([
         ['null', null],
         ['a number', 5],
-      ])('AT-11 JWT-08: profile rfc9068 refuses a jti that is %s', async (_name, jti) => {
+      ])('RFC 9068 §2.2; RFC 7519 §4.1.7: profile rfc9068 refuses a jti that is %s', async (_name, jti) => {
         const h = await start({ profile: 'rfc9068' })
         const token = await issuer.mint({ jti })
         expectInvalidToken(await h.bearer(token), h, token)
@@ -460,13 +460,13 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         ['jwt', 'jwt'],
         ['at+jwt', 'at+jwt'],
         ['missing', null],
-      ])('BCP-17: the default profile accepts typ %s', async (_name, typ) => {
+      ])('RFC 8725 §3.11: the default profile accepts typ %s', async (_name, typ) => {
         const h = await start()
         expectOk(await h.bearer(await issuer.mint({}, { typ })), h)
       })
 
       it.each(['dpop+jwt', 'id_token+jwt', 'logout+jwt', 'secevent+jwt', 'application/dpop+jwt', 'JOSE'])(
-        'BCP-19: the default profile refuses typ %s (another kind of JWT)',
+        'RFC 8725 §3.12: the default profile refuses typ %s (another kind of JWT)',
         async (typ) => {
           const h = await start()
           const token = await issuer.mint({}, { typ })
@@ -493,23 +493,23 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
 
       const cases: AttackCase[] = [
         {
-          name: 'AT-06 BCP-06: alg "none", unsigned (empty signature)',
+          name: 'RFC 9068 §4; RFC 8725 §3.2: alg "none", unsigned (empty signature)',
           token: () => issuer.signRaw({ alg: 'none', typ: 'at+jwt' }, claimsFor(issuer), rs(), { signWith: 'none' }),
         },
         {
-          name: 'AT-06: alg "none" with the issuer kid and a real RS256 signature',
+          name: 'RFC 9068 §4: alg "none" with the issuer kid and a real RS256 signature',
           token: () => issuer.signRaw(header(rs(), { alg: 'none' }), claimsFor(issuer), rs(), { signWith: 'RS256' }),
         },
         {
-          name: 'BCP-20: alg "nOnE", unsigned (no case-insensitive block-list bypass)',
+          name: 'RFC 7515 §4.1.1; RFC 8725 §3.1: alg "nOnE", unsigned (no case-insensitive block-list bypass)',
           token: () => issuer.signRaw({ alg: 'nOnE' }, claimsFor(issuer), rs(), { signWith: 'none' }),
         },
         {
-          name: 'BCP-03: HS256 keyed with the RSA public key PEM (algorithm confusion)',
+          name: 'RFC 8725 §3.1: HS256 keyed with the RSA public key PEM (algorithm confusion)',
           token: () => issuer.signRaw(header(rs(), { alg: 'HS256' }), claimsFor(issuer), rs(), { signWith: 'HS256' }),
         },
         {
-          name: 'BCP-03: HS256 keyed with the bytes of the RSA JWK "n"',
+          name: 'RFC 8725 §3.1: HS256 keyed with the bytes of the RSA JWK "n"',
           token: () =>
             issuer.signRaw(header(rs(), { alg: 'HS256' }), claimsFor(issuer), rs(), {
               signWith: 'HS256',
@@ -517,42 +517,42 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
             }),
         },
         {
-          name: 'AT-07 JWKS-07: unknown kid (valid signature by an unpublished key)',
+          name: 'RFC 9068 §4; OpenID Connect Core 1.0 §10.1.1: unknown kid (valid signature by an unpublished key)',
           token: async () => issuer.mint({}, { key: await generateSigningKey('RS256') }),
         },
         {
-          name: 'BCP-16: kid "../../../../etc/passwd"',
+          name: 'RFC 8725 §3.10: kid "../../../../etc/passwd"',
           token: () => issuer.mint({}, { header: { kid: '../../../../etc/passwd' } }),
         },
         {
-          name: `BCP-16: kid "' OR '1'='1"`,
+          name: `RFC 8725 §3.10: kid "' OR '1'='1"`,
           token: () => issuer.mint({}, { header: { kid: "' OR '1'='1" } }),
         },
         {
-          name: 'BCP-16: a 10 KB kid (maxTokenLength raised so the kid check itself answers)',
+          name: 'RFC 8725 §3.10: a 10 KB kid (maxTokenLength raised so the kid check itself answers)',
           token: () => issuer.mint({}, { header: { kid: 'k'.repeat(10 * 1024) } }),
           options: { maxTokenLength: 64 * 1024 },
         },
         {
-          name: 'BCP-16: a 10 KB kid (default maxTokenLength)',
+          name: 'RFC 8725 §3.10: a 10 KB kid (default maxTokenLength)',
           token: () => issuer.mint({}, { header: { kid: 'k'.repeat(10 * 1024) } }),
         },
         {
-          name: 'BCP-16 AT-07: embedded "jwk" header with the attacker key, attacker kid',
+          name: 'RFC 8725 §3.10; RFC 9068 §4: embedded "jwk" header with the attacker key, attacker kid',
           token: async () => {
             const attacker = await generateSigningKey('RS256')
             return issuer.mint({}, { key: attacker, header: { jwk: attacker.publicJwk } })
           },
         },
         {
-          name: 'BCP-16 AT-07: embedded "jwk" header with the attacker key, no kid',
+          name: 'RFC 8725 §3.10; RFC 9068 §4: embedded "jwk" header with the attacker key, no kid',
           token: async () => {
             const attacker = await generateSigningKey('ES256')
             return issuer.mint({}, { key: attacker, header: { jwk: attacker.publicJwk, kid: undefined } })
           },
         },
         {
-          name: 'BCP-16 AT-07: embedded "jwk" header with the attacker key under the published kid',
+          name: 'RFC 8725 §3.10; RFC 9068 §4: embedded "jwk" header with the attacker key under the published kid',
           token: async () => {
             const attacker = await generateSigningKey('RS256')
             return issuer.mint({}, { key: attacker, header: { jwk: attacker.publicJwk, kid: rs().kid } })
@@ -560,7 +560,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         },
         {
           // The member must not be consulted at all, so a certificate-shaped value suffices.
-          name: 'BCP-16 AT-07: "x5c" header carrying the attacker key, no kid',
+          name: 'RFC 8725 §3.10; RFC 9068 §4: "x5c" header carrying the attacker key, no kid',
           token: async () => {
             const attacker = await generateSigningKey('RS256')
             const der = createPublicKey(attacker.privateKey).export({ type: 'spki', format: 'der' }).toString('base64')
@@ -568,84 +568,84 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
           },
         },
         {
-          name: 'JWT-01 BCP-08: unknown critical extension (crit ["exp-foo"] with the member present)',
+          name: 'RFC 7519 §7.2; RFC 8725 §3.3: unknown critical extension (crit ["exp-foo"] with the member present)',
           token: () => issuer.mint({}, { header: { crit: ['exp-foo'], 'exp-foo': 1 } }),
         },
         {
-          name: 'JWT-01: unencoded payload ("b64": false, crit ["b64"], RFC 7797)',
+          name: 'RFC 7519 §7.2: unencoded payload ("b64": false, crit ["b64"], RFC 7797)',
           token: () => issuer.mint({}, { header: { b64: false, crit: ['b64'] } }),
         },
         {
-          name: 'JWT-01: compressed payload ("zip": "DEF")',
+          name: 'RFC 7519 §7.2: compressed payload ("zip": "DEF")',
           token: () => issuer.mint({}, { header: { zip: 'DEF' } }),
         },
         {
-          name: 'BCP-18: nested token ("cty": "JWT")',
+          name: 'RFC 8725 §3.11: nested token ("cty": "JWT")',
           token: () => issuer.mint({}, { header: { cty: 'JWT' } }),
         },
         {
           // RFC 7515 §4: duplicate members are rejected or read lexically-last; either way "none" wins here.
-          name: 'JWT-03 AT-06: duplicate "alg" members, "none" last, RS256 signature',
+          name: 'RFC 7519 §4; RFC 9068 §4: duplicate "alg" members, "none" last, RS256 signature',
           token: () => issuer.signRaw(`{"alg":"RS256","typ":"at+jwt","kid":"${rs().kid}","alg":"none"}`, claimsFor(issuer), rs()),
         },
         {
-          name: 'JWT-01: a 2-part token',
+          name: 'RFC 7519 §7.2: a 2-part token',
           token: async () => segments(await issuer.mint()).slice(0, 2).join('.'),
         },
         {
-          name: 'JWT-01: a 4-part token',
+          name: 'RFC 7519 §7.2: a 4-part token',
           token: async () => {
             const token = await issuer.mint()
             return `${token}.${segments(token)[2]}`
           },
         },
         {
-          name: 'JWT-01: a 5-part (JWE-shaped) token',
+          name: 'RFC 7519 §7.2: a 5-part (JWE-shaped) token',
           token: async () => {
             const [h, p, s] = segments(await issuer.mint())
             return `${h}.${p}.${s}.${p}.${s}`
           },
         },
         {
-          name: 'BEAR-02 BCP-20: "=" padding on the signature (b64token, not base64url)',
+          name: 'RFC 6750 §2.1; RFC 7515 §2: "=" padding on the signature (b64token, not base64url)',
           token: async () => `${await issuer.mint()}=`,
         },
         {
-          name: 'BCP-20: "+" inside the payload segment (b64token, not base64url)',
+          name: 'RFC 7515 §2: "+" inside the payload segment (b64token, not base64url)',
           token: async () => {
             const [h, p, s] = segments(await issuer.mint())
             return `${h}.${p.slice(0, 8)}+${p.slice(9)}.${s}`
           },
         },
         {
-          name: 'BCP-20: "/" inside the signature segment (b64token, not base64url)',
+          name: 'RFC 7515 §2: "/" inside the signature segment (b64token, not base64url)',
           token: async () => {
             const [h, p, s] = segments(await issuer.mint())
             return `${h}.${p}.${s.slice(0, 8)}/${s.slice(9)}`
           },
         },
         {
-          name: 'JWT-01: the header is a JSON array',
+          name: 'RFC 7519 §7.2: the header is a JSON array',
           token: () => issuer.signRaw('["RS256"]', claimsFor(issuer), rs()),
         },
         {
-          name: 'JWT-01: the header is not JSON',
+          name: 'RFC 7519 §7.2: the header is not JSON',
           token: () => issuer.signRaw('{alg:RS256}', claimsFor(issuer), rs()),
         },
         {
-          name: 'JWT-01: the payload is not JSON',
+          name: 'RFC 7519 §7.2: the payload is not JSON',
           token: () => issuer.signRaw(header(rs()), 'this is not json', rs()),
         },
         {
-          name: 'JWT-01: the payload is a JSON array',
+          name: 'RFC 7519 §7.2: the payload is a JSON array',
           token: () => issuer.signRaw(header(rs()), '[{"iss":"x"}]', rs()),
         },
         {
-          name: 'BCP-12: the payload is not valid UTF-8',
+          name: 'RFC 8725 §3.7: the payload is not valid UTF-8',
           token: () => issuer.signRaw(header(rs()), new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), rs()),
         },
         {
-          name: 'BCP-08: the signature of another token swapped in',
+          name: 'RFC 8725 §3.3: the signature of another token swapped in',
           token: async () => {
             const [, , signature] = segments(await issuer.mint({ sub: 'alice' }))
             const [h, p] = segments(await issuer.mint({ sub: 'mallory', scope: 'admin' }))
@@ -653,7 +653,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
           },
         },
         {
-          name: 'BCP-08: one bit of the signature flipped',
+          name: 'RFC 8725 §3.3: one bit of the signature flipped',
           token: async () => {
             const [h, p, s] = segments(await issuer.mint())
             const signature = Buffer.from(s, 'base64url')
@@ -662,34 +662,34 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
           },
         },
         {
-          name: 'BCP-08: the payload changed after signing',
+          name: 'RFC 8725 §3.3: the payload changed after signing',
           token: async () => {
             const [h, , s] = segments(await issuer.mint())
             return `${h}.${b64url(claimsFor(issuer, { sub: 'admin', scope: 'admin' }))}.${s}`
           },
         },
         {
-          name: 'BCP-01: alg "rs256" (algorithm names are case-sensitive)',
+          name: 'RFC 8725 §3.1: alg "rs256" (algorithm names are case-sensitive)',
           token: () => issuer.mint({}, { header: { alg: 'rs256' } }),
         },
         {
-          name: 'BCP-02: header alg RS256 on a PS256 signature (same RSA key)',
+          name: 'RFC 8725 §3.1: header alg RS256 on a PS256 signature (same RSA key)',
           token: () => issuer.signRaw(header(rs()), claimsFor(issuer), rs(), { signWith: 'PS256' }),
         },
         {
-          name: 'BCP-02: header alg RS256 on a PS256 signature by the PS256 key',
+          name: 'RFC 8725 §3.1: header alg RS256 on a PS256 signature by the PS256 key',
           token: () => issuer.mint({}, { alg: 'PS256', header: { alg: 'RS256' } }),
         },
         {
-          name: 'BCP-02: header alg PS256 on an RS256 signature',
+          name: 'RFC 8725 §3.1: header alg PS256 on an RS256 signature',
           token: () => issuer.signRaw(header(keyOf('PS256')), claimsFor(issuer), keyOf('PS256'), { signWith: 'RS256' }),
         },
         {
-          name: 'BCP-03 JWKS-05: header alg ES384 with the kid of the ES256 key',
+          name: 'RFC 8725 §3.1; RFC 7517 §4.4: header alg ES384 with the kid of the ES256 key',
           token: () => issuer.signRaw(header(keyOf('ES256'), { alg: 'ES384' }), claimsFor(issuer), keyOf('ES256')),
         },
         {
-          name: 'BCP-03: header alg RS256 with the kid of the ES256 key',
+          name: 'RFC 8725 §3.1: header alg RS256 with the kid of the ES256 key',
           token: () => issuer.signRaw(header(keyOf('ES256'), { alg: 'RS256' }), claimsFor(issuer), keyOf('ES256')),
         },
         {
@@ -707,7 +707,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
           },
         },
         {
-          name: 'BCP-08: an EdDSA token with its signature truncated',
+          name: 'RFC 8725 §3.3: an EdDSA token with its signature truncated',
           token: async () => {
             const [h, p, s] = segments(await issuer.mint({}, { alg: 'EdDSA' }))
             return `${h}.${p}.${s.slice(0, 40)}`
@@ -723,7 +723,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
       })
 
       it.each(['jku', 'x5u'])(
-        'BCP-16 AT-07: a "%s" header pointing at an attacker JWKS is never followed',
+        'RFC 8725 §3.10; RFC 9068 §4: a "%s" header pointing at an attacker JWKS is never followed',
         async (member) => {
           const attacker = await newIssuer()
           const attackerKey = keyOf('RS256', attacker)
@@ -738,7 +738,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         },
       )
 
-      it('BCP-13 AT-03: a valid token of another (untrusted) issuer is refused', async () => {
+      it('RFC 8725 §3.8; RFC 9068 §4: a valid token of another (untrusted) issuer is refused', async () => {
         const other = await newIssuer({ audience: issuer.audience })
         const h = await start()
         const token = await other.mint()
@@ -746,7 +746,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(other.stats).toEqual({ jwks: 0, discovery: 0, introspection: 0, token: 0 })
       })
 
-      it('BCP-13: with two trusted issuers, keys are per issuer (iss A signed by B key -> 401)', async () => {
+      it('RFC 8725 §3.8: with two trusted issuers, keys are per issuer (iss A signed by B key -> 401)', async () => {
         const a = await newIssuer()
         const b = await newIssuer({ algorithms: ['ES256'] })
         const h = await start({ issuer: [a.issuer, b.issuer], jwksUri: { [a.issuer]: a.jwksUri, [b.issuer]: b.jwksUri } }, a)
@@ -756,7 +756,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expectInvalidToken(await h.bearer(crossed), h, crossed)
       })
 
-      it('BCP-04: an RS256 token by a 1024-bit RSA key published in the JWKS is refused', async () => {
+      it('RFC 8725 §3.2: an RS256 token by a 1024-bit RSA key published in the JWKS is refused', async () => {
         const own = await newIssuer()
         const weak = await generateSigningKey('RS256', { modulusLength: 1024, kid: 'weak-1024' })
         own.addKey(weak, { publish: true })
@@ -778,20 +778,20 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
       }
 
       const rejected: ClaimCase[] = [
-        { name: 'JWT-06 AT-08 BASE-01: expired (exp = now - 60)', token: () => issuer.mint({ exp: NOW_S - 60 }) },
-        { name: 'JWT-07: nbf in the future (now + 60)', token: () => issuer.mint({ nbf: NOW_S + 60 }) },
-        { name: 'JWT-08: iat in the future (now + 60)', token: () => issuer.mint({ iat: NOW_S + 60, exp: NOW_S + 600 }) },
-        { name: 'JWT-06: exp as a string', token: () => issuer.mint({ exp: String(NOW_S + 300) }) },
-        { name: 'BEAR-24: exp missing', token: () => issuer.mint({}, { omit: ['exp'] }) },
-        { name: 'AT-03: wrong iss', token: () => issuer.mint({ iss: 'https://evil.example' }) },
-        { name: 'AT-03 JWT-09: iss with an extra trailing slash', token: () => issuer.mint({ iss: `${issuer.issuer}/` }) },
-        { name: 'AT-03: iss missing', token: () => issuer.mint({}, { omit: ['iss'] }) },
-        { name: 'JWT-05 AT-04: aud list without ours', token: () => issuer.mint({ aud: ['https://a.test', 'https://b.test'] }) },
-        { name: 'BCP-15 AT-04: aud missing', token: () => issuer.mint({}, { omit: ['aud'] }) },
-        { name: 'JWT-09: aud differing only in case', token: () => issuer.mint({ aud: issuer.audience.toUpperCase() }) },
-        { name: 'JWT-05: aud an empty list', token: () => issuer.mint({ aud: [] }) },
-        { name: 'BASE-03: scope claim as a number', token: () => issuer.mint({ scope: 42 }) },
-        { name: 'BASE-03: scope with a character outside scope-token', token: () => issuer.mint({ scope: 'a "admin"' }) },
+        { name: 'RFC 7519 §4.1.4; RFC 9068 §4; RFC 6749 §7: expired (exp = now - 60)', token: () => issuer.mint({ exp: NOW_S - 60 }) },
+        { name: 'RFC 7519 §4.1.5: nbf in the future (now + 60)', token: () => issuer.mint({ nbf: NOW_S + 60 }) },
+        { name: 'RFC 7519 §4.1.6: iat in the future (now + 60)', token: () => issuer.mint({ iat: NOW_S + 60, exp: NOW_S + 600 }) },
+        { name: 'RFC 7519 §4.1.4: exp as a string', token: () => issuer.mint({ exp: String(NOW_S + 300) }) },
+        { name: 'RFC 6750 §5.2: exp missing', token: () => issuer.mint({}, { omit: ['exp'] }) },
+        { name: 'RFC 9068 §4: wrong iss', token: () => issuer.mint({ iss: 'https://evil.example' }) },
+        { name: 'RFC 9068 §4; RFC 7519 §7.3: iss with an extra trailing slash', token: () => issuer.mint({ iss: `${issuer.issuer}/` }) },
+        { name: 'RFC 9068 §4: iss missing', token: () => issuer.mint({}, { omit: ['iss'] }) },
+        { name: 'RFC 7519 §4.1.3; RFC 9068 §4: aud list without ours', token: () => issuer.mint({ aud: ['https://a.test', 'https://b.test'] }) },
+        { name: 'RFC 8725 §3.9; RFC 9068 §4: aud missing', token: () => issuer.mint({}, { omit: ['aud'] }) },
+        { name: 'RFC 7519 §7.3: aud differing only in case', token: () => issuer.mint({ aud: issuer.audience.toUpperCase() }) },
+        { name: 'RFC 7519 §4.1.3: aud an empty list', token: () => issuer.mint({ aud: [] }) },
+        { name: 'RFC 6749 §3.3: scope claim as a number', token: () => issuer.mint({ scope: 42 }) },
+        { name: 'RFC 6749 §3.3: scope with a character outside scope-token', token: () => issuer.mint({ scope: 'a "admin"' }) },
         {
           name: 'maxTokenAge exceeded (iat = now - 120, maxTokenAge 60)',
           token: () => issuer.mint({ iat: NOW_S - 120, exp: NOW_S + 300 }),
@@ -807,10 +807,10 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
       })
 
       const accepted: ClaimCase[] = [
-        { name: 'JWT-06: exp within the clock tolerance (now - 2)', token: () => issuer.mint({ exp: NOW_S - 2 }) },
-        { name: 'JWT-07: nbf within the clock tolerance (now + 2)', token: () => issuer.mint({ nbf: NOW_S + 2 }) },
+        { name: 'RFC 7519 §4.1.4: exp within the clock tolerance (now - 2)', token: () => issuer.mint({ exp: NOW_S - 2 }) },
+        { name: 'RFC 7519 §4.1.5: nbf within the clock tolerance (now + 2)', token: () => issuer.mint({ nbf: NOW_S + 2 }) },
         {
-          name: 'JWT-05 RI-05: aud list containing ours',
+          name: 'RFC 7519 §4.1.3; RFC 9700 §2.3: aud list containing ours',
           token: () => issuer.mint({ aud: ['https://other.example', issuer.audience] }),
         },
         {
@@ -818,7 +818,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
           token: () => issuer.mint({ iat: NOW_S - 30 }),
           options: { maxTokenAge: 60 },
         },
-        { name: 'JWT-04: unknown claims are ignored', token: () => issuer.mint({ 'https://example/claim': { a: 1 }, x: [1] }) },
+        { name: 'RFC 7519 §4: unknown claims are ignored', token: () => issuer.mint({ 'https://example/claim': { a: 1 }, x: [1] }) },
       ]
 
       it.each(accepted)('$name -> 200', async ({ token: build, options }) => {
@@ -826,7 +826,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expectOk(await h.bearer(await build()), h)
       })
 
-      it('JWT-06: the expired rejection is reported with reason "expired"', async () => {
+      it('RFC 7519 §4.1.4: the expired rejection is reported with reason "expired"', async () => {
         const h = await start()
         expectInvalidToken(await h.bearer(await issuer.mint({ exp: NOW_S - 60 })), h)
         expect(h.lastError()?.reason).toBe('expired')
@@ -835,7 +835,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
 
     // ---------------------------------------------------------------------------------------
     describe('key sets, discovery and outages', () => {
-      it('DESIGN §6: JWKS down with keys cached -> still 200 after a failed refresh', async () => {
+      it('stale-if-error: JWKS down with keys cached -> still 200 after a failed refresh', async () => {
         const clock = manualClock()
         const own = await newIssuer({ clock: clock.now })
         const h = await start({ clock: clock.now, jwks: { cacheMaxAge: 60_000 } }, own)
@@ -850,7 +850,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expectOk(await h.bearer(await own.mint()), h)
       })
 
-      it('DESIGN §6: the last good keys serve only until jwks.maxStale -> then 503', async () => {
+      it('stale-if-error: the last good keys serve only until jwks.maxStale -> then 503', async () => {
         const clock = manualClock()
         const own = await newIssuer({ clock: clock.now })
         const h = await start({ clock: clock.now, jwks: { cacheMaxAge: 60_000, maxStale: 300_000 } }, own)
@@ -862,7 +862,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expectUnavailable(await h.bearer(await own.mint()), h)
       })
 
-      it('DESIGN §6: an outage is not answered with a fetch per request, and access recovers with the endpoint', async () => {
+      it('stale-if-error: an outage is not answered with a fetch per request, and access recovers with the endpoint', async () => {
         const clock = manualClock()
         const own = await newIssuer({ clock: clock.now })
         own.setJwksBehaviour('error')
@@ -877,7 +877,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
       })
 
       it.each(['error', 'down'] as const)(
-        'INT-05 A.16: JWKS %s from the start -> 503 with Retry-After, never invalid_token',
+        'JWKS %s from the start -> 503 with Retry-After, never invalid_token',
         async (behaviour) => {
           const own = await newIssuer()
           own.setJwksBehaviour(behaviour)
@@ -887,7 +887,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         },
       )
 
-      it("DESIGN §6: JWKS 'hang' with jwks.timeout 200 -> 503 within a few seconds", async () => {
+      it("fail closed: JWKS 'hang' with jwks.timeout 200 -> 503 within a few seconds", async () => {
         const own = await newIssuer()
         own.setJwksBehaviour('hang')
         const h = await start({ jwks: { timeout: 200 } }, own)
@@ -902,7 +902,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         ['{ "keys": "x" }', { body: { keys: 'x' } }],
         ['a JSON array', { body: [] }],
         ['truncated JSON', { body: '{"keys": [' }],
-      ])('JWKS-04: a hostile JWKS (%s) -> 503', async (_name, behaviour) => {
+      ])('RFC 7517 §5: a hostile JWKS (%s) -> 503', async (_name, behaviour) => {
         const own = await newIssuer()
         own.setJwksBehaviour(behaviour)
         const h = await start({}, own)
@@ -916,11 +916,11 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expectUnavailable(await h.bearer(await own.mint()), h)
       })
 
-      // Junk keys (no modulus: not importable) are skipped one by one (JWKS-04), but the parser
+      // Junk keys (no modulus: not importable) are skipped one by one (RFC 7517 §5), but the parser
       // only examines the first maxKeys * 8 entries (32 * 8 = 256 by default) so that a hostile
       // set costs bounded work. A real key inside that window verifies; one after 5000 junk
       // entries is never looked at, so its tokens are refused as an unknown key (401, not 503).
-      it('JWKS-04: 5000 junk keys followed by the real key -> the real key verifies when listed first', async () => {
+      it('RFC 7517 §5: 5000 junk keys followed by the real key -> the real key verifies when listed first', async () => {
         const own = await newIssuer()
         const junk = Array.from({ length: 5000 }, (_, i) => ({ kty: 'RSA', kid: `junk-${i}`, e: 'AQAB' }))
         own.setJwksBehaviour({ body: { keys: [own.keys[0]?.publicJwk, ...junk] } })
@@ -928,7 +928,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expectOk(await h.bearer(await own.mint()), h)
       })
 
-      it('JWKS-04: the real key after 5000 junk keys is beyond the examined window -> 401 invalid_token', async () => {
+      it('RFC 7517 §5: the real key after 5000 junk keys is beyond the examined window -> 401 invalid_token', async () => {
         const own = await newIssuer()
         const junk = Array.from({ length: 5000 }, (_, i) => ({ kty: 'RSA', kid: `junk-${i}`, e: 'AQAB' }))
         own.setJwksBehaviour({ body: { keys: [...junk, own.keys[0]?.publicJwk] } })
@@ -938,7 +938,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(h.lastError()?.reason).toBe('unknown_key')
       })
 
-      it('JWKS-07 JWKS-08: a flood of unknown kids (50 requests) costs at most 2 JWKS fetches', async () => {
+      it('OpenID Connect Core 1.0 §10.1.1: a flood of unknown kids (50 requests) costs at most 2 JWKS fetches', async () => {
         const own = await newIssuer()
         const forger = await generateSigningKey('RS256')
         const h = await start({}, own)
@@ -956,7 +956,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(own.stats.jwks).toBeGreaterThanOrEqual(1)
       })
 
-      it('JWKS-07: after rotate(), a token with the new kid is accepted once the cooldown has passed', async () => {
+      it('OpenID Connect Core 1.0 §10.1.1: after rotate(), a token with the new kid is accepted once the cooldown has passed', async () => {
         const clock = manualClock()
         const own = await newIssuer({ clock: clock.now })
         const h = await start({ clock: clock.now, jwks: { cooldown: 30_000 } }, own)
@@ -964,17 +964,17 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         const rotated = await own.rotate()
         const token = await own.mint()
         expect(segments(token)[0]).toBe(b64url({ alg: 'RS256', typ: 'at+jwt', kid: rotated.kid }))
-        // Within the cooldown the unknown kid causes no refetch (JWKS-08).
+        // Within the cooldown the unknown kid causes no refetch.
         expectInvalidToken(await h.bearer(token), h, token)
         expect(own.stats.jwks).toBe(1)
         clock.advance(30_001)
         expectOk(await h.bearer(token), h)
         expect(own.stats.jwks).toBe(2)
-        // The previous key stays published and accepted (JWKS-07).
+        // The previous key stays published and accepted (OpenID Connect Core 1.0 §10.1.1).
         expectOk(await h.bearer(await own.mint({}, { kid: own.keys[0]?.kid as string })), h)
       })
 
-      it('META-01 META-12: an issuer with path /tenant1 and no jwksUri is discovered', async () => {
+      it('RFC 8414 §3.1; RFC 9700 §2.6: an issuer with path /tenant1 and no jwksUri is discovered', async () => {
         const own = await newIssuer({ path: '/tenant1' })
         expect(own.issuer.endsWith('/tenant1')).toBe(true)
         const h = await start({ jwksUri: undefined }, own)
@@ -984,7 +984,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(own.stats).toEqual({ jwks: 1, discovery: 1, introspection: 0, token: 0 })
       })
 
-      it('META-04 META-10: a discovery document naming another issuer is not used -> 503', async () => {
+      it('RFC 8414 §3.3; OpenID Connect Discovery 1.0 §4.3: a discovery document naming another issuer is not used -> 503', async () => {
         const own = await newIssuer({ path: '/tenant1' })
         own.setDiscoveryBehaviour({ body: { ...own.metadata, issuer: 'https://evil.example/tenant1' } })
         const h = await start({ jwksUri: undefined }, own)
@@ -992,7 +992,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(own.stats.jwks).toBe(0)
       })
 
-      it('JWKS-01: a discovered plain-http jwks_uri on a non-loopback host is not fetched -> 503', async () => {
+      it('RFC 8414 §2: a discovered plain-http jwks_uri on a non-loopback host is not fetched -> 503', async () => {
         const own = await newIssuer()
         own.setDiscoveryBehaviour({ body: { ...own.metadata, jwks_uri: 'http://keys.example.com/jwks' } })
         const h = await start({ jwksUri: undefined }, own)
@@ -1003,7 +1003,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         ['jwksUri http on a public host', { issuer: 'https://id.example.com/', jwksUri: 'http://id.example.com/jwks' }],
         ['jwksUri http on a host merely starting 127.', { issuer: 'https://id.example.com/', jwksUri: 'http://127.0.0.1.x.io/k' }],
         ['issuer http on a public host, discovered', { issuer: 'http://id.example.com/', jwksUri: undefined }],
-      ])('JWKS-01: %s -> requireToken throws invalid_configuration at creation', (_name, options) => {
+      ])('RFC 8414 §2: %s -> requireToken throws invalid_configuration at creation', (_name, options) => {
         const merged: Record<string, unknown> = { audience: 'https://api.example.test', ...options }
         if (merged['jwksUri'] === undefined) delete merged['jwksUri']
         const error = captureThrow(() =>
@@ -1024,17 +1024,17 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         )
 
       it.each([
-        ['AT-06 BCP-06: algorithms ["none"]', { algorithms: ['none'], jwksUri: 'https://id.example.com/jwks' }],
-        ['BCP-03: HS256 without a secret', { algorithms: ['HS256'], jwksUri: 'https://id.example.com/jwks' }],
-        ['BCP-03: a secret together with a jwksUri', { secret: 'x'.repeat(32), jwksUri: 'https://id.example.com/jwks' }],
-        ['BCP-03: RS256 allowed together with a secret', { secret: 'x'.repeat(32), algorithms: ['HS256', 'RS256'] }],
-        ['BEAR-08: an unknown bearer method', { bearerMethods: ['cookie'], jwksUri: 'https://id.example.com/jwks' }],
-        ['BEAR-12 BEAR-17: a realm with a quote', { realm: 'a"b', jwksUri: 'https://id.example.com/jwks' }],
+        ['RFC 9068 §4; RFC 8725 §3.2: algorithms ["none"]', { algorithms: ['none'], jwksUri: 'https://id.example.com/jwks' }],
+        ['RFC 8725 §3.1: HS256 without a secret', { algorithms: ['HS256'], jwksUri: 'https://id.example.com/jwks' }],
+        ['RFC 8725 §3.1: a secret together with a jwksUri', { secret: 'x'.repeat(32), jwksUri: 'https://id.example.com/jwks' }],
+        ['RFC 8725 §3.1: RS256 allowed together with a secret', { secret: 'x'.repeat(32), algorithms: ['HS256', 'RS256'] }],
+        ['RFC 6750 §2.3: an unknown bearer method', { bearerMethods: ['cookie'], jwksUri: 'https://id.example.com/jwks' }],
+        ['RFC 6750 §3: a realm with a quote', { realm: 'a"b', jwksUri: 'https://id.example.com/jwks' }],
       ])('%s -> invalid_configuration', (_name, options) => {
         expect(build(options)).toMatchObject({ name: 'PortcullisError', code: 'invalid_configuration' })
       })
 
-      it('BCP-03: with an explicit secret, HS256 tokens verify and RS256 tokens of the issuer do not', async () => {
+      it('RFC 8725 §3.1: with an explicit secret, HS256 tokens verify and RS256 tokens of the issuer do not', async () => {
         const secret = 'k'.repeat(48)
         const h = await start({ jwksUri: undefined, secret, algorithms: ['HS256'] })
         const hmacHeader = { alg: 'HS256', typ: 'at+jwt' }
@@ -1053,7 +1053,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         ['/reports', 'reports:read'],
         ['/reports', 'admin'],
         ['/reports', 'admin reports:read'],
-      ])('BEAR-20 AT-10: %s with scope "%s" -> 200', async (path, scope) => {
+      ])('RFC 6750 §3.1; RFC 9068 §2.2.3: %s with scope "%s" -> 200', async (path, scope) => {
         const h = await start()
         const res = await h.bearer(await issuer.token(scope), path)
         expectOk(res, h)
@@ -1065,14 +1065,14 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         ['/orders', 'ORDERS:READ', ['orders:read']],
         ['/orders', '', ['orders:read']],
         ['/reports', 'orders:read reports:write', ['reports:read', 'admin']],
-      ])('BEAR-20 BEAR-13 BASE-03: %s with scope "%s" -> 403 insufficient_scope', async (path, scope, required) => {
+      ])('RFC 6750 §3, §3.1; RFC 6749 §3.3: %s with scope "%s" -> 403 insufficient_scope', async (path, scope, required) => {
         const h = await start()
         const res = await h.bearer(await issuer.token(scope), path)
         expect({ status: res.status, code: codeOf(h) }).toEqual({ status: 403, code: 'insufficient_scope' })
         expect(res.headers['www-authenticate']).toBe(insufficientScope(required))
       })
 
-      it('BEAR-20: a token without any scope claim -> 403 insufficient_scope', async () => {
+      it('RFC 6750 §3.1: a token without any scope claim -> 403 insufficient_scope', async () => {
         const h = await start()
         const res = await h.bearer(await issuer.mint(), '/orders')
         expect(res.status).toBe(403)
@@ -1083,14 +1083,14 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         ['scp array', { scp: ['orders:read', 'profile'] }],
         ['scp string', { scp: 'orders:read profile' }],
         ['permissions array', { permissions: ['orders:read', 'profile'] }],
-      ])('AT-10: scopes from %s count', async (_name, claims) => {
+      ])('RFC 9068 §2.2.3: scopes from %s count', async (_name, claims) => {
         const h = await start()
         const res = await h.bearer(await issuer.mint(claims), '/orders')
         expectOk(res, h)
         expect(res.body).toMatchObject({ scopes: ['orders:read', 'profile'] })
       })
 
-      it('AT-10: scope, scp and permissions are merged without duplicates', async () => {
+      it('RFC 9068 §2.2.3: scope, scp and permissions are merged without duplicates', async () => {
         const h = await start()
         const res = await h.bearer(await issuer.mint({ scope: 'a b', scp: ['b', 'c'], permissions: ['c', 'admin'] }), '/reports')
         expectOk(res, h)
@@ -1139,7 +1139,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expectInvalidRequest(await h.send(h.agent.get('/me').set('Authorization', 'Bearer a b')), h)
       })
 
-      it('BEAR-21: requireScope without identity -> 401 with the bare challenge', async () => {
+      it('RFC 6750 §3.1: requireScope without identity -> 401 with the bare challenge', async () => {
         const h = await start({ optional: true })
         const res = await h.send(h.agent.get('/orders'))
         expectCredentialsRequired(res, h)
@@ -1148,7 +1148,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
 
     // ---------------------------------------------------------------------------------------
     describe('audit', () => {
-      it('SEC-05: events are emitted per outcome and never contain a token', async () => {
+      it('RFC 9700 §4.9.3: events are emitted per outcome and never contain a token', async () => {
         const events: AuditEvent[] = []
         const h = await start({ audit: (event) => void events.push(event), bearerMethods: ['header', 'query'] })
         const tokens: string[] = []
@@ -1209,7 +1209,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         return { h, serverErrors }
       }
 
-      it('BEAR-19: a 401 keeps its challenge and gets a JSON body', async () => {
+      it('RFC 6750 §3.1: a 401 keeps its challenge and gets a JSON body', async () => {
         const { h } = await jsonApp()
         const res = await h.bearer(await issuer.mint(claimsFor(issuer, { exp: NOW_S - 60 })))
         expectInvalidToken(res, h)
@@ -1217,7 +1217,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(res.body).toEqual({ error: 'invalid_token', error_description: 'The access token expired' })
       })
 
-      it('BEAR-20: a 403 keeps its scope challenge and gets a JSON body', async () => {
+      it('RFC 6750 §3.1: a 403 keeps its scope challenge and gets a JSON body', async () => {
         const { h } = await jsonApp()
         const res = await h.bearer(await issuer.mint(claimsFor(issuer, { scope: 'other' })), '/orders')
         expect(res.status).toBe(403)
@@ -1225,7 +1225,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         expect(res.body).toEqual({ error: 'insufficient_scope', error_description: SCOPE_DESCRIPTION })
       })
 
-      it('BEAR-21: no token gives the bare challenge and a JSON body', async () => {
+      it('RFC 6750 §3.1: no token gives the bare challenge and a JSON body', async () => {
         const { h } = await jsonApp()
         const res = await h.send(h.agent.get('/me'))
         expectCredentialsRequired(res, h)
@@ -1255,7 +1255,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
     runDecoratorScenarios(adapter)
 
     describe("rendering by the framework's default error handler", () => {
-      it('DESIGN §4: 401, 400, 403 and 503 keep status and headers with no custom renderer', async () => {
+      it('errors: 401, 400, 403 and 503 keep status and headers with no custom renderer', async () => {
         const h = await start()
         const missing = await h.send(h.agent.get('/me'))
         expect([missing.status, missing.headers['www-authenticate']]).toEqual([401, BARE])

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
-// DESIGN §2: the packages are ESM; CommonJS users reach them through require(esm). This runs
+// The packages are ESM; CommonJS users reach them through require(esm). This runs
 // a real CommonJS program against the built packages (npm test builds them first).
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../..', import.meta.url))

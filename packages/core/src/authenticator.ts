@@ -19,17 +19,17 @@ export interface AuthResult {
   readonly identity: Identity
   /** Where the token was found. */
   readonly method: BearerMethod
-  /** Headers the adapter must add to the response (e.g. `Cache-Control: private`, BEAR-07). */
+  /** Headers the adapter must add to the response (e.g. `Cache-Control: private`, RFC 6750 §2.3). */
   readonly responseHeaders: Readonly<Record<string, string>>
   /**
    * The context later steps of this request use: for a DPoP request its rejections challenge
-   * with the DPoP scheme (a 403 `insufficient_scope` included, RFC 9449 §7.1, DPOP-21).
+   * with the DPoP scheme (a 403 `insufficient_scope` included, RFC 9449 §7.1, §7.2).
    */
   readonly context: AuthContext
 }
 
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
-// RFC 6750 §2.3 (BEAR-07): a response to a request with a query token must not be cached publicly.
+// RFC 6750 §2.3: a response to a request with a query token must not be cached publicly.
 const QUERY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Cache-Control': 'private' })
 
 /**
@@ -103,7 +103,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
       throw reject(request, rejections.credentialsRequired())
     }
     const { token, method } = extracted
-    // Errors of a DPoP request are challenged with the DPoP scheme (RFC 9449 §7.1, DPOP-21).
+    // Errors of a DPoP request are challenged with the DPoP scheme (RFC 9449 §7.1, §7.2).
     const schemeRejections = extracted.scheme === 'dpop' ? (rejections.dpop ?? rejections) : rejections
     let identity: Identity
     let bindingHeaders: Readonly<Record<string, string>>
@@ -136,14 +136,14 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     }
     const requestContext = extracted.scheme === 'dpop' ? dpopContext : context
     const responseHeaders = method === 'query' ? QUERY_HEADERS : NO_HEADERS
-    // A fresh DPoP-Nonce comes with Cache-Control: no-store, which also covers BEAR-07.
+    // A fresh DPoP-Nonce comes with Cache-Control: no-store, which also covers RFC 6750 §2.3.
     return { identity, method, context: requestContext, responseHeaders: Object.keys(bindingHeaders).length === 0 ? responseHeaders : { ...responseHeaders, ...bindingHeaders } }
   }
 
   return { context, cache: cache ?? NO_CACHE, authenticate }
 }
 
-/** Maps any failure of verification to the HTTP error of DESIGN §4; never lets a raw error out. */
+/** Maps any failure of verification to its HTTP error (docs/architecture.md); never lets a raw error out. */
 function toPortcullisError(error: unknown, rejections: Rejections): PortcullisError {
   if (error instanceof TokenInvalid) return rejections.invalidToken(error.message, error.reason, error.cause)
   if (error instanceof DependencyUnavailable) {

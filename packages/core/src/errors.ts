@@ -134,7 +134,7 @@ export function configurationError(message: string, cause?: unknown): Portcullis
 /**
  * The JSON body adapters' `errorHandler()` renders for `error`: `{ error, error_description }`
  * for client errors, `{ error }` for unexposed (5xx) ones, and `{ error: "access_denied",
- * decision_id }` for a policy denial, which never reveals which rule decided (DESIGN §4).
+ * decision_id }` for a policy denial, which never reveals which rule decided.
  *
  * @example
  * ```ts

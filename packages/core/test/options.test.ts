@@ -101,7 +101,7 @@ describe('key material other than a JWKS URL', () => {
     expect((await rejection(() => auth.authenticate(bearer(rs)))).reason).toBe('algorithm')
   })
 
-  it('refuses RSA keys under 2048 bits given as static keys (BCP-10)', () => {
+  it('refuses RSA keys under 2048 bits given as static keys (RFC 8725 §3.5)', () => {
     const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
     const jwk = publicKey.export({ format: 'jwk' })
     expect(configError({ ...base, keys: [jwk] })).toMatch(/not a usable public verification JWK/)

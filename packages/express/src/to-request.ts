@@ -15,7 +15,7 @@ export function toRequest(req: Request): PortcullisRequest {
     remoteAddress: socket?.remoteAddress,
     secure,
     // RFC 8705: the certificate of the TLS handshake, whether or not its chain was verified
-    // (the token binding, not the chain, proves possession: MTLS-06). Read lazily: only a
+    // (the token binding, not the chain, proves possession: RFC 8705 §6.2). Read lazily: only a
     // certificate-bound token needs it.
     get clientCertificate(): Uint8Array | undefined {
       return secure && typeof socket.getPeerCertificate === 'function' ? (socket.getPeerCertificate().raw as Buffer | undefined) : undefined

@@ -35,7 +35,7 @@ describe('local issuer: introspection endpoint (RFC 7662)', () => {
     expect((await introspect(issuer, { token: expired, client_id: clientId, client_secret: clientSecret })).body).toEqual({ active: false })
   })
 
-  it('INT-02: requires client authentication and refuses two methods at once', async () => {
+  it('RFC 7662 §2.1: requires client authentication and refuses two methods at once', async () => {
     const { clientId, clientSecret } = issuer.introspectionClient
     const token = issuer.opaqueToken()
     expect((await introspect(issuer, { token })).status).toBe(401)

@@ -1,7 +1,7 @@
 /**
  * Audit events follow the OWASP Logging Vocabulary (`category_action`) and its JSON envelope
  * (snake_case fields). They never contain the token: at most a SHA-256 fingerprint of it
- * (RFC 9700 §4.9.3, SEC-05).
+ * (RFC 9700 §4.9.3).
  */
 
 /** Event names. The name carries no dynamic value; the user is in `user_id`. */

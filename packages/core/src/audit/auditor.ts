@@ -20,7 +20,7 @@ export function correlationId(request: PortcullisRequest): string {
   return match?.[1] ?? randomUUID()
 }
 
-/** SHA-256 fingerprint prefix of a token, safe to log (SEC-05). */
+/** SHA-256 fingerprint prefix of a token, safe to log (RFC 9700 §4.9.3). */
 export function tokenFingerprint(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 16)
 }

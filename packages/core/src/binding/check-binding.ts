@@ -14,7 +14,7 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 
 function useNonce(dpop: CompiledDpop, rejections: Rejections, description: string): PortcullisError {
   const nonce = (dpop.nonces as NonNullable<CompiledDpop['nonces']>).issue()
-  // RFC 9449 §8 (DPOP-22): the nonce travels in DPoP-Nonce; such responses are not cacheable.
+  // RFC 9449 §8, §9: the nonce travels in DPoP-Nonce; such responses are not cacheable.
   return rejections.dpopError('use_dpop_nonce', description, 'dpop_nonce', nonce)
 }
 
@@ -40,17 +40,17 @@ async function checkDpop(
     if (error instanceof TokenInvalid) throw rejections.dpopError('invalid_dpop_proof', error.message, error.reason)
     throw error
   }
-  // RFC 9449 §6.1 (DPOP-13, DPOP-14): the proof key must be the key the token is bound to.
+  // RFC 9449 §4.3 check 12, §6.1: the proof key must be the key the token is bound to.
   if (proof.jkt !== jkt) throw (rejections.dpop ?? rejections).invalidToken('The DPoP proof key does not match the access token binding', 'dpop_jkt')
   let headers = NO_HEADERS
   if (dpop.nonces !== undefined) {
-    // DPOP-12, DPOP-23: once nonces are on, a proof without a current one is never accepted.
+    // RFC 9449 §4.3, §11.3: once nonces are on, a proof without a current one is never accepted.
     const state = dpop.nonces.check(proof.nonce)
     if (state === 'invalid') throw useNonce(dpop, rejections, proof.nonce === undefined ? 'A DPoP nonce is required' : 'The DPoP nonce is stale or invalid')
     if (state === 'expiring') headers = { 'DPoP-Nonce': dpop.nonces.issue(), 'Cache-Control': 'no-store' }
   }
   // Replay check last: only a proof that passed every other check takes a place in the store.
-  // The key is a hash (SEC-05): neither the jti nor the key reaches the store in clear.
+  // The key is a hash (RFC 9700 §4.9.3): neither the jti nor the key reaches the store in clear.
   const key = createHash('sha256').update(`${jkt}.${proof.jti}`).digest('base64url')
   const expiresAt = (proof.iat + dpop.proof.maxAgeSeconds + 2 * dpop.proof.clockToleranceSeconds) * 1000 + 1000
   let fresh: boolean
@@ -59,7 +59,7 @@ async function checkDpop(
   } catch (error) {
     throw DependencyUnavailable.create('replay_store', 'The DPoP replay store is unavailable', 1, error)
   }
-  // DPOP-25: a proof is used once.
+  // RFC 9449 §11.1: a proof is used once.
   if (!fresh) throw (rejections.dpop ?? rejections).invalidToken('The DPoP proof has already been used', 'dpop_replay')
   return headers
 }
@@ -67,7 +67,7 @@ async function checkDpop(
 function checkMtls(request: PortcullisRequest, x5t: string, mtls: CompiledMtls, rejections: Rejections): void {
   const der = clientCertificateOf(request, mtls.certificate)
   if (der === undefined) throw rejections.invalidToken('The access token is bound to a client certificate and none was presented', 'certificate_missing')
-  // MTLS-03, MTLS-04: exact thumbprint match over the presented DER.
+  // RFC 8705 §3, §3.1: exact thumbprint match over the presented DER.
   if (!thumbprintMatches(x5t, der)) throw rejections.invalidToken('The client certificate does not match the access token binding', 'certificate_mismatch')
 }
 
@@ -92,14 +92,14 @@ export async function checkBinding(
     if (jkt === undefined || config.dpop === undefined) {
       throw (rejections.dpop ?? rejections).invalidToken('The access token is not DPoP-bound', 'dpop_unbound')
     }
-    // RFC 9449 §6.2 (INT-11): an introspection response that names a token_type must say DPoP.
+    // RFC 9449 §6.2: an introspection response that names a token_type must say DPoP.
     const tokenType = (identity.claims as Record<string, unknown>)['token_type']
     if (identity.tokenType === 'opaque' && tokenType !== undefined && (typeof tokenType !== 'string' || tokenType.toLowerCase() !== 'dpop')) {
       throw (rejections.dpop ?? rejections).invalidToken('The introspected token is not a DPoP token', 'dpop_token_type')
     }
     headers = await checkDpop(request, extracted, jkt, config.dpop, rejections)
   } else if (jkt !== undefined) {
-    // RFC 9449 §7.2 (DPOP-17): a DPoP-bound token presented as Bearer is a downgrade attempt.
+    // RFC 9449 §7.2: a DPoP-bound token presented as Bearer is a downgrade attempt.
     throw rejections.dpopDowngrade('A DPoP-bound access token must be presented with the DPoP scheme')
   }
   if (x5t !== undefined) {

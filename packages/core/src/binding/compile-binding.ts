@@ -14,7 +14,7 @@ import { compileTrustedProxies, type ProxyTrust } from './trusted-proxies.js'
 /** DPoP settings as the request path uses them. */
 export interface CompiledDpop {
   readonly required: boolean
-  /** The accepted proof algorithms, space-separated, for `algs` in challenges (DPOP-18). */
+  /** The accepted proof algorithms, space-separated, for `algs` in challenges (RFC 9449 §7.1). */
   readonly algs: string
   readonly proof: ProofRules
   readonly origin: OriginRules
@@ -68,7 +68,7 @@ function dpopAlgorithms(value: unknown): AsymmetricAlgorithm[] {
   if (value === undefined) return [...DEFAULT_ALGORITHMS]
   if (!Array.isArray(value) || value.length === 0) throw configurationError('dpop.algorithms must be a non-empty array')
   for (const alg of value as unknown[]) {
-    // DPOP-08: registered, asymmetric, never none nor a MAC.
+    // RFC 9449 §4.3: registered, asymmetric, never none nor a MAC.
     if (!isAlgorithm(alg) || isHmac(alg) || ALGORITHMS[alg] === undefined) {
       throw configurationError(`dpop.algorithms: ${JSON.stringify(alg)} is not an asymmetric algorithm`)
     }
@@ -101,7 +101,7 @@ function compileDpop(value: unknown, trustProxy: ProxyTrust, hasProxies: boolean
   const origins = compileOrigins(options.origin)
   if (origins.length === 0 && !hasProxies) {
     // Without a configured origin the URI could only come from the client's Host header, and a
-    // proof made for another server would then pass the htu check (DPOP-11).
+    // proof made for another server would then pass the htu check (RFC 9449 §4.3).
     throw configurationError('dpop.origin is required (the public origin of this API, e.g. https://api.example.com) unless trustedProxies is set')
   }
   const replayStore = options.replayStore ?? createMemoryReplayStore({ clock })
@@ -144,7 +144,7 @@ function compileMtls(value: unknown, trustProxy: ProxyTrust, hasProxies: boolean
 
 /**
  * Compiles `dpop`, `mtls` and `trustedProxies`. Without them no `cnf` binding can be checked,
- * and buildIdentity refuses bound tokens (DPOP-16, MTLS-03).
+ * and buildIdentity refuses bound tokens (RFC 9449 §7.1; RFC 8705 §3).
  */
 export function compileBinding(
   options: { dpop?: unknown; mtls?: unknown; trustedProxies?: unknown },

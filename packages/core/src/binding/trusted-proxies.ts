@@ -14,7 +14,7 @@ function unmap(address: string): string {
 /**
  * Compiles `trustedProxies` (IP addresses and CIDR ranges, IPv4 or IPv6) into a check of the
  * connection's peer address. Forwarded headers (`X-Forwarded-Proto`, `X-Forwarded-Host`) and
- * client-certificate headers are only read from these peers (RFC 9700 §4.13, SEC-08): anybody
+ * client-certificate headers are only read from these peers (RFC 9700 §4.13): anybody
  * else could simply send them.
  */
 export function compileTrustedProxies(value: unknown): ProxyTrust {

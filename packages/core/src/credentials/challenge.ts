@@ -2,7 +2,7 @@
  * `WWW-Authenticate` challenges (RFC 6750 §3, RFC 9470 §3, RFC 9728 §5.1).
  *
  * Every value we put in a quoted-string is reduced to the characters RFC 6750 §3 allows
- * (BEAR-17: %x20-21 / %x23-5B / %x5D-7E), so a description can never break the header or
+ * (RFC 6750 §3: %x20-21 / %x23-5B / %x5D-7E), so a description can never break the header or
  * smuggle a second parameter, whatever text reaches it.
  */
 

@@ -29,7 +29,7 @@ export interface ExtractionRules {
   readonly dpopRequired?: boolean
 }
 
-// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=" (BEAR-02)
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 
 function countHeader(rawHeaders: readonly string[], lowerName: string): number {
@@ -63,7 +63,7 @@ function fromHeader(request: PortcullisRequest, rules: ExtractionRules, reject: 
   const dpop = rules.dpop === true && lower === 'dpop'
   if (lower !== 'bearer' && !dpop) {
     // Another scheme (Basic, Digest...) carries no bearer token: answered like no credentials
-    // at all (RFC 6750 §3.1, BEAR-21).
+    // at all (RFC 6750 §3.1).
     return undefined
   }
   let start = space + 1
@@ -74,7 +74,7 @@ function fromHeader(request: PortcullisRequest, rules: ExtractionRules, reject: 
 }
 
 /**
- * The `DPoP` header of a DPoP request (RFC 9449 §4.3 check 1, DPOP-04): at most one. Node joins
+ * The `DPoP` header of a DPoP request (RFC 9449 §4.3 check 1): at most one. Node joins
  * repeated unknown headers with ", ", and a compact JWS never holds a comma, so a comma is a
  * second header too.
  */
@@ -96,7 +96,7 @@ function isFormEncoded(request: PortcullisRequest): boolean {
 }
 
 function fromBody(request: PortcullisRequest, rules: ExtractionRules, reject: Rejections): string | undefined {
-  // RFC 6750 §2.2 (BEAR-04): only a single-part form body, and never with GET or HEAD.
+  // RFC 6750 §2.2: only a single-part form body, and never with GET or HEAD.
   if (request.method === 'GET' || request.method === 'HEAD') return undefined
   const body = request.body
   if (typeof body !== 'object' || body === null || !isFormEncoded(request)) return undefined
@@ -119,8 +119,8 @@ function fromQuery(request: PortcullisRequest, rules: ExtractionRules, reject: R
 
 /**
  * Finds the bearer token of a request (RFC 6750 §2). The header method is always on; the body
- * and query methods only when enabled (BEAR-05/08; when disabled, such parameters are ignored,
- * as OAuth 2.1 asks). A token in more than one place is `invalid_request` (BEAR-09). Returns
+ * and query methods only when enabled (RFC 6750 §2.2, §2.3; when disabled, such parameters are ignored,
+ * as OAuth 2.1 asks). A token in more than one place is `invalid_request` (RFC 6750 §2, §3.1). Returns
  * `undefined` when the request carries no bearer token at all.
  */
 export function extractToken(
@@ -144,7 +144,7 @@ export function extractToken(
   if (header !== undefined) extracted = { token: header.token, method: 'header', scheme: 'bearer' }
   else if (body !== undefined) extracted = { token: body, method: 'body', scheme: 'bearer' }
   else if (query !== undefined) extracted = { token: query, method: 'query', scheme: 'bearer' }
-  // RFC 9449 §7.1: where DPoP is required, a bearer token does not authenticate (DPOP-15).
+  // RFC 9449 §7.1: where DPoP is required, a bearer token does not authenticate.
   if (extracted !== undefined && rules.dpopRequired === true) {
     throw reject.invalidToken('This resource requires a DPoP-bound access token presented with DPoP', 'dpop_required')
   }

@@ -2,35 +2,35 @@ import { PortcullisError } from '../errors.js'
 import { formatChallenge, type ChallengeParams } from './challenge.js'
 
 /**
- * Builds the request-path errors of DESIGN §4 for one realm, so that every rejection of a
+ * Builds the request-path errors (docs/architecture.md, "Errors") for one realm, so that every rejection of a
  * middleware carries the same, exact `WWW-Authenticate` challenge.
  */
 export interface Rejections {
   readonly realm: string
   /**
    * The same rejections challenging with the `DPoP` scheme (with `algs`), for requests that
-   * presented a DPoP-bound token (RFC 9449 §7.1, DPOP-21: only the scheme the client used
+   * presented a DPoP-bound token (RFC 9449 §7.1, §7.2: only the scheme the client used
    * carries the error). Present when DPoP is enabled.
    */
   readonly dpop?: Rejections
   /**
-   * 401 with a DPoP error, always in the `DPoP` scheme with `algs` (RFC 9449 §7.1, DPOP-18):
+   * 401 with a DPoP error, always in the `DPoP` scheme with `algs` (RFC 9449 §7.1):
    * `invalid_dpop_proof`, or `use_dpop_nonce` with the fresh nonce in `DPoP-Nonce` and
-   * `Cache-Control: no-store` (RFC 9449 §8, DPOP-22). Only for middlewares with DPoP enabled.
+   * `Cache-Control: no-store` (RFC 9449 §8, §9). Only for middlewares with DPoP enabled.
    */
   dpopError(code: 'invalid_dpop_proof' | 'use_dpop_nonce', description: string, reason: string, nonce?: string): PortcullisError
   /**
-   * 401 `invalid_token` for a DPoP-bound token presented as Bearer (RFC 9449 §7.2, DPOP-17): the
+   * 401 `invalid_token` for a DPoP-bound token presented as Bearer (RFC 9449 §7.2): the
    * Bearer error, followed by the DPoP challenge so the client learns how to retry.
    */
   dpopDowngrade(description: string): PortcullisError
-  /** 401 with a bare challenge: no credentials, or an unsupported scheme (BEAR-21). */
+  /** 401 with a bare challenge: no credentials, or an unsupported scheme (RFC 6750 §3.1). */
   credentialsRequired(): PortcullisError
-  /** 400 `invalid_request` (BEAR-18). */
+  /** 400 `invalid_request` (RFC 6750 §3.1). */
   invalidRequest(description: string, reason?: string): PortcullisError
-  /** 401 `invalid_token` (BEAR-19, AT-09). */
+  /** 401 `invalid_token` (RFC 6750 §3.1; RFC 9068 §4). */
   invalidToken(description: string, reason: string, cause?: unknown): PortcullisError
-  /** 403 `insufficient_scope` with the required scopes (BEAR-20). */
+  /** 403 `insufficient_scope` with the required scopes (RFC 6750 §3.1). */
   insufficientScope(required: readonly string[]): PortcullisError
   /**
    * 401 `insufficient_user_authentication` (RFC 9470 §3, STEP-*): the authentication behind the
@@ -62,7 +62,7 @@ export interface ChallengeSchemes {
   readonly bearer: boolean
   /** The acceptable DPoP proof algorithms, space-separated, when DPoP is accepted. */
   readonly dpopAlgs?: string
-  /** URL of the RFC 9728 metadata document, added to every challenge as `resource_metadata` (PRM-02). */
+  /** URL of the RFC 9728 metadata document, added to every challenge as `resource_metadata` (RFC 9728 §5.1). */
   readonly resourceMetadata?: string | undefined
 }
 
@@ -87,8 +87,8 @@ export function createRejections(realm: string, schemes: ChallengeSchemes = BEAR
 }
 
 function rejectionsFor(realm: string, bare: string, scheme: 'Bearer' | 'DPoP', dpopAlgs: string | undefined, metadata: string | undefined): Rejections {
-  // Every challenge of this factory uses one scheme; DPoP challenges carry `algs` (DPOP-18), and
-  // all of them `resource_metadata` when configured (RFC 9728 §5.1, PRM-02).
+  // Every challenge of this factory uses one scheme; DPoP challenges carry `algs` (RFC 9449 §7.1), and
+  // all of them `resource_metadata` when configured (RFC 9728 §5.1).
   const algs = scheme === 'DPoP' ? dpopAlgs : undefined
   const challenge = (params: ChallengeParams): string => formatChallenge(scheme, { ...params, algs, resource_metadata: metadata })
   const dpopChallenge = (params: ChallengeParams): string => formatChallenge('DPoP', { ...params, algs: dpopAlgs, resource_metadata: metadata })

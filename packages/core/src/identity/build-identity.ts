@@ -40,7 +40,7 @@ function confirmationOf(cnf: unknown, bindings: BindingSupport): Confirmation | 
   }
   // A sender-constrained token is only as good as the proof-of-possession check behind it: a
   // binding this verifier cannot check must not pass as a plain bearer token (RFC 9449 §7.2,
-  // DPOP-16/17; RFC 8705 §3, MTLS-03). Any other confirmation method (RFC 7800 jwk, jku,
+  // RFC 9449 §7.1, §7.2; RFC 8705 §3). Any other confirmation method (RFC 7800 jwk, jku,
   // kid...) is unknown here and refused for the same reason.
   const members = Object.keys(cnf)
   const checkable = members.every(

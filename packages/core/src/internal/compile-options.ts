@@ -148,7 +148,7 @@ function fetchableUrl(value: string, name: string): string {
 function compileKeySources(options: RequireTokenOptions, issuers: string[], algorithms: Algorithm[], clock: () => number): Map<string, KeySource> {
   const sources = new Map<string, KeySource>()
   const { jwksUri, keys, secret } = options
-  // Keys belong to one issuer (RFC 8725 §3.8, BCP-13): a key shared by several issuers would let
+  // Keys belong to one issuer (RFC 8725 §3.8): a key shared by several issuers would let
   // each of them mint tokens in the others' names.
   if (secret !== undefined) {
     if (jwksUri !== undefined || keys !== undefined) throw configurationError('secret cannot be combined with jwksUri or keys')

@@ -1,12 +1,12 @@
 import type { KeyObject } from 'node:crypto'
 
-/** How the resource server authenticates to the introspection endpoint (RFC 7662 §2.1, INT-02). */
+/** How the resource server authenticates to the introspection endpoint (RFC 7662 §2.1). */
 export type IntrospectionClientAuth = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
 
 /** Which tokens are introspected. */
 export type IntrospectionMode = 'opaque' | 'all'
 
-/** Caching of introspection responses (RFC 7662 §4, INT-07). */
+/** Caching of introspection responses (RFC 7662 §4). */
 export interface IntrospectionCacheOptions {
   /**
    * Active answers kept at most (least recently used evicted first). Default 10000; 0 disables

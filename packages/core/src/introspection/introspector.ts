@@ -22,7 +22,7 @@ export interface Introspector {
   accepts(token: string): boolean
   /**
    * Introspects `token` (or reuses a cached answer). Throws `TokenInvalid` for an inactive or
-   * unacceptable token and `DependencyUnavailable` when the endpoint cannot answer (INT-05).
+   * unacceptable token and `DependencyUnavailable` when the endpoint cannot answer (RFC 7662 §2.3).
    */
   introspect(token: string): Promise<IntrospectedToken>
 }
@@ -58,7 +58,7 @@ function integer(value: unknown, name: string, fallback: number, min: number, ma
 }
 
 function hashOf(token: string): string {
-  // SEC-05: the cache never holds the token itself.
+  // RFC 9700 §4.9.3: the cache never holds the token itself.
   return createHash('sha256').update(token).digest('base64url')
 }
 
@@ -138,7 +138,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     } catch (error) {
       throw DependencyUnavailable.create('introspection', 'The introspection endpoint is unavailable', RETRY_AFTER_SECONDS, error)
     }
-    // INT-05: a refused client or a failing endpoint says nothing about the token: never 401.
+    // RFC 7662 §2.3: a refused client or a failing endpoint says nothing about the token: never 401.
     if (result.status !== 200) {
       throw DependencyUnavailable.create('introspection', `The introspection endpoint answered HTTP ${result.status}`, RETRY_AFTER_SECONDS)
     }
@@ -147,7 +147,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
       throw DependencyUnavailable.create('introspection', 'The introspection endpoint did not answer a JSON object', RETRY_AFTER_SECONDS)
     }
     const record = body as Record<string, unknown>
-    // INT-03: anything but the JSON boolean true is an inactive token.
+    // RFC 7662 §2.2: anything but the JSON boolean true is an inactive token.
     if (record['active'] !== true) return INACTIVE
     const response = { ...record }
     delete response['active']
@@ -160,7 +160,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
       negativeCache.set(key, answer, now + negativeTtlMs)
       return
     }
-    // INT-07: "the response MUST NOT be cached beyond the time indicated" by exp.
+    // RFC 7662 §4: "the response MUST NOT be cached beyond the time indicated" by exp.
     const exp = answer.response['exp']
     const until = typeof exp === 'number' && Number.isFinite(exp) ? Math.min(now + ttlMs, exp * 1000) : now + ttlMs
     cache.set(key, answer, until)

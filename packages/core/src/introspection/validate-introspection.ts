@@ -27,7 +27,7 @@ function checkAudience(aud: unknown, audiences: readonly string[]): void {
 /**
  * Checks an active introspection response (RFC 7662 §2.2) at `nowSeconds` like a JWT's claims:
  * `iss` must be a configured issuer and `aud` must name this resource server when present
- * (INT-06: the AS checks the audience too, so they are optional here); `exp`, `nbf` and `iat`
+ * (RFC 7662 §4: the AS checks the audience too, so they are optional here); `exp`, `nbf` and `iat`
  * are honoured with the clock tolerance, since a cached answer can outlive the token. Returns
  * the issuer of the token (`defaultIssuer` when the response has no `iss`).
  */

@@ -3,9 +3,9 @@ import { checkFetchableUrl } from '../internal/url-policy.js'
 
 /**
  * The metadata locations of an issuer, in the order they are tried:
- * RFC 8414 §3.1 (`/.well-known/oauth-authorization-server` inserted between host and path,
- * META-01/02), then OpenID Connect Discovery 1.0 §4 (`/.well-known/openid-configuration`
- * appended to the issuer, META-06/10).
+ * RFC 8414 §3.1 (`/.well-known/oauth-authorization-server` inserted between host and path),
+ * then OpenID Connect Discovery 1.0 §4 (`/.well-known/openid-configuration` appended to the
+ * issuer, as RFC 8414 §5 describes; OpenID Connect Discovery 1.0 §4.3).
  */
 export function metadataUrls(issuer: string): string[] {
   const url = new URL(issuer)
@@ -18,7 +18,7 @@ export function metadataUrls(issuer: string): string[] {
 
 /**
  * Finds the `jwks_uri` of `issuer` from its metadata. A document whose `issuer` is not
- * identical to the configured one is not used (RFC 8414 §3.3, META-04/05: code-point
+ * identical to the configured one is not used (RFC 8414 §3.3, §4: code-point
  * equality, no normalisation), and the `jwks_uri` must itself be https (or loopback http).
  * Throws an Error naming every location tried when none gives a usable document.
  */

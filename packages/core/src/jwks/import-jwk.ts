@@ -17,7 +17,7 @@ const VERIFYING_KTY = new Set(['RSA', 'EC', 'OKP'])
  * Imports one JWK as a public verification key, or returns `undefined` when the key is not
  * usable for verifying signatures: wrong `kty`, `use` other than `sig`, `key_ops` without
  * `verify`, private or symmetric material, RSA under 2048 bits, or members node:crypto cannot
- * import. An unusable key is skipped, never fatal to the whole set (RFC 7517 §5, JWKS-04).
+ * import. An unusable key is skipped, never fatal to the whole set (RFC 7517 §5).
  */
 export function importJwk(jwk: unknown): KeyEntry | undefined {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return undefined

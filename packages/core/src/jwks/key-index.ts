@@ -33,7 +33,7 @@ export class KeyIndex {
    * Keys that may verify a token with `alg` and `kid`. A token without `kid` may be verified
    * by any key that fits the algorithm (bounded by the set size); a key published without
    * `kid` may verify a token with any `kid` (static PEM keys have none). A key whose JWK `alg`
-   * names another algorithm is never returned (RFC 8725 §3.1, BCP-03).
+   * names another algorithm is never returned (RFC 8725 §3.1).
    */
   select(alg: AsymmetricAlgorithm, kid: string | undefined): KeyObject[] {
     const pool = kid === undefined ? this.all : (this.byKid.get(kid) ?? this.withoutKid)

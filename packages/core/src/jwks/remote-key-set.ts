@@ -46,7 +46,7 @@ const MAX_RETRY_BACKOFF_MS = 5000
 /**
  * A JWK Set fetched from a URL (given, or found by discovery), with:
  * single-flight fetching (concurrent misses share one request), a cooldown on refetches for
- * unknown `kid`s (a flood of forged kids causes at most one fetch per cooldown, JWKS-07/08),
+ * unknown `kid`s (a flood of forged kids causes at most one fetch per cooldown, OpenID Connect Core 1.0 §10.1.1),
  * background refresh after `cacheMaxAgeMs` while the current keys keep serving, and
  * stale-if-error: when the endpoint fails, the last good keys keep serving for `maxStaleMs`
  * beyond their `cacheMaxAgeMs`.

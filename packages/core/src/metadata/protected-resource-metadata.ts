@@ -77,9 +77,9 @@ function flag(value: unknown, name: string): boolean | undefined {
 }
 
 /**
- * Builds the RFC 9728 protected resource metadata document (PRM-01). Adapters serve it with
+ * Builds the RFC 9728 protected resource metadata document (RFC 9728 §3). Adapters serve it with
  * `protectedResourceMetadata()`; its `url` goes into `requireToken({ resourceMetadata })` so that
- * 401 challenges point clients to it (PRM-02).
+ * 401 challenges point clients to it (RFC 9728 §5.1).
  *
  * @example
  * ```ts

@@ -54,7 +54,7 @@ export interface TokenExchangeOptions {
 export interface TokenPropagationOptions {
   /** The only places tokens are sent to. Anything else is refused. */
   downstreams: readonly Downstream[]
-  /** Token exchange, for downstreams with another audience (TX-09). */
+  /** Token exchange, for downstreams with another audience (RFC 8693 §2). */
   exchange?: TokenExchangeOptions
   /** The fetch used for downstream calls and exchanges. Default: the global fetch. */
   fetch?: FetchLike

@@ -88,7 +88,7 @@ function matches(downstream: CompiledDownstream, target: URL): boolean {
  * Creates a token propagator: a `fetch` that carries the caller's token only to the configured
  * downstream APIs, exchanging it first (RFC 8693 §2) when the downstream expects another
  * audience, so a token is never replayed at an API it was not issued for (RFC 8725 §2.7,
- * TX-09). Sender-constrained (DPoP / mTLS) tokens cannot be forwarded and are always exchanged.
+ * RFC 8693 §2). Sender-constrained (DPoP / mTLS) tokens cannot be forwarded and are always exchanged.
  * Exchanged tokens are cached per caller token, audience and scope, bounded, until shortly
  * before they expire.
  *

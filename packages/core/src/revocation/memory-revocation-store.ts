@@ -36,7 +36,7 @@ interface Entry {
   before?: number
 }
 
-/** SHA-256 of a token, base64url: how tokens are keyed in revocation stores (SEC-05). */
+/** SHA-256 of a token, base64url: how tokens are keyed in revocation stores (RFC 9700 §4.9.3). */
 export function revocationTokenHash(token: string): string {
   return createHash('sha256').update(token).digest('base64url')
 }

@@ -1,5 +1,5 @@
 /**
- * Revocation at the resource server (RFC 7009 §2.1, REV-04/07): a denylist consulted on every
+ * Revocation at the resource server (RFC 7009 §2.1, §3): a denylist consulted on every
  * request, for JWTs and introspected tokens alike. Every method is async so that a shared
  * store (Redis) can implement the same interface; a store that throws or times out makes the
  * request fail closed with 503.
@@ -32,7 +32,7 @@ export interface SessionRevocation extends RevocationScope {
 export interface RevocationQuery {
   /** The token's issuer, as configured. */
   readonly issuer: string
-  /** SHA-256 of the token, base64url: the store never sees the token itself (SEC-05). */
+  /** SHA-256 of the token, base64url: the store never sees the token itself (RFC 9700 §4.9.3). */
   readonly tokenHash: string
   readonly jti?: string
   readonly subject?: string

@@ -1,6 +1,6 @@
 import { TokenInvalid } from '../internal/failures.js'
 
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ) (BASE-03).
+// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 
 /** True when `value` is one well-formed RFC 6749 scope-token. */

@@ -48,14 +48,14 @@ async function checkRevocation(identity: Identity, token: string, config: NonNul
       config.timeoutMs,
     )
   } catch (error) {
-    // Fail closed (DESIGN §6): an unreachable denylist must not let revoked tokens in.
+    // Fail closed (docs/architecture.md, "Failure policy"): an unreachable denylist must not let revoked tokens in.
     throw DependencyUnavailable.create('revocation', 'The revocation status could not be checked', 1, error)
   }
   if (reason !== undefined) throw TokenInvalid.create('revoked', 'The access token was revoked')
 }
 
 /**
- * The status step of the request path (DESIGN §1): revocation, then delegation, then step-up.
+ * The status step of the request path (docs/architecture.md): revocation, then delegation, then step-up.
  * Throws `TokenInvalid` (revoked, refused delegation), `DependencyUnavailable` (store down)
  * or the 401 `insufficient_user_authentication` error of `rejections` (RFC 9470).
  */

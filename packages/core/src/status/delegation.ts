@@ -57,7 +57,7 @@ export function compileDelegation(options: DelegationOptions): DelegationRule {
 
 /**
  * Applies `rule` to the actor chain of `identity`. Only the current actor is matched against
- * the allow-list: nested actors are prior ones, informational only (RFC 8693 §4.1, TX-01). An
+ * the allow-list: nested actors are prior ones, informational only (RFC 8693 §4.1). An
  * actor without `iss` belongs to the token's issuer.
  */
 export function checkDelegation(identity: Identity, rule: DelegationRule): void {

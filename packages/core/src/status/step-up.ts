@@ -43,10 +43,10 @@ export interface StepUpFailure {
 }
 
 /**
- * Checks `identity` against `rule` at `nowMs` (RFC 9470 §6.1/§6.2, STEP-05/06: `acr` and
+ * Checks `identity` against `rule` at `nowMs` (RFC 9470 §6.1/§6.2: `acr` and
  * `auth_time` come from the JWT or the introspection response alike). The challenge asks for
  * everything the rule requires, so the client can satisfy it in one re-authentication
- * (STEP-04). `max_age` counts strictly: no clock tolerance extends an authentication's age.
+ * (RFC 9470 §3). `max_age` counts strictly: no clock tolerance extends an authentication's age.
  */
 export function checkStepUp(identity: Identity, rule: StepUpRule, nowMs: number): StepUpFailure | undefined {
   const requirement: StepUpRequirement = {

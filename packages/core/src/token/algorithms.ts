@@ -10,7 +10,7 @@ export type HmacAlgorithm = 'HS256' | 'HS384' | 'HS512'
 export type Algorithm = AsymmetricAlgorithm | HmacAlgorithm
 
 /**
- * The default allow-list (DESIGN §3): every current asymmetric algorithm, no HMAC, no `none`.
+ * The default allow-list: every current asymmetric algorithm, no HMAC, no `none`.
  *
  * @example
  * ```ts
@@ -64,7 +64,7 @@ export function isHmac(alg: Algorithm): alg is HmacAlgorithm {
 }
 
 /**
- * Checks that a public key may verify `alg` (RFC 8725 §3.1, BCP-03): the key type and curve
+ * Checks that a public key may verify `alg` (RFC 8725 §3.1): the key type and curve
  * are bound to the algorithm, so a key can never be used under another algorithm family.
  */
 export function keyFitsAlgorithm(key: KeyObject, alg: AsymmetricAlgorithm): boolean {

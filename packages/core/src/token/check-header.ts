@@ -13,11 +13,11 @@ export interface CheckedHeader {
 
 /**
  * Checks the JOSE header of an access token (RFC 7515 §4.1, RFC 8725 §3.1):
- * - `alg` must be on the allow-list (which never holds `none`; BCP-01, AT-06);
+ * - `alg` must be on the allow-list (which never holds `none`; RFC 8725 §3.1; RFC 9068 §4);
  * - `crit` names extensions the verifier must understand; Portcullis understands none, so
  *   any `crit` is refused (RFC 7515 §4.1.11), and so is `b64: false` (RFC 7797 §7);
  * - nested JWTs (`cty: JWT`) and compressed payloads (`zip`) are refused;
- * - `jku`, `x5u`, `jwk` and `x5c` are never used to find a key (BCP-16): keys come only from
+ * - `jku`, `x5u`, `jwk` and `x5c` are never used to find a key (RFC 8725 §3.10): keys come only from
  *   the issuer's configured key set, so these members are simply ignored.
  */
 export function checkHeader(header: Readonly<Record<string, unknown>>, allowed: ReadonlySet<string>): CheckedHeader {

@@ -9,7 +9,7 @@ export interface ParsedJws {
   readonly signature: Buffer
 }
 
-// base64url without padding or whitespace (RFC 7515 §2); anything else is refused (BCP-20).
+// base64url without padding or whitespace (RFC 7515 §2); anything else is refused.
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 

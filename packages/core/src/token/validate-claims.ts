@@ -12,11 +12,11 @@ export interface ClaimRules {
   readonly profile: TokenProfile
 }
 
-// RFC 9068 §2.2: claims the authorization server must put in every JWT access token (AT-11).
+// RFC 9068 §2.2: claims the authorization server must put in every JWT access token.
 export const RFC9068_REQUIRED_CLAIMS = Object.freeze(['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'])
 
 /**
- * `typ` compares case-insensitively and may omit `application/` (RFC 7515 §4.1.9, JWT-10).
+ * `typ` compares case-insensitively and may omit `application/` (RFC 7515 §4.1.9, RFC 7519 §5.1).
  * Returns the bare subtype in lower case.
  */
 export function normalizeTyp(typ: string): string {
@@ -26,7 +26,7 @@ export function normalizeTyp(typ: string): string {
 
 function checkTyp(typ: string | undefined, profile: TokenProfile): void {
   if (profile === 'rfc9068') {
-    // AT-01: typ must be at+jwt (or application/at+jwt), in any case.
+    // RFC 9068 §4: typ must be at+jwt (or application/at+jwt), in any case.
     if (typ === undefined || normalizeTyp(typ) !== 'at+jwt') {
       throw TokenInvalid.create('typ', 'The token type is not at+jwt')
     }
@@ -34,7 +34,7 @@ function checkTyp(typ: string | undefined, profile: TokenProfile): void {
   }
   // Default profile: accept untyped tokens, generic JWTs and access tokens; refuse every
   // other explicit type (ID tokens typed as such, DPoP proofs, logout tokens, SETs...) so a
-  // JWT of another kind is never taken for an access token (RFC 8725 §3.11, BCP-19).
+  // JWT of another kind is never taken for an access token (RFC 8725 §3.11, §3.12).
   if (typ === undefined) return
   const bare = normalizeTyp(typ)
   if (bare !== 'jwt' && bare !== 'at+jwt') throw TokenInvalid.create('typ', 'The token type is not an access token type')
@@ -53,7 +53,7 @@ function numericDate(payload: Record<string, unknown>, name: string): number | u
 /**
  * Validates the claims of a signature-verified token (RFC 7519 §4.1, RFC 9068 §4) at
  * `nowSeconds`. The issuer was matched when its keys were chosen. `exp` is required in
- * every profile: a resource server must bound token lifetime (RFC 6750 §5.3, BEAR-24).
+ * every profile: a resource server must bound token lifetime (RFC 6750 §5.2, §5.3).
  */
 export function validateClaims(
   typ: string | undefined,
@@ -89,7 +89,7 @@ export function validateClaims(
   checkAudience(payload['aud'], rules.audiences)
 }
 
-// JWT-05, AT-04, BCP-15: the token must name this resource server; exact code-point equality.
+// RFC 7519 §4.1.3; RFC 9068 §4; RFC 8725 §3.9: the token must name this resource server; exact code-point equality.
 function checkAudience(aud: unknown, audiences: readonly string[]): void {
   if (typeof aud === 'string') {
     if (audiences.includes(aud)) return

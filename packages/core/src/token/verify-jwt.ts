@@ -8,9 +8,9 @@ import { verifySignature } from './verify-signature.js'
 
 /** Everything the verifier needs, compiled once from the options. */
 export interface JwtVerifierConfig {
-  /** The allow-list of `alg` values (BCP-01). */
+  /** The allow-list of `alg` values (RFC 8725 §3.1). */
   readonly algorithms: ReadonlySet<string>
-  /** Trusted issuers, each with its own keys (RFC 8725 §3.8, BCP-13). */
+  /** Trusted issuers, each with its own keys (RFC 8725 §3.8). */
   readonly issuers: ReadonlyMap<string, KeySource>
   readonly rules: ClaimRules
   /** Current time in milliseconds. */

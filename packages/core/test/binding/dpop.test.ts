@@ -58,51 +58,51 @@ function expectProofError(error: PortcullisError, description?: string): void {
 }
 
 describe('DPoP success', () => {
-  it('DPOP-01 DPOP-13 DPOP-16: a bound token with a valid proof is accepted; the identity keeps cnf.jkt', async () => {
+  it('RFC 9449 §4.3, §7.1: a bound token with a valid proof is accepted; the identity keeps cnf.jkt', async () => {
     const token = await boundToken()
     const result = await authenticator().authenticate(dpopRequest(token, proofFor(token)))
     expect(result?.identity.confirmation).toEqual({ jkt })
     expect(result?.responseHeaders).toEqual({})
   })
 
-  it.each(['dpop', 'DPOP', 'DPoP'])('BASE-06: the DPoP scheme is case-insensitive (%s)', async (scheme) => {
+  it.each(['dpop', 'DPOP', 'DPoP'])('RFC 9110 §11.1: the DPoP scheme is case-insensitive (%s)', async (scheme) => {
     const token = await boundToken()
     const request = dpopRequest(token, proofFor(token))
     const result = await authenticator().authenticate({ ...request, headers: { ...request.headers, authorization: `${scheme} ${token}` } })
     expect(result?.identity.subject).toBe('user-1')
   })
 
-  it.each(['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'] as const)('DPOP-08: proofs signed with %s are accepted', async (alg) => {
+  it.each(['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'] as const)('RFC 9449 §4.3: proofs signed with %s are accepted', async (alg) => {
     const key = await generateSigningKey(alg)
     const token = await boundToken(await jwkThumbprint(key))
     const result = await authenticator().authenticate(dpopRequest(token, proofFor(token, { key })))
     expect(result?.identity.subject).toBe('user-1')
   })
 
-  it('DPOP-11: htu is compared after RFC 3986 normalisation (scheme/host case, default port, percent-encoding)', async () => {
+  it('RFC 9449 §4.3: htu is compared after RFC 3986 normalisation (scheme/host case, default port, percent-encoding)', async () => {
     const token = await boundToken()
     const proof = proofFor(token, { htu: 'HTTPS://API.Example.COM:443/%6Frders' })
     await expect(authenticator().authenticate(dpopRequest(token, proof))).resolves.toBeDefined()
   })
 
-  it('DPOP-11: query and fragment of htu are ignored', async () => {
+  it('RFC 9449 §4.3: query and fragment of htu are ignored', async () => {
     const token = await boundToken()
     await expect(authenticator().authenticate(dpopRequest(token, proofFor(token, { htu: `${HTU}?page=9#x` })))).resolves.toBeDefined()
   })
 
-  it('DPOP-25: a proof with iat slightly in the future (within clockTolerance) is accepted', async () => {
+  it('RFC 9449 §11.1: a proof with iat slightly in the future (within clockTolerance) is accepted', async () => {
     const token = await boundToken()
     await expect(authenticator().authenticate(dpopRequest(token, proofFor(token, { iat: NOW_S + 4 })))).resolves.toBeDefined()
   })
 })
 
 describe('DPoP proof checks (RFC 9449 §4.3)', () => {
-  it('DPOP-16: a DPoP-bound token without a proof -> 401 invalid_dpop_proof', async () => {
+  it('RFC 9449 §7.1: a DPoP-bound token without a proof -> 401 invalid_dpop_proof', async () => {
     const token = await boundToken()
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, undefined))))
   })
 
-  it('DPOP-04 DPOP-21: two DPoP headers -> 400 invalid_request with the DPoP challenge', async () => {
+  it('RFC 9449 §4.3, §7.2: two DPoP headers -> 400 invalid_request with the DPoP challenge', async () => {
     const token = await boundToken()
     const proof = proofFor(token)
     const error = await rejection(() => authenticator().authenticate(dpopRequest(token, [proof, proof])))
@@ -111,7 +111,7 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
     expect(error.headers['WWW-Authenticate']).toMatch(/^DPoP realm="api", error="invalid_request", error_description="More than one DPoP proof header", algs="/)
   })
 
-  it('DPOP-04: two DPoP headers seen in rawHeaders -> 400 invalid_request', async () => {
+  it('RFC 9449 §4.3: two DPoP headers seen in rawHeaders -> 400 invalid_request', async () => {
     const token = await boundToken()
     const proof = proofFor(token)
     const request = dpopRequest(token, proof, { rawHeaders: ['Authorization', `DPoP ${token}`, 'DPoP', proof, 'dpop', proof] })
@@ -122,12 +122,12 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
     ['not a JWT', 'abc'],
     ['a JWE-like value', 'a.b.c.d.e'],
     ['bad base64url', 'e30.e30.@@@'],
-  ])('DPOP-05: a malformed proof (%s) -> 401 invalid_dpop_proof', async (_name, proof) => {
+  ])('RFC 9449 §4.3: a malformed proof (%s) -> 401 invalid_dpop_proof', async (_name, proof) => {
     const token = await boundToken()
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proof))))
   })
 
-  it('DPOP-05: an oversized proof is refused unparsed', async () => {
+  it('RFC 9449 §4.3: an oversized proof is refused unparsed', async () => {
     const token = await boundToken()
     const error = await rejection(() => authenticator({ origin: ORIGIN, maxProofLength: 512 }).authenticate(dpopRequest(token, 'a'.repeat(600))))
     expectProofError(error, 'too large')
@@ -136,12 +136,12 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
   it.each([
     ['typ JWT', { typ: 'JWT' }],
     ['typ at+jwt (token swapping)', { typ: 'at+jwt' }],
-  ])('DPOP-07: %s -> 401 invalid_dpop_proof', async (_name, overrides) => {
+  ])('RFC 9449 §4.3: %s -> 401 invalid_dpop_proof', async (_name, overrides) => {
     const token = await boundToken()
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, overrides)))), 'dpop+jwt')
   })
 
-  it('DPOP-07: a missing typ -> 401 invalid_dpop_proof', async () => {
+  it('RFC 9449 §4.3: a missing typ -> 401 invalid_dpop_proof', async () => {
     const token = await boundToken()
     const proof = proofFor(token, { header: { typ: undefined } })
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proof))))
@@ -151,36 +151,36 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
     ['none', 'none'],
     ['HS256 (a MAC)', 'HS256'],
     ['an unknown alg', 'XX256'],
-  ])('DPOP-08: alg %s -> 401 invalid_dpop_proof', async (_name, alg) => {
+  ])('RFC 9449 §4.3: alg %s -> 401 invalid_dpop_proof', async (_name, alg) => {
     const token = await boundToken()
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { alg })))), 'algorithm')
   })
 
-  it('DPOP-08: an alg outside the configured allow-list is refused, and the challenge lists only the allowed ones', async () => {
+  it('RFC 9449 §4.3: an alg outside the configured allow-list is refused, and the challenge lists only the allowed ones', async () => {
     const token = await boundToken()
     const error = await rejection(() => authenticator({ origin: ORIGIN, algorithms: ['EdDSA'] }).authenticate(dpopRequest(token, proofFor(token))))
     expect(error.code).toBe('invalid_dpop_proof')
     expect(error.headers['WWW-Authenticate']).toMatch(/, algs="EdDSA"$/)
   })
 
-  it('DPOP-02 DPOP-09: a jwk with private key material -> 401 invalid_dpop_proof', async () => {
+  it('RFC 9449 §4.2, §4.3: a jwk with private key material -> 401 invalid_dpop_proof', async () => {
     const token = await boundToken()
     const error = await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { leakPrivateKey: true }))))
     expectProofError(error, 'must be a public key')
   })
 
-  it('DPOP-02: a symmetric jwk (kty oct) -> 401 invalid_dpop_proof', async () => {
+  it('RFC 9449 §4.2: a symmetric jwk (kty oct) -> 401 invalid_dpop_proof', async () => {
     const token = await boundToken()
     const jwk = { kty: 'oct', k: Buffer.alloc(32, 1).toString('base64url') }
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { jwk })))))
   })
 
-  it('DPOP-02: a missing jwk -> 401 invalid_dpop_proof', async () => {
+  it('RFC 9449 §4.2: a missing jwk -> 401 invalid_dpop_proof', async () => {
     const token = await boundToken()
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { header: { jwk: undefined } })))))
   })
 
-  it('BCP-03: a key type that does not fit the alg (RSA key, ES256 header) -> 401 invalid_dpop_proof', async () => {
+  it('RFC 8725 §3.1: a key type that does not fit the alg (RSA key, ES256 header) -> 401 invalid_dpop_proof', async () => {
     const rsa = await generateSigningKey('RS256')
     const token = await boundToken()
     const jwk = { kty: 'RSA', n: rsa.publicJwk.n, e: rsa.publicJwk.e }
@@ -194,31 +194,31 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { key: rsa, jwk })))), 'too large')
   })
 
-  it('DPOP-09: a signature by another key than the jwk -> 401 invalid_dpop_proof', async () => {
+  it('RFC 9449 §4.3: a signature by another key than the jwk -> 401 invalid_dpop_proof', async () => {
     const other = await generateSigningKey('ES256')
     const token = await boundToken()
     const jwk = { kty: 'EC', crv: 'P-256', x: other.publicJwk.x, y: other.publicJwk.y }
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { jwk })))), 'signature')
   })
 
-  it.each(['jti', 'htm', 'htu', 'iat'])('DPOP-03 DPOP-06: a proof without %s -> 401 invalid_dpop_proof', async (claim) => {
+  it.each(['jti', 'htm', 'htu', 'iat'])('RFC 9449 §4.2, §4.3: a proof without %s -> 401 invalid_dpop_proof', async (claim) => {
     const token = await boundToken()
     const proof = proofFor(token, { claims: { [claim]: undefined } })
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proof))))
   })
 
-  it('DPOP-03 DPOP-15: a proof without ath -> 401 invalid_dpop_proof', async () => {
+  it('RFC 9449 §4.2, §7: a proof without ath -> 401 invalid_dpop_proof', async () => {
     const token = await boundToken()
     const proof = createDpopProof({ key: clientKey, htm: 'GET', htu: HTU, clock: () => NOW })
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proof))), 'ath')
   })
 
-  it('DPOP-25: an over-long jti is refused before it reaches the replay store', async () => {
+  it('RFC 9449 §11.1: an over-long jti is refused before it reaches the replay store', async () => {
     const token = await boundToken()
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { jti: 'x'.repeat(257) })))), 'jti')
   })
 
-  it('DPOP-10: htm must equal the request method (case-sensitive)', async () => {
+  it('RFC 9449 §4.3: htm must equal the request method (case-sensitive)', async () => {
     const token = await boundToken()
     for (const htm of ['POST', 'get']) {
       expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { htm })))), 'method')
@@ -231,29 +231,29 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
     ['another scheme', 'http://api.example.com/orders'],
     ['another port', 'https://api.example.com:8443/orders'],
     ['a relative URI', '/orders'],
-  ])('DPOP-11: htu for %s -> 401 invalid_dpop_proof', async (_name, htu) => {
+  ])('RFC 9449 §4.3: htu for %s -> 401 invalid_dpop_proof', async (_name, htu) => {
     const token = await boundToken()
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { htu })))), 'URI')
   })
 
-  it('DPOP-12 DPOP-24: a proof older than maxAge (+ tolerance) -> 401 invalid_dpop_proof', async () => {
+  it('RFC 9449 §4.3, §11.1: a proof older than maxAge (+ tolerance) -> 401 invalid_dpop_proof', async () => {
     const token = await boundToken()
     await expect(authenticator().authenticate(dpopRequest(token, proofFor(token, { iat: NOW_S - 64 })))).resolves.toBeDefined()
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { iat: NOW_S - 66 })))), 'too old')
   })
 
-  it('DPOP-12: a proof from the future beyond clockTolerance -> 401 invalid_dpop_proof', async () => {
+  it('RFC 9449 §4.3: a proof from the future beyond clockTolerance -> 401 invalid_dpop_proof', async () => {
     const token = await boundToken()
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { iat: NOW_S + 6 })))), 'future')
   })
 
-  it('DPOP-13: ath of another access token -> 401 invalid_dpop_proof', async () => {
+  it('RFC 9449 §4.3: ath of another access token -> 401 invalid_dpop_proof', async () => {
     const token = await boundToken()
     const proof = proofFor(await boundToken())
     expectProofError(await rejection(() => authenticator().authenticate(dpopRequest(token, proof))), 'another access token')
   })
 
-  it('DPOP-13 DPOP-14: a proof key other than cnf.jkt -> 401 invalid_token with the DPoP challenge', async () => {
+  it('RFC 9449 §4.3, §6.1: a proof key other than cnf.jkt -> 401 invalid_token with the DPoP challenge', async () => {
     const token = await boundToken()
     const other = await generateSigningKey('ES256')
     const error = await rejection(() => authenticator().authenticate(dpopRequest(token, proofFor(token, { key: other }))))
@@ -270,7 +270,7 @@ describe('DPoP proof checks (RFC 9449 §4.3)', () => {
 })
 
 describe('DPoP downgrade and required DPoP', () => {
-  it('DPOP-17: a DPoP-bound token presented as Bearer -> 401 invalid_token, offering DPoP', async () => {
+  it('RFC 9449 §7.2: a DPoP-bound token presented as Bearer -> 401 invalid_token, offering DPoP', async () => {
     const token = await boundToken()
     const error = await rejection(() => authenticator().authenticate({ method: 'GET', url: '/orders', headers: { authorization: `Bearer ${token}`, dpop: proofFor(token) } }))
     expect(error.code).toBe('invalid_token')
@@ -278,20 +278,20 @@ describe('DPoP downgrade and required DPoP', () => {
     expect(error.headers['WWW-Authenticate']).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+", DPoP realm="api", algs="/)
   })
 
-  it('DPOP-16: without dpop configured, a DPoP-bound token is refused (the binding cannot be checked)', async () => {
+  it('RFC 9449 §7.1: without dpop configured, a DPoP-bound token is refused (the binding cannot be checked)', async () => {
     const token = await boundToken()
     const plain = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, clock: () => NOW })
     const error = await rejection(() => plain.authenticate({ method: 'GET', url: '/orders', headers: { authorization: `Bearer ${token}` } }))
     expect(error.code).toBe('invalid_token')
   })
 
-  it('DPOP-18 DPOP-21: no credentials -> both challenges, no error', async () => {
+  it('RFC 9449 §7.1, §7.2: no credentials -> both challenges, no error', async () => {
     const error = await rejection(() => authenticator().authenticate({ method: 'GET', url: '/orders', headers: {} }))
     expect(error.code).toBe('credentials_required')
     expect(error.headers['WWW-Authenticate']).toBe(`Bearer realm="api", DPoP realm="api", algs="${ALGS}"`)
   })
 
-  it('DPOP-15: dpop.required refuses a Bearer token, and challenges only with DPoP', async () => {
+  it('RFC 9449 §7: dpop.required refuses a Bearer token, and challenges only with DPoP', async () => {
     const auth = authenticator({ origin: ORIGIN, required: true })
     const token = await issuer.mint({ sub: 'user-1' })
     const error = await rejection(() => auth.authenticate({ method: 'GET', url: '/orders', headers: { authorization: `Bearer ${token}` } }))
@@ -319,7 +319,7 @@ describe('DPoP downgrade and required DPoP', () => {
   })
 })
 
-describe('DPoP challenges with resource metadata (PRM-02)', () => {
+describe('DPoP challenges with resource metadata (RFC 9728 §5.1)', () => {
   it('proof errors, nonce errors and the downgrade offer carry resource_metadata', async () => {
     const resourceMetadata = 'https://api.example.com/.well-known/oauth-protected-resource'
     const token = await boundToken()
@@ -332,7 +332,7 @@ describe('DPoP challenges with resource metadata (PRM-02)', () => {
   })
 })
 
-describe('DPoP replay (DPOP-25)', () => {
+describe('DPoP replay (RFC 9449 §11.1)', () => {
   it('a replayed proof -> 401 invalid_token', async () => {
     const auth = authenticator()
     const token = await boundToken()
@@ -367,7 +367,7 @@ describe('DPoP replay (DPOP-25)', () => {
     expect(keys).toEqual([])
     const jti = 'a-very-recognisable-jti-value'
     await authenticator({ origin: ORIGIN, replayStore: store }).authenticate(dpopRequest(token, proofFor(token, { jti })))
-    // SEC-05: the store sees a hash, never the jti.
+    // RFC 9700 §4.9.3: the store sees a hash, never the jti.
     expect(keys).toHaveLength(1)
     expect(keys[0]).not.toContain(jti)
   })
@@ -410,7 +410,7 @@ describe('DPoP server nonces (RFC 9449 §8, §9)', () => {
     return error.headers['DPoP-Nonce'] as string
   }
 
-  it('DPOP-22 DPOP-23: a proof without nonce -> 401 use_dpop_nonce with DPoP-Nonce; retrying with it succeeds', async () => {
+  it('RFC 9449 §9, §11.3: a proof without nonce -> 401 use_dpop_nonce with DPoP-Nonce; retrying with it succeeds', async () => {
     const auth = authenticator({ origin: ORIGIN, nonce: true })
     const token = await boundToken()
     const error = await rejection(() => auth.authenticate(dpopRequest(token, proofFor(token))))
@@ -424,7 +424,7 @@ describe('DPoP server nonces (RFC 9449 §8, §9)', () => {
     expect(result?.responseHeaders).toEqual({})
   })
 
-  it('DPOP-22: nonces are unpredictable (each one differs)', async () => {
+  it('RFC 9449 §9: nonces are unpredictable (each one differs)', async () => {
     const auth = authenticator({ origin: ORIGIN, nonce: true })
     const token = await boundToken()
     const a = nonceOf(await rejection(() => auth.authenticate(dpopRequest(token, proofFor(token)))))
@@ -432,7 +432,7 @@ describe('DPoP server nonces (RFC 9449 §8, §9)', () => {
     expect(a).not.toBe(b)
   })
 
-  it('DPOP-12: a forged or foreign nonce -> 401 use_dpop_nonce', async () => {
+  it('RFC 9449 §4.3: a forged or foreign nonce -> 401 use_dpop_nonce', async () => {
     const token = await boundToken()
     const other = authenticator({ origin: ORIGIN, nonce: true })
     const foreign = nonceOf(await rejection(() => other.authenticate(dpopRequest(token, proofFor(token)))))
@@ -466,7 +466,7 @@ describe('DPoP server nonces (RFC 9449 §8, §9)', () => {
   })
 })
 
-describe('DPoP request URI behind proxies (DPOP-11, SEC-08)', () => {
+describe('DPoP request URI behind proxies (RFC 9449 §4.3; RFC 9700 §4.13)', () => {
   const PROXY = '10.0.0.5'
 
   function proxied(token: string, proof: string, remoteAddress: string, headers: Record<string, string>): PortcullisRequest {

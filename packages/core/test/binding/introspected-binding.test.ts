@@ -1,6 +1,6 @@
 /**
  * Bound tokens from RFC 7662 introspection go through the same bind step as JWTs: `cnf.jkt`
- * (RFC 9449 §6.2, DPOP-14, INT-11) and `cnf["x5t#S256"]` (RFC 8705 §3.2, MTLS-05).
+ * (RFC 9449 §6.1, §6.2) and `cnf["x5t#S256"]` (RFC 8705 §3.2).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createAuthenticator, type PortcullisRequest } from '@portcullis/core'
@@ -35,7 +35,7 @@ function dpop(token: string, proof?: string): PortcullisRequest {
 }
 
 describe('introspected bound tokens', () => {
-  it('DPOP-14 INT-11: cnf.jkt from introspection needs a proof with that key', async () => {
+  it('RFC 9449 §6.1, §6.2: cnf.jkt from introspection needs a proof with that key', async () => {
     const token = issuer.opaqueToken({ cnf: { jkt: await jwkThumbprint(key) }, token_type: 'DPoP' })
     const auth = authenticator()
     const proof = createDpopProof({ key, htm: 'GET', htu: `${ORIGIN}/r`, accessToken: token, clock: () => NOW })
@@ -47,7 +47,7 @@ describe('introspected bound tokens', () => {
     expect((await rejection(() => auth.authenticate(dpop(token, wrong)))).reason).toBe('dpop_jkt')
   })
 
-  it('INT-11: an introspection response with token_type other than DPoP -> 401 invalid_token', async () => {
+  it('RFC 9449 §6.2: an introspection response with token_type other than DPoP -> 401 invalid_token', async () => {
     const token = issuer.opaqueToken({ cnf: { jkt: await jwkThumbprint(key) }, token_type: 'Bearer' })
     const proof = createDpopProof({ key, htm: 'GET', htu: `${ORIGIN}/r`, accessToken: token, clock: () => NOW })
     expect((await rejection(() => authenticator().authenticate(dpop(token, proof)))).reason).toBe('dpop_token_type')
@@ -56,13 +56,13 @@ describe('introspected bound tokens', () => {
     await expect(authenticator().authenticate(dpop(typed, ok))).resolves.toBeDefined()
   })
 
-  it('DPOP-17: an introspected DPoP-bound token presented as Bearer -> 401 invalid_token', async () => {
+  it('RFC 9449 §7.2: an introspected DPoP-bound token presented as Bearer -> 401 invalid_token', async () => {
     const token = issuer.opaqueToken({ cnf: { jkt: await jwkThumbprint(key) } })
     const error = await rejection(() => authenticator().authenticate({ method: 'GET', url: '/r', headers: { authorization: `Bearer ${token}` } }))
     expect({ code: error.code, reason: error.reason }).toEqual({ code: 'invalid_token', reason: 'dpop_downgrade' })
   })
 
-  it('MTLS-05: cnf x5t#S256 from introspection is compared with the client certificate', async () => {
+  it('RFC 8705 §3.2: cnf x5t#S256 from introspection is compared with the client certificate', async () => {
     const ca = createCertificateAuthority()
     const client = ca.issueClient()
     const token = issuer.opaqueToken({ cnf: { 'x5t#S256': client.thumbprint } })

@@ -37,7 +37,7 @@ function request(token: string, extra: Partial<PortcullisRequest> = {}, headers:
 
 const bound = (cert: TestCertificate = client): Promise<string> => issuer.mint({ cnf: { 'x5t#S256': cert.thumbprint } })
 
-describe('thumbprints (MTLS-04)', () => {
+describe('thumbprints (RFC 8705 §3.1)', () => {
   it('x5t#S256 is base64url(SHA-256(DER)) without padding, the same in core and testing', () => {
     expect(client.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(certificateThumbprint(client.der)).toBe(client.thumbprint)
@@ -54,25 +54,25 @@ describe('thumbprints (MTLS-04)', () => {
 })
 
 describe('certificate from the TLS socket', () => {
-  it('MTLS-03: the bound certificate -> accepted, confirmation exposed', async () => {
+  it('RFC 8705 §3: the bound certificate -> accepted, confirmation exposed', async () => {
     const result = await authenticator().authenticate(request(await bound(), { clientCertificate: client.der }))
     expect(result?.identity.confirmation).toEqual({ 'x5t#S256': client.thumbprint })
   })
 
-  it('MTLS-03: another certificate -> 401 invalid_token', async () => {
+  it('RFC 8705 §3: another certificate -> 401 invalid_token', async () => {
     const error = await rejection(async () => authenticator().authenticate(request(await bound(), { clientCertificate: other.der })))
     expect(error.code).toBe('invalid_token')
     expect(error.reason).toBe('certificate_mismatch')
     expect(error.headers['WWW-Authenticate']).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"$/)
   })
 
-  it('MTLS-03: no certificate -> 401 invalid_token', async () => {
+  it('RFC 8705 §3: no certificate -> 401 invalid_token', async () => {
     const error = await rejection(async () => authenticator().authenticate(request(await bound())))
     expect(error.code).toBe('invalid_token')
     expect(error.reason).toBe('certificate_missing')
   })
 
-  it('MTLS-03: without mtls configured, a certificate-bound token is refused', async () => {
+  it('RFC 8705 §3: without mtls configured, a certificate-bound token is refused', async () => {
     const error = await rejection(async () => authenticator({}).authenticate(request(await bound(), { clientCertificate: client.der })))
     expect(error.code).toBe('invalid_token')
   })
@@ -85,7 +85,7 @@ describe('certificate from the TLS socket', () => {
   })
 })
 
-describe('certificate from a trusted proxy header (MTLS-08, SEC-08)', () => {
+describe('certificate from a trusted proxy header (RFC 8705 §6.5; RFC 9700 §4.13)', () => {
   const viaProxy = (format: 'pem' | 'rfc9440' = 'pem') =>
     authenticator({ trustedProxies: [PROXY], mtls: { certificateHeader: 'X-Client-Cert', certificateHeaderFormat: format } })
 

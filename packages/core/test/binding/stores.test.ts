@@ -1,4 +1,4 @@
-/** Bounds and expiry of the DPoP replay store and of server nonces (DPOP-22, DPOP-25). */
+/** Bounds and expiry of the DPoP replay store and of server nonces (RFC 9449 §9, §11.1). */
 import { describe, expect, it } from '@jest/globals'
 import { createMemoryReplayStore } from '@portcullis/core'
 import { normaliseHtu } from '../../src/binding/dpop/htu.js'
@@ -6,7 +6,7 @@ import { createNonceIssuer } from '../../src/binding/dpop/nonces.js'
 import { manualClock } from '../helpers.js'
 
 describe('in-memory replay store', () => {
-  it('DPOP-25: the first use of a key is accepted, a second one within its lifetime is a replay', async () => {
+  it('RFC 9449 §11.1: the first use of a key is accepted, a second one within its lifetime is a replay', async () => {
     const clock = manualClock()
     const store = createMemoryReplayStore({ clock: clock.now })
     expect(await store.remember('k', clock.now() + 1000)).toBe(true)
@@ -47,7 +47,7 @@ describe('in-memory replay store', () => {
 })
 
 describe('server nonces', () => {
-  it('DPOP-22: a nonce is valid in its period, expiring in the next, invalid after (nothing stored)', () => {
+  it('RFC 9449 §9: a nonce is valid in its period, expiring in the next, invalid after (nothing stored)', () => {
     const clock = manualClock(0)
     const nonces = createNonceIssuer(60_000, clock.now, undefined)
     const nonce = nonces.issue()
@@ -73,7 +73,7 @@ describe('server nonces', () => {
   })
 })
 
-describe('htu normalisation (RFC 3986 §6.2.2, §6.2.3, DPOP-11)', () => {
+describe('htu normalisation (RFC 3986 §6.2.2, §6.2.3, RFC 9449 §4.3)', () => {
   it.each([
     ['HTTPS://API.EXAMPLE.COM/a', 'https://api.example.com/a'],
     ['https://api.example.com:443/a', 'https://api.example.com/a'],

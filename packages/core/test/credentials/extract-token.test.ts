@@ -19,7 +19,7 @@ describe('bearer token extraction', () => {
   })
   afterAll(() => issuer.close())
 
-  it('BEAR-01 / BASE-06: accepts the header method with any case of the scheme and several spaces', async () => {
+  it('RFC 6750 §2.1; RFC 9110 §11.1: accepts the header method with any case of the scheme and several spaces', async () => {
     for (const header of [`Bearer ${token}`, `bearer ${token}`, `BEARER ${token}`, `Bearer    ${token}`]) {
       const result = await auth.authenticate({ method: 'GET', url: '/', headers: { authorization: header } })
       expect(result?.method).toBe('header')
@@ -27,7 +27,7 @@ describe('bearer token extraction', () => {
     }
   })
 
-  it('BEAR-21: another scheme is treated as no credentials (bare challenge, no error code)', async () => {
+  it('RFC 6750 §3.1: another scheme is treated as no credentials (bare challenge, no error code)', async () => {
     const error = await rejection(() => auth.authenticate({ method: 'GET', url: '/', headers: { authorization: 'Basic dXNlcjpwYXNz' } }))
     expect(error.code).toBe('credentials_required')
     expect(error.headers['WWW-Authenticate']).toBe('Bearer realm="api"')
@@ -39,21 +39,21 @@ describe('bearer token extraction', () => {
     ['Bearer a b', 'two tokens'],
     ['Bearer tok@n', 'a character outside b64token'],
     ['Bearer ab=c', 'padding in the middle'],
-  ])('BEAR-02 / BEAR-18: %j (%s) is invalid_request', async (header) => {
+  ])('RFC 6750 §2.1, §3.1: %j (%s) is invalid_request', async (header) => {
     const error = await rejection(() => auth.authenticate({ method: 'GET', url: '/', headers: { authorization: header } }))
     expect(error.status).toBe(400)
     expect(error.code).toBe('invalid_request')
     expect(error.headers['WWW-Authenticate']).toMatch(/^Bearer realm="api", error="invalid_request", error_description="[^"\\]+"$/)
   })
 
-  it('BEAR-09: a repeated Authorization header is invalid_request', async () => {
+  it('RFC 6750 §2, §3.1: a repeated Authorization header is invalid_request', async () => {
     const error = await rejection(() =>
       auth.authenticate(bearer(token, { rawHeaders: ['Authorization', `Bearer ${token}`, 'authorization', `Bearer ${token}`] })),
     )
     expect(error.code).toBe('invalid_request')
   })
 
-  it('O21-01: query and body tokens are ignored unless enabled', async () => {
+  it('RFC 6750 §2.2, §2.3; RFC 9700 §4.3.2: query and body tokens are ignored unless enabled', async () => {
     const query = await rejection(() => auth.authenticate({ method: 'GET', url: `/?access_token=${token}`, headers: {} }))
     expect(query.code).toBe('credentials_required')
     const body = await rejection(() =>
@@ -64,14 +64,14 @@ describe('bearer token extraction', () => {
     expect(body.code).toBe('credentials_required')
   })
 
-  it('BEAR-06: the query method works when enabled and reports it (for Cache-Control: private)', async () => {
+  it('RFC 6750 §2.3: the query method works when enabled and reports it (for Cache-Control: private)', async () => {
     const result = await both.authenticate({ method: 'GET', url: `/x?a=1&access_token=${token}`, headers: {} })
     expect(result?.method).toBe('query')
     expect(result?.responseHeaders).toEqual({ 'Cache-Control': 'private' })
     expect((await both.authenticate(bearer(token)))?.responseHeaders).toEqual({})
   })
 
-  it('BEAR-04: the body method needs a form content type and a method with a body', async () => {
+  it('RFC 6750 §2.2: the body method needs a form content type and a method with a body', async () => {
     const form = { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' }
     const ok = await both.authenticate({ method: 'POST', url: '/', headers: form, body: { access_token: token } })
     expect(ok?.method).toBe('body')
@@ -83,7 +83,7 @@ describe('bearer token extraction', () => {
     expect(json.code).toBe('credentials_required')
   })
 
-  it('BEAR-09: a token in two places, or a repeated parameter, is invalid_request', async () => {
+  it('RFC 6750 §2, §3.1: a token in two places, or a repeated parameter, is invalid_request', async () => {
     const cases = [
       bearer(token, { url: `/?access_token=${token}` }),
       bearer(token, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' }, body: { access_token: token } }),

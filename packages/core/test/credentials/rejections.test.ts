@@ -8,7 +8,7 @@ const { rejections } = createAuthenticator({
 }).context
 
 describe('shared rejections', () => {
-  it('step-up: 401 insufficient_user_authentication with acr_values and a quoted max_age (RFC 9470 §3, STEP-02, STEP-03, STEP-04)', () => {
+  it('step-up: 401 insufficient_user_authentication with acr_values and a quoted max_age (RFC 9470 §3)', () => {
     const error = rejections.insufficientUserAuthentication({ acrValues: ['urn:mace:incommon:iap:silver', 'mfa'], maxAge: 300.7 })
     expect(error.code).toBe('insufficient_user_authentication')
     expect(error.status).toBe(401)

@@ -32,7 +32,7 @@ describe('RFC 7662 introspection', () => {
     issuer.setIntrospectionBehaviour('ok')
   }
 
-  it('INT-01 INT-02 INT-11 STEP-06 TX-03: an opaque token is introspected (POST, form, basic auth, hint) into the same Identity', async () => {
+  it('RFC 7662 §2.1; RFC 9449 §6.2; RFC 9470 §6.2; RFC 8693 §4.1: an opaque token is introspected (POST, form, basic auth, hint) into the same Identity', async () => {
     fresh()
     const auth = createAuthenticator(options())
     const authTime = NOW / 1000 - 60
@@ -61,14 +61,14 @@ describe('RFC 7662 introspection', () => {
     expect(issuer.introspectionCalls).toEqual([{ clientAuth: 'client_secret_basic', tokenTypeHint: 'access_token', hasToken: true }])
   })
 
-  it('INT-02: client_secret_post sends the credentials in the form; tokenTypeHint false sends no hint', async () => {
+  it('RFC 7662 §2.1: client_secret_post sends the credentials in the form; tokenTypeHint false sends no hint', async () => {
     fresh()
     const auth = createAuthenticator(options({ clientAuth: 'client_secret_post', tokenTypeHint: false }))
     await auth.authenticate(bearer(issuer.opaqueToken()))
     expect(issuer.introspectionCalls).toEqual([{ clientAuth: 'client_secret_post', tokenTypeHint: undefined, hasToken: true }])
   })
 
-  it('INT-02: client_secret_basic form-urlencodes the id and secret first (RFC 6749 §2.3.1)', async () => {
+  it('RFC 7662 §2.1: client_secret_basic form-urlencodes the id and secret first (RFC 6749 §2.3.1)', async () => {
     const special = await createIssuer({ clock: clock.now, introspectionClient: { clientId: 'api:1 ü', clientSecret: 'p@ss:wörd+%/=' } })
     try {
       const auth = createAuthenticator({
@@ -85,7 +85,7 @@ describe('RFC 7662 introspection', () => {
     }
   })
 
-  it('META-08: the endpoint is discovered from the issuer metadata (introspection_endpoint)', async () => {
+  it('RFC 8414 §2: the endpoint is discovered from the issuer metadata (introspection_endpoint)', async () => {
     fresh()
     const auth = createAuthenticator(options({ endpoint: undefined }))
     const result = await auth.authenticate(bearer(issuer.opaqueToken()))
@@ -93,7 +93,7 @@ describe('RFC 7662 introspection', () => {
     expect(issuer.stats).toMatchObject({ discovery: 1, introspection: 1 })
   })
 
-  it('INT-05: discovery failing -> 503; retried only after 5 s, then the endpoint is used', async () => {
+  it('RFC 7662 §2.3: discovery failing -> 503; retried only after 5 s, then the endpoint is used', async () => {
     fresh()
     issuer.setDiscoveryBehaviour('error')
     const auth = createAuthenticator(options({ endpoint: undefined }))
@@ -105,7 +105,7 @@ describe('RFC 7662 introspection', () => {
     expect((await auth.authenticate(bearer(issuer.opaqueToken())))?.identity.tokenType).toBe('opaque')
   })
 
-  it('INT-03 INT-04: active false (unknown, revoked or expired at the AS) -> 401 invalid_token', async () => {
+  it('RFC 7662 §2.2: active false (unknown, revoked or expired at the AS) -> 401 invalid_token', async () => {
     fresh()
     const auth = createAuthenticator(options())
     const token = issuer.opaqueToken()
@@ -119,7 +119,7 @@ describe('RFC 7662 introspection', () => {
   it.each([
     ['active "true" (a string)', { active: 'true', sub: 'x' }],
     ['no active member', { sub: 'x' }],
-  ])('INT-03: %s is treated as inactive -> 401', async (_name, body) => {
+  ])('RFC 7662 §2.2: %s is treated as inactive -> 401', async (_name, body) => {
     fresh()
     issuer.setIntrospectionBehaviour({ body })
     const auth = createAuthenticator(options())
@@ -134,7 +134,7 @@ describe('RFC 7662 introspection', () => {
     ['a JSON array', { body: [{ active: true }] }],
     ['HTTP 401 (our credentials refused)', { body: { error: 'invalid_client' }, status: 401 }],
     ['an oversized body', { body: { active: true, padding: 'x'.repeat(70_000) } }],
-  ])('INT-05: %s -> 503 temporarily_unavailable, never invalid_token', async (_name, behaviour) => {
+  ])('RFC 7662 §2.3: %s -> 503 temporarily_unavailable, never invalid_token', async (_name, behaviour) => {
     fresh()
     issuer.setIntrospectionBehaviour(behaviour)
     const auth = createAuthenticator(options())
@@ -144,7 +144,7 @@ describe('RFC 7662 introspection', () => {
     issuer.setIntrospectionBehaviour('ok')
   })
 
-  it('INT-05: a hanging endpoint times out -> 503', async () => {
+  it('RFC 7662 §2.3: a hanging endpoint times out -> 503', async () => {
     fresh()
     issuer.setIntrospectionBehaviour('hang')
     const auth = createAuthenticator(options({ timeout: 100 }))
@@ -155,13 +155,13 @@ describe('RFC 7662 introspection', () => {
     issuer.setIntrospectionBehaviour('ok')
   })
 
-  it('INT-05: wrong client credentials -> 503 (the AS refused us, not the token)', async () => {
+  it('RFC 7662 §2.3: wrong client credentials -> 503 (the AS refused us, not the token)', async () => {
     fresh()
     const auth = createAuthenticator(options({ clientSecret: 'wrong' }))
     expect((await rejection(() => auth.authenticate(bearer(issuer.opaqueToken())))).status).toBe(503)
   })
 
-  it('INT-05 INT-08: a redirect is never followed (credentials and token stay put) -> 503', async () => {
+  it('RFC 7662 §2.3, §4: a redirect is never followed (credentials and token stay put) -> 503', async () => {
     const seen: string[] = []
     const fetch: FetchLike = async (url, init) => {
       seen.push(`${String(init.method)} ${url} redirect=${String(init.redirect)}`)
@@ -172,7 +172,7 @@ describe('RFC 7662 introspection', () => {
     expect(seen).toEqual([`POST ${issuer.introspectionEndpoint} redirect=error`])
   })
 
-  it('INT-06 RI-05: iss and aud of the response are checked like a JWT when present', async () => {
+  it('RFC 7662 §4; RFC 9700 §2.3: iss and aud of the response are checked like a JWT when present', async () => {
     fresh()
     const auth = createAuthenticator(options())
     const wrongAud = await rejection(() => auth.authenticate(bearer(issuer.opaqueToken({ aud: 'https://other.example' }))))
@@ -185,22 +185,22 @@ describe('RFC 7662 introspection', () => {
     expect(refresh.code).toBe('invalid_token')
   })
 
-  it('INT-06: nbf in the future beyond the tolerance -> 401', async () => {
+  it('RFC 7662 §4: nbf in the future beyond the tolerance -> 401', async () => {
     fresh()
     const auth = createAuthenticator(options())
     const error = await rejection(() => auth.authenticate(bearer(issuer.opaqueToken({ nbf: NOW / 1000 + 60 }))))
     expect({ code: error.code, reason: error.reason }).toEqual({ code: 'invalid_token', reason: 'not_yet_valid' })
   })
 
-  it('INT-11: a bound token (cnf) from introspection is refused when no proof of possession is checked', async () => {
+  it('RFC 9449 §6.2: a bound token (cnf) from introspection is refused when no proof of possession is checked', async () => {
     fresh()
     const auth = createAuthenticator(options())
     const error = await rejection(() => auth.authenticate(bearer(issuer.opaqueToken({ token_type: 'DPoP', cnf: { jkt: 'abc' } }))))
     expect({ code: error.code, reason: error.reason }).toEqual({ code: 'invalid_token', reason: 'binding' })
   })
 
-  describe('caching (INT-07, INT-09)', () => {
-    it('INT-07: an active answer is reused within the TTL, then refetched', async () => {
+  describe('caching (RFC 7662 §2.2, §4)', () => {
+    it('RFC 7662 §4: an active answer is reused within the TTL, then refetched', async () => {
       fresh()
       const auth = createAuthenticator(options({ cache: { ttl: 30 } }))
       const token = issuer.opaqueToken({}, { expiresIn: 3600 })
@@ -212,7 +212,7 @@ describe('RFC 7662 introspection', () => {
       expect(issuer.stats.introspection).toBe(2)
     })
 
-    it('INT-07: an answer is never cached beyond its exp (frozen clock)', async () => {
+    it('RFC 7662 §4: an answer is never cached beyond its exp (frozen clock)', async () => {
       fresh()
       const auth = createAuthenticator(options({ cache: { ttl: 600 } }, { clockTolerance: 0 }))
       const token = issuer.opaqueToken({}, { expiresIn: 10 })
@@ -227,7 +227,7 @@ describe('RFC 7662 introspection', () => {
       expect(issuer.stats.introspection).toBe(2)
     })
 
-    it('INT-07: a revoked token stays usable at most for the TTL; negative answers are cached briefly', async () => {
+    it('RFC 7662 §4: a revoked token stays usable at most for the TTL; negative answers are cached briefly', async () => {
       fresh()
       const auth = createAuthenticator(options({ cache: { ttl: 20, negativeTtl: 2 } }))
       const token = issuer.opaqueToken({}, { expiresIn: 3600 })
@@ -243,7 +243,7 @@ describe('RFC 7662 introspection', () => {
       expect(issuer.stats.introspection).toBe(3)
     })
 
-    it('INT-07: the cache is bounded (least recently used evicted) and can be disabled', async () => {
+    it('RFC 7662 §4: the cache is bounded (least recently used evicted) and can be disabled', async () => {
       fresh()
       const auth = createAuthenticator(options({ cache: { maxEntries: 2 } }))
       const [a, b, c] = [issuer.opaqueToken(), issuer.opaqueToken(), issuer.opaqueToken()]
@@ -283,7 +283,7 @@ describe('RFC 7662 introspection', () => {
       expect(result?.identity.tokenType).toBe('opaque')
     })
 
-    it('INT-09: each resource server configuration has its own cache', async () => {
+    it('RFC 7662 §2.2: each resource server configuration has its own cache', async () => {
       fresh()
       const token = issuer.opaqueToken()
       await createAuthenticator(options()).authenticate(bearer(token))

@@ -38,7 +38,7 @@ function fakeJwks(issuer: LocalIssuer): { fetch: FetchLike; calls: string[]; mod
   return state
 }
 
-describe('remote JWKS (JWKS-07, JWKS-08, DESIGN §6)', () => {
+describe('remote JWKS (OpenID Connect Core 1.0 §10.1.1; failure policy: docs/architecture.md)', () => {
   let issuer: LocalIssuer
 
   beforeAll(async () => {
@@ -169,7 +169,7 @@ describe('remote JWKS (JWKS-07, JWKS-08, DESIGN §6)', () => {
   })
 })
 
-describe('issuer discovery (META-01..06)', () => {
+describe('issuer discovery (RFC 8414 §3.1, §3.3, §4, §5)', () => {
   let issuer: LocalIssuer
   beforeAll(async () => {
     issuer = await createIssuer()
@@ -202,7 +202,7 @@ describe('issuer discovery (META-01..06)', () => {
     ])
   })
 
-  it('META-04: a document naming another issuer is not used (503, never a silent trust)', async () => {
+  it('RFC 8414 §3.3: a document naming another issuer is not used (503, never a silent trust)', async () => {
     const { fetch } = discoveryFetch({
       'https://id.example.com/.well-known/oauth-authorization-server': { issuer: 'https://evil.example.com/', jwks_uri: JWKS },
       'https://id.example.com/.well-known/openid-configuration': { issuer: 'https://id.example.com', jwks_uri: JWKS },
@@ -213,7 +213,7 @@ describe('issuer discovery (META-01..06)', () => {
     expect((error.cause as Error).message).toContain('issuer is not "https://id.example.com/"')
   })
 
-  it('JWKS-01: a discovered plain-http jwks_uri on a public host is refused', async () => {
+  it('RFC 8414 §2: a discovered plain-http jwks_uri on a public host is refused', async () => {
     const { fetch } = discoveryFetch({
       'https://id.example.com/.well-known/oauth-authorization-server': { issuer: ISSUER, jwks_uri: 'http://id.example.com/jwks' },
     })

@@ -3,7 +3,7 @@ import { createAuthenticator, createProtectedResourceMetadata } from '@portculli
 import { rejection } from '../helpers.js'
 
 describe('RFC 9728 protected resource metadata', () => {
-  it('PRM-01: builds the document, omitting empty members, with the well-known path inserted before the resource path', () => {
+  it('RFC 9728 §3: builds the document, omitting empty members, with the well-known path inserted before the resource path', () => {
     const metadata = createProtectedResourceMetadata({
       resource: 'https://api.example.com/v1/',
       authorizationServers: ['https://id.example.com/'],
@@ -54,7 +54,7 @@ describe('RFC 9728 protected resource metadata', () => {
     expect(() => createProtectedResourceMetadata(options as never)).toThrow(message)
   })
 
-  it('PRM-02: requireToken({ resourceMetadata }) puts resource_metadata in challenges; it must be an https URL', async () => {
+  it('RFC 9728 §5.1: requireToken({ resourceMetadata }) puts resource_metadata in challenges; it must be an https URL', async () => {
     const url = 'https://api.example.com/.well-known/oauth-protected-resource'
     const auth = createAuthenticator({ issuer: 'https://id.example.com', audience: 'https://api.example.com', jwksUri: 'https://id.example.com/jwks', resourceMetadata: url })
     const error = await rejection(() => auth.authenticate({ method: 'GET', url: '/', headers: {} }))

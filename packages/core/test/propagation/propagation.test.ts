@@ -7,7 +7,7 @@ import { bearer, manualClock, rejection } from '../helpers.js'
 
 const NOW = Date.UTC(2030, 0, 15, 12, 0, 0)
 
-describe('token propagation and exchange (TX-09, RFC 8693 §2)', () => {
+describe('token propagation and exchange (RFC 8693 §2)', () => {
   let issuer: LocalIssuer
   let downstream: http.Server
   let base: string

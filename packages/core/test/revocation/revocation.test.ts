@@ -5,7 +5,7 @@ import { bearer, manualClock, rejection } from '../helpers.js'
 
 const NOW = Date.UTC(2030, 0, 15, 12, 0, 0)
 
-describe('revocation at the resource server (REV-04, REV-07)', () => {
+describe('revocation at the resource server (RFC 7009 §2.1, §3)', () => {
   let issuer: LocalIssuer
   const clock = manualClock(NOW)
   beforeAll(async () => {
@@ -80,7 +80,7 @@ describe('revocation at the resource server (REV-04, REV-07)', () => {
     expect((await rejection(() => auth.authenticate(bearer(token)))).reason).toBe('revoked')
   })
 
-  it('INT-07: cached introspection results are checked too (by jti and by token value)', async () => {
+  it('RFC 7662 §4: cached introspection results are checked too (by jti and by token value)', async () => {
     const { auth, store, events } = setup()
     const opaque = issuer.opaqueToken({ jti: 'opaque-jti' })
     const another = issuer.opaqueToken({}, { omit: ['jti'] })
@@ -92,7 +92,7 @@ describe('revocation at the resource server (REV-04, REV-07)', () => {
     await expectRevoked(auth, events, another)
   })
 
-  it('DESIGN §6: a failing or hanging store -> 503, never a pass', async () => {
+  it('fail closed: a failing or hanging store -> 503, never a pass', async () => {
     const failing: RevocationStore = {
       ...createRevocationStore(),
       check: () => Promise.reject(new Error('redis down')),

@@ -45,7 +45,7 @@ function auth(extra: Partial<RequireTokenOptions> = {}) {
 }
 
 describe('sender-constrained tokens are refused while no binding can be checked', () => {
-  // RFC 9449 §7.2 (DPOP-17), §7.1 (DPOP-16); RFC 8705 §3 (MTLS-03): a stolen bound token must not
+  // RFC 9449 §7.1, §7.2; RFC 8705 §3: a stolen bound token must not
   // work as a plain bearer token.
   it('a DPoP-bound token (cnf.jkt) sent with the Bearer scheme is refused', async () => {
     const token = await issuer.mint(claims(issuer, { cnf: { jkt: '0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I' } }))
@@ -62,7 +62,7 @@ describe('sender-constrained tokens are refused while no binding can be checked'
   })
 })
 
-describe('static keys stay per issuer (BCP-13)', () => {
+describe('static keys stay per issuer (RFC 8725 §3.8)', () => {
   it('a key list shared by several issuers is refused at creation', () => {
     expect(() => auth({
       issuer: [issuer.issuer, other.issuer],
@@ -171,7 +171,7 @@ describe('the fetch timeout holds even for a fetch that ignores its signal', () 
 })
 
 describe('configuration that can never work is refused at creation', () => {
-  // DESIGN §3: "Options are validated when the middleware is created, with clear messages."
+  // Options are validated when the middleware is created, with clear messages.
   it('jwks.timeout above 2^31-1 ms is refused (Node would fire the timer after 1 ms)', () => {
     expect(() => createAuthenticator({ issuer: issuer.issuer, audience: 'a', jwks: { timeout: 3_000_000_000 } })).toThrow()
   })
@@ -188,7 +188,7 @@ describe('configuration that can never work is refused at creation', () => {
   })
 })
 
-describe('formatChallenge quotes every value (BEAR-17)', () => {
+describe('formatChallenge quotes every value (RFC 6750 §3)', () => {
   // It is public: callers may pass policy-supplied scope or acr_values.
   it('a quote in scope / acr_values cannot add an auth-param', () => {
     const header = formatChallenge('Bearer', { realm: 'api', scope: 'a", error="insufficient_scope', acr_values: 'urn:x"\r\nX: y' })

@@ -18,7 +18,7 @@ describe('step-up (RFC 9470) and delegation (RFC 8693)', () => {
   }
 
   describe('step-up', () => {
-    it('STEP-01 STEP-02 STEP-03 STEP-05: acr not acceptable -> 401 insufficient_user_authentication with acr_values', async () => {
+    it('RFC 9470 §3, §6.1: acr not acceptable -> 401 insufficient_user_authentication with acr_values', async () => {
       const a = auth({ acr: ['urn:example:mfa', 'urn:example:hw'] })
       const error = await rejection(async () => a.authenticate(bearer(await issuer.mint({ acr: 'urn:example:pwd' }))))
       expect({ status: error.status, code: error.code }).toEqual({ status: 401, code: 'insufficient_user_authentication' })
@@ -30,7 +30,7 @@ describe('step-up (RFC 9470) and delegation (RFC 8693)', () => {
       expect((await a.authenticate(bearer(await issuer.mint({ acr: 'urn:example:hw' }))))?.identity.acr).toBe('urn:example:hw')
     })
 
-    it('STEP-02 STEP-03: auth_time older than maxAge -> 401 with max_age; no auth_time -> step-up required', async () => {
+    it('RFC 9470 §3: auth_time older than maxAge -> 401 with max_age; no auth_time -> step-up required', async () => {
       const a = auth({ maxAge: 300 })
       const old = await rejection(async () => a.authenticate(bearer(await issuer.mint({ auth_time: NOW_S - 301 }))))
       expect(old.headers['WWW-Authenticate']).toBe(
@@ -41,13 +41,13 @@ describe('step-up (RFC 9470) and delegation (RFC 8693)', () => {
       expect((await a.authenticate(bearer(await issuer.mint({ auth_time: NOW_S - 300 }))))?.identity).toBeDefined()
     })
 
-    it('STEP-04: acr and maxAge together are both named in the challenge', async () => {
+    it('RFC 9470 §3: acr and maxAge together are both named in the challenge', async () => {
       const a = auth({ acr: 'urn:example:mfa', maxAge: 60 })
       const error = await rejection(async () => a.authenticate(bearer(await issuer.mint({ acr: 'urn:example:mfa', auth_time: NOW_S - 61 }))))
       expect(error.headers['WWW-Authenticate']).toMatch(/acr_values="urn:example:mfa", max_age="60"$/)
     })
 
-    it('STEP-06: acr and auth_time of an introspection response are evaluated the same way', async () => {
+    it('RFC 9470 §6.2: acr and auth_time of an introspection response are evaluated the same way', async () => {
       const a = auth({ acr: 'urn:example:mfa', maxAge: 60, introspection: { endpoint: issuer.introspectionEndpoint, ...issuer.introspectionClient } })
       const ok = issuer.opaqueToken({ acr: 'urn:example:mfa', auth_time: NOW_S - 10 })
       expect((await a.authenticate(bearer(ok)))?.identity.tokenType).toBe('opaque')
@@ -55,7 +55,7 @@ describe('step-up (RFC 9470) and delegation (RFC 8693)', () => {
       expect((await rejection(() => a.authenticate(bearer(weak)))).code).toBe('insufficient_user_authentication')
     })
 
-    it('STEP-09: an invalid token is refused as invalid_token before any step-up requirement is revealed', async () => {
+    it('RFC 9470 §9: an invalid token is refused as invalid_token before any step-up requirement is revealed', async () => {
       const a = auth({ acr: 'urn:example:mfa' })
       const error = await rejection(async () => a.authenticate(bearer(await issuer.mint({ acr: 'x' }, { expiresIn: -60 }))))
       expect(error.code).toBe('invalid_token')
@@ -91,7 +91,7 @@ describe('step-up (RFC 9470) and delegation (RFC 8693)', () => {
   describe('delegation', () => {
     const delegated = { act: { sub: 'gateway', act: { sub: 'mobile-app' } } }
 
-    it('TX-07: the actor chain is exposed, current actor first', async () => {
+    it('RFC 8693 §4.1: the actor chain is exposed, current actor first', async () => {
       const identity = (await auth({}).authenticate(bearer(await issuer.mint(delegated))))?.identity
       expect(identity?.actor).toEqual([{ subject: 'gateway' }, { subject: 'mobile-app' }])
     })
@@ -109,7 +109,7 @@ describe('step-up (RFC 9470) and delegation (RFC 8693)', () => {
       expect((await a.authenticate(bearer(await issuer.mint({ act: { sub: 'gateway' } }))))?.identity.actor).toHaveLength(1)
     })
 
-    it('TX-01: actors allow-list matches only the current actor (by sub, optionally iss)', async () => {
+    it('RFC 8693 §4.1: actors allow-list matches only the current actor (by sub, optionally iss)', async () => {
       const a = auth({ delegation: { actors: [{ subject: 'gateway' }, { subject: 'batch', issuer: 'https://other.example' }] } })
       expect((await a.authenticate(bearer(await issuer.mint(delegated))))?.identity).toBeDefined()
       // A listed subject as a prior (nested) actor does not make the current actor acceptable.

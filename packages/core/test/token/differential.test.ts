@@ -8,7 +8,7 @@ import { bearer } from '../helpers.js'
 
 // Portcullis verifies signatures with node:crypto directly (faster than jose's WebCrypto
 // path). This differential test keeps it honest: on valid and tampered tokens of every
-// algorithm, it must accept exactly what jose's compactVerify accepts (RFC 7515 §5.2, AT-05).
+// algorithm, it must accept exactly what jose's compactVerify accepts (RFC 7515 §5.2, RFC 9068 §4).
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
 /** True when every segment of `token` is the canonical base64url spelling of its bytes. */

@@ -14,7 +14,8 @@ import {
 } from '@portcullis/policy'
 import { identity, request } from '../fixtures.js'
 
-// Independent reference: the pairwise tables of AUTHZ-SEMANTICS.md B.1, transcribed verbatim.
+// Independent reference: the pairwise combining tables derived from OASIS XACML 3.0 (§7.10-7.14
+// and Appendix C, combining algorithms), written out by hand rather than computed.
 const V = ['Permit', 'Deny', 'NotApplicable', 'Indeterminate{D}', 'Indeterminate{P}', 'Indeterminate{DP}'] as const
 const short: Record<string, Decision> = { P: 'Permit', D: 'Deny', NA: 'NotApplicable', iD: 'Indeterminate{D}', iP: 'Indeterminate{P}', iDP: 'Indeterminate{DP}' }
 const ORDER = ['P', 'D', 'NA', 'iD', 'iP', 'iDP']

@@ -19,7 +19,7 @@ function normalisePath(path: string): string {
 }
 
 /**
- * Normalises an absolute http(s) URI for comparison (RFC 9449 §4.3 check 9, DPOP-11): scheme
+ * Normalises an absolute http(s) URI for comparison (RFC 9449 §4.3 check 9): scheme
  * and host in lower case and the default port dropped (RFC 3986 §6.2.3, done by the WHATWG
  * parser), query and fragment removed, path normalised. Returns `undefined` for anything else
  * (relative URIs, other schemes, user info).
@@ -89,7 +89,7 @@ function headerValue(request: PortcullisRequest, name: string): string | undefin
  * `htu` comparison. The origin comes from configuration; `X-Forwarded-Proto` and
  * `X-Forwarded-Host` are only read when the connection comes from a trusted proxy, and the
  * `Host` header only picks one of several configured origins: a client can never make the
- * server accept a proof made for another server (host injection, DPOP-11, SEC-08).
+ * server accept a proof made for another server (host injection, RFC 9449 §4.3; RFC 9700 §4.13).
  * Returns `undefined` when the URI cannot be established safely.
  */
 export function requestUri(request: PortcullisRequest, rules: OriginRules): string | undefined {

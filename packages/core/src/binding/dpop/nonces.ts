@@ -24,7 +24,7 @@ const NONCE_LENGTH = Math.ceil(((BODY_BYTES + MAC_BYTES) * 4) / 3)
  * Stateless nonces: `base64url(window || random || HMAC-SHA256(key, window || random)[0..16])`.
  * The time window is in the nonce, so there is nothing to store and nothing to bound: a nonce
  * is good for its own window and the next one, i.e. between `lifetimeMs` and twice that. The
- * random part makes every nonce unpredictable (DPOP-22); the MAC (node:crypto) makes them
+ * random part makes every nonce unpredictable (RFC 9449 §9); the MAC (node:crypto) makes them
  * unforgeable. Without a configured secret each process draws its own key, so several
  * processes behind one endpoint need the same `secret`.
  */

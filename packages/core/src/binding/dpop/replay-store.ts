@@ -1,10 +1,10 @@
 /**
  * Where the `jti` of accepted DPoP proofs is remembered for as long as the proof could be
- * accepted, so that a captured proof cannot be replayed (RFC 9449 §11.1, DPOP-25).
+ * accepted, so that a captured proof cannot be replayed (RFC 9449 §11.1).
  *
  * Implementations must be atomic: two concurrent calls with the same key must not both
  * resolve `true`. With Redis that is one `SET key 1 NX PX ttl` (never `EXISTS` then `SET`,
- * DPOP-26). A rejected promise fails the request closed (503), it never lets a proof through.
+ * which is not atomic). A rejected promise fails the request closed (503), it never lets a proof through.
  *
  * @example
  * ```ts

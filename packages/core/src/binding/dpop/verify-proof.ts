@@ -11,9 +11,9 @@ export interface ProofRules {
   readonly algorithms: ReadonlySet<AsymmetricAlgorithm>
   /** Longest proof accepted, in characters. */
   readonly maxProofLength: number
-  /** Longest `jti` accepted (DPOP-25: bounded before it reaches the replay store). */
+  /** Longest `jti` accepted (RFC 9449 §11.1: bounded before it reaches the replay store). */
   readonly maxJtiLength: number
-  /** How old a proof may be (seconds after `iat`, DPOP-24). */
+  /** How old a proof may be (seconds after `iat`, RFC 9449 §11.1). */
   readonly maxAgeSeconds: number
   /** Leeway for clock skew (seconds), also how far in the future `iat` may be. */
   readonly clockToleranceSeconds: number
@@ -73,14 +73,14 @@ function importProofKey(jwk: unknown, alg: AsymmetricAlgorithm): KeyObject {
     throw invalid('dpop_key', 'The DPoP proof has no public key (jwk)')
   }
   const record = jwk as Record<string, unknown>
-  // DPOP-02/09: a private or symmetric key in the header is refused, not stripped.
+  // RFC 9449 §4.2, §4.3: a private or symmetric key in the header is refused, not stripped.
   if (PRIVATE_MEMBERS.some((name) => record[name] !== undefined)) {
     throw invalid('dpop_key', 'The DPoP proof key must be a public key')
   }
   const entry = importJwk(jwk)
   if (entry === undefined) throw invalid('dpop_key', 'The DPoP proof key is not a usable public key')
   if (entry.alg !== undefined && entry.alg !== alg) throw invalid('dpop_key', 'The DPoP proof key is bound to another algorithm')
-  // BCP-03: the key type (and curve) must be the one the algorithm needs.
+  // RFC 8725 §3.1: the key type (and curve) must be the one the algorithm needs.
   if (!keyFitsAlgorithm(entry.key, alg)) throw invalid('dpop_key', 'The DPoP proof key does not fit its algorithm')
   // The client picks this key: a huge modulus or public exponent would make each verification
   // as costly as a private-key operation. Real clients use e = 65537 and at most 8192 bits.
@@ -102,10 +102,10 @@ function sameText(a: string, b: string): boolean {
 
 /**
  * Verifies a DPoP proof against the request (RFC 9449 §4.3, checks 2 to 12 except the nonce and
- * replay checks, which need state): one well-formed JWT (DPOP-05), `typ` `dpop+jwt` (DPOP-07),
- * an allowed asymmetric `alg` (DPOP-08), a public `jwk` that fits the algorithm and verifies the
- * signature (DPOP-09), the required claims (DPOP-06), `htm` (DPOP-10), `htu` (DPOP-11), `iat`
- * within the window (DPOP-12, DPOP-24), and `ath` (DPOP-13). Throws `TokenInvalid`.
+ * replay checks, which need state): one well-formed JWT, `typ` `dpop+jwt`, an allowed
+ * asymmetric `alg` (§11.6), a public `jwk` that fits the algorithm and verifies the signature,
+ * the required claims, `htm`, `htu`, `iat` within the window (§11.1), and `ath`. Throws
+ * `TokenInvalid`.
  */
 export function verifyProof(proof: string, expected: ProofExpectations, rules: ProofRules): VerifiedProof {
   if (proof.length > rules.maxProofLength) throw invalid('dpop_malformed', 'The DPoP proof is too large')

@@ -49,8 +49,8 @@ function decodeHeader(value: string, format: CertificateHeaderFormat): Buffer {
 /**
  * The DER of the request's client certificate: from the configured proxy header when the
  * peer is a trusted proxy (the proxy's own socket certificate means nothing then), otherwise
- * from the TLS socket. A header from any other peer is ignored (SEC-08, MTLS-08). A forwarded
- * value that is not one well-formed X.509 certificate (parsed by node:crypto, MTLS-09) is
+ * from the TLS socket. A header from any other peer is ignored (RFC 9700 §4.13; RFC 8705 §6.5). A forwarded
+ * value that is not one well-formed X.509 certificate (parsed by node:crypto, RFC 8705 §7.5) is
  * refused as `invalid_token`, never a 500.
  */
 export function clientCertificateOf(request: PortcullisRequest, rules: CertificateRules): Uint8Array | undefined {
@@ -71,7 +71,7 @@ export function clientCertificateOf(request: PortcullisRequest, rules: Certifica
 }
 
 /**
- * `x5t#S256` of a certificate: base64url(SHA-256(DER)), no padding (RFC 8705 §3.1, MTLS-04).
+ * `x5t#S256` of a certificate: base64url(SHA-256(DER)), no padding (RFC 8705 §3.1).
  *
  * @example
  * ```ts
@@ -83,7 +83,7 @@ export function certificateThumbprint(der: Uint8Array): string {
   return createHash('sha256').update(der).digest('base64url')
 }
 
-/** Constant-time comparison of the token's `x5t#S256` with the certificate's (MTLS-03/04). */
+/** Constant-time comparison of the token's `x5t#S256` with the certificate's (RFC 8705 §3, §3.1). */
 export function thumbprintMatches(expected: string, der: Uint8Array): boolean {
   const actual = Buffer.from(certificateThumbprint(der))
   const wanted = Buffer.from(expected)
