@@ -13,8 +13,10 @@ export const DEFAULT_CLASSIFICATION_LEVELS: readonly string[] = Object.freeze(['
 
 /** An ordered scale of levels. Every method throws a `ConditionError` for a value not on the scale. */
 export interface Levels {
-  /** The levels, lowest first. */
+  /** The levels, lowest first (empty for a numeric scale). */
   readonly levels: readonly string[]
+  /** True for a numeric scale ({@link numericLevels}). */
+  readonly numeric?: boolean
   /** True when `value` is a level (never throws). */
   has(value: unknown): boolean
   /** Position of `level` on the scale, 0 for the lowest. */
@@ -71,4 +73,36 @@ export function createLevels(levels: readonly string[] = DEFAULT_CLASSIFICATION_
     atLeast: (a, b) => compare(a, b) >= 0,
     atMost: (a, b) => compare(a, b) <= 0,
   }
+}
+
+/**
+ * A numeric scale: every finite number is a level and a higher number is above (clearance 3
+ * may read data classified 2). A non-number (`"3"`, `NaN`, a missing value) is a
+ * `ConditionError`, never ranked: a typo in data must not make a document readable.
+ *
+ * @example
+ * ```ts
+ * import { numericLevels } from '@portcullis/policy'
+ * numericLevels().atLeast(3, 2) // true
+ * numericLevels().rank('3')     // throws ConditionError
+ * ```
+ */
+export function numericLevels(): Levels {
+  const rank = (level: unknown): number => {
+    if (typeof level !== 'number' || !Number.isFinite(level)) throw new ConditionError(`${describeValue(level)} is not a numeric level`)
+    return level
+  }
+  const compare = (a: unknown, b: unknown): -1 | 0 | 1 => {
+    const d = rank(a) - rank(b)
+    return d < 0 ? -1 : d > 0 ? 1 : 0
+  }
+  return Object.freeze({
+    levels: Object.freeze([]) as readonly string[],
+    numeric: true,
+    has: (value: unknown) => typeof value === 'number' && Number.isFinite(value),
+    rank,
+    compare,
+    atLeast: (a: unknown, b: unknown) => compare(a, b) >= 0,
+    atMost: (a: unknown, b: unknown) => compare(a, b) <= 0,
+  })
 }

@@ -94,11 +94,52 @@ describe('combining algorithms match the XACML 3.0 truth tables', () => {
         let expected: Decision
         if (children.some((c) => c[0] === 'indeterminate')) expected = 'Indeterminate{DP}'
         else if (matches.length > 1) expected = 'Indeterminate{DP}'
-        else if (matches.length === 1) expected = (matches[0] as [unknown, Decision])[1]
-        else expected = 'NotApplicable'
+        else if (matches.length === 1) {
+          const value = (matches[0] as [unknown, Decision])[1]
+          // C.9 does not track extended values: its Indeterminate is {DP} (C.1).
+          expected = value.startsWith('Indeterminate') ? 'Indeterminate{DP}' : value
+        } else expected = 'NotApplicable'
         return got === expected
       }),
     )
+  })
+
+  // Every list of up to three (applicability, value) children, inside every parent algorithm
+  // with a sibling of every value: the parent sees the XACML result of C.9 (never {D} or {P}).
+  it('only-one-applicable inside a parent gives the XACML result for every child combination', () => {
+    const APPLICABILITY = ['match', 'no-match', 'indeterminate'] as const
+    const kids: (readonly [(typeof APPLICABILITY)[number], Decision])[] = []
+    for (const a of APPLICABILITY) for (const d of V) kids.push([a, d])
+    const lists: (typeof kids)[] = [[]]
+    for (const a of kids) {
+      lists.push([a])
+      for (const b of kids) {
+        lists.push([a, b])
+        for (const c of kids) lists.push([a, b, c])
+      }
+    }
+    const oneExpected = (children: typeof kids): Decision => {
+      if (children.some((c) => c[0] === 'indeterminate')) return 'Indeterminate{DP}'
+      const matches = children.filter((c) => c[0] === 'match')
+      if (matches.length > 1) return 'Indeterminate{DP}'
+      if (matches.length === 0) return 'NotApplicable'
+      const value = (matches[0] as (typeof kids)[number])[1]
+      return value === 'Permit' || value === 'Deny' || value === 'NotApplicable' ? value : 'Indeterminate{DP}'
+    }
+    let checked = 0
+    for (const children of lists) {
+      const inner = combine('only-one-applicable', children, (c) => c[1], undefined, (c) => c[0])
+      expect(inner).toBe(oneExpected(children))
+      for (const parent of RULE_ALGORITHMS) {
+        for (const sibling of V) {
+          const got = combine(parent, [{ one: children }, { value: sibling }], (c: { one?: typeof kids; value?: Decision }) =>
+            c.one === undefined ? (c.value as Decision) : combine('only-one-applicable', c.one, (k) => k[1], undefined, (k) => k[0]), undefined)
+          if (got !== reference(parent, [oneExpected(children), sibling])) throw new Error(`${parent}(${JSON.stringify(children)}, ${sibling}) = ${got}`)
+          checked++
+        }
+      }
+    }
+    expect(checked).toBe(lists.length * RULE_ALGORITHMS.length * V.length)
   })
 })
 
