@@ -239,16 +239,24 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   // permitted, the failure is decisive. The real pass's trail and errors are restored after.
   async function infrastructureImpact(scope: EvaluationScope, root: CompiledPolicy, decision: Decision): Promise<InfrastructureImpact> {
     if (scope.infrastructureTarget) return 'decisive'
-    const rules = [...(scope.infrastructureRules ?? [])] as { effect: Decision }[]
-    if (rules.length === 0) return 'irrelevant'
-    if (rules.length > MAX_WHAT_IF_RULES) return 'decisive'
+    if (scope.infrastructureRules === undefined || scope.infrastructureRules.size === 0) return 'irrelevant'
     const saved = { trail: scope.trail.slice(), errors: scope.errors, used: scope.used.slice(), skipped: scope.skipped.slice(), missing: scope.missing.length, failed: scope.failed.length }
     const permitted = decision === 'Permit'
     let impact: InfrastructureImpact = 'irrelevant'
     try {
-      for (let combination = 0; combination < 1 << rules.length && impact === 'irrelevant'; combination++) {
-        scope.overrides = new Map(rules.map((rule, i) => [rule, combination & (1 << i) ? rule.effect : 'NotApplicable']))
-        if (((await settle(scope, root)) === 'Permit') !== permitted) impact = 'decisive'
+      // A what-if pass may reach rules the real pass skipped; those that read the failed
+      // provider join the set and the enumeration starts over with them.
+      let rules: { effect: Decision }[] = []
+      search: while (scope.infrastructureRules.size > rules.length) {
+        rules = [...scope.infrastructureRules] as { effect: Decision }[]
+        if (rules.length > MAX_WHAT_IF_RULES) return (impact = 'decisive')
+        for (let combination = 0; combination < 1 << rules.length; combination++) {
+          scope.overrides = new Map(rules.map((rule, i) => [rule, combination & (1 << i) ? rule.effect : 'NotApplicable']))
+          const outcome = await settle(scope, root)
+          if (scope.infrastructureTarget) return (impact = 'decisive')
+          if (scope.infrastructureRules.size > rules.length) continue search
+          if ((outcome === 'Permit') !== permitted) return (impact = 'decisive')
+        }
       }
     } finally {
       scope.overrides = undefined

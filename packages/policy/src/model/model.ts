@@ -192,7 +192,8 @@ export function checkObligations(specs: unknown, path: string, defaultOn: Effect
     const when = s.when === undefined || compile === undefined ? undefined : compile(s.when, `${at}.when`)
     // Parameters taken from attributes are checked when resolved; the others now, with valid
     // stand-ins for the attribute ones (an unknown parameter name is still refused).
-    const fromNames = paramsFrom === undefined ? [] : Object.keys(paramsFrom)
+    const rawFrom: unknown = s.paramsFrom
+    const fromNames = typeof rawFrom === 'object' && rawFrom !== null && !Array.isArray(rawFrom) ? Object.keys(rawFrom) : []
     const filled = { ...params, ...Object.fromEntries(fromNames.map((n) => [n, PLACEHOLDER[s.id]?.[n] ?? 'x'])) }
     for (const [p, reason] of builtInParamProblems(s.id, filled)) {
       const from = fromNames.find((n) => p === `params.${n}`)
