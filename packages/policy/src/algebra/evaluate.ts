@@ -245,7 +245,10 @@ function evaluatePolicy(policy: CompiledPolicy, scope: EvaluationScope): Decisio
   const entry = decision === 'Permit' ? policy.permitEntry : decision === 'Deny' ? policy.denyEntry : undefined
   if (entry !== undefined) {
     if ((entry as { dynamic?: boolean }).dynamic === true) {
+      const infrastructureReads = scope.infrastructureReads
       const resolved = resolveEntry(entry, scope, policy.id)
+      // A policy's obligation that read a failed infrastructure attribute: treat as decisive.
+      if (resolved === undefined && scope.infrastructureReads !== infrastructureReads) scope.infrastructureTarget = true
       if (resolved === undefined) {
         trail.length = mark
         return underIndeterminateTarget(decision)

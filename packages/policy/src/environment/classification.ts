@@ -1,3 +1,4 @@
+import { configurationError } from '@portcullis/core'
 import { ConditionError, describeValue } from '../operators/condition-error.js'
 
 /**
@@ -33,7 +34,8 @@ export interface Levels {
  * Compiles an ordered scale (classification, clearance, assurance levels), lowest first.
  * Levels are case-sensitive strings. An unknown level is a `ConditionError` (the engine makes
  * the rule Indeterminate), never ranked as lowest: a typo in data must not make a document
- * readable. Throws a `TypeError` on an empty list, non-strings or duplicates.
+ * readable. Throws a configuration error (`invalid_configuration`) on an empty list, non-strings
+ * or duplicates.
  *
  * @example
  * ```ts
@@ -44,14 +46,14 @@ export interface Levels {
  * ```
  */
 export function createLevels(levels: readonly string[] = DEFAULT_CLASSIFICATION_LEVELS): Levels {
-  if (!Array.isArray(levels) || levels.length === 0) throw new TypeError('Levels must be a non-empty array of strings')
+  if (!Array.isArray(levels) || levels.length === 0) throw configurationError('Levels must be a non-empty array of strings')
   // A Map, not an object: a level named "__proto__" or "constructor" must not hit the prototype.
   const ranks = new Map<string, number>()
   levels.forEach((level: unknown, index) => {
     if (typeof level !== 'string' || level === '' || level.length > 64) {
-      throw new TypeError(`Level ${index} must be a non-empty string of at most 64 characters`)
+      throw configurationError(`Level ${index} must be a non-empty string of at most 64 characters`)
     }
-    if (ranks.has(level)) throw new TypeError(`Level ${JSON.stringify(level)} is listed twice`)
+    if (ranks.has(level)) throw configurationError(`Level ${JSON.stringify(level)} is listed twice`)
     ranks.set(level, index)
   })
   const frozen = Object.freeze([...levels])

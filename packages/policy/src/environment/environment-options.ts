@@ -74,7 +74,7 @@ export function compileEnvironment(options: PolicyEnvironmentOptions = {}, provi
     try {
       return f()
     } catch (error) {
-      throw configurationError(`policy engine: environment.${what}: ${error instanceof Error ? error.message : String(error)}`, error)
+      throw configurationError(`policy engine: environment.${what}: ${error instanceof Error ? error.message.replace(/^Portcullis: /, '') : String(error)}`, error)
     }
   }
   const timeZone = wrap('timeZone', () => validateTimeZone(options.timeZone ?? 'UTC'))

@@ -166,7 +166,7 @@ export function lowDeviceTrust(options: FactorOptions & { minimum: string | numb
     try {
       levels = createLevels(options.values)
     } catch (error) {
-      throw configurationError(`lowDeviceTrust: values: ${error instanceof Error ? error.message : String(error)}`, error)
+      throw configurationError(`lowDeviceTrust: values: ${error instanceof Error ? error.message.replace(/^Portcullis: /, '') : String(error)}`, error)
     }
     if (!levels.has(minimum)) throw configurationError(`lowDeviceTrust: minimum ${JSON.stringify(minimum)} is not one of values`)
     const floor = levels.rank(minimum)
