@@ -143,6 +143,70 @@ describe('combining algorithms match the XACML 3.0 truth tables', () => {
   })
 })
 
+describe('every algorithm over every list of up to three child results', () => {
+  it('equals the reference (exhaustive)', () => {
+    const lists: Decision[][] = [[]]
+    for (const a of V) {
+      lists.push([a])
+      for (const b of V) {
+        lists.push([a, b])
+        for (const c of V) lists.push([a, b, c])
+      }
+    }
+    for (const algorithm of RULE_ALGORITHMS) {
+      for (const ds of lists) expect(`${algorithm}(${ds.join(',')}) = ${combine(algorithm, ds, (d) => d, undefined)}`).toBe(`${algorithm}(${ds.join(',')}) = ${reference(algorithm, ds)}`)
+    }
+  })
+})
+
+// only-one-applicable inside a parent, with real policies: each child has a target that
+// matches, does not match or is Indeterminate, and rules that combine to any of the six values.
+describe('only-one-applicable inside a parent (engine, every child combination)', () => {
+  type Applies = 'match' | 'no-match' | 'indeterminate'
+  const throwing = (): boolean => {
+    throw new Error('boom')
+  }
+  const RULES: Record<string, () => Rule[]> = {
+    Permit: () => [permit('p')],
+    Deny: () => [deny('d')],
+    NotApplicable: () => [permit('p', { when: () => false })],
+    'Indeterminate{D}': () => [deny('d', { when: throwing })],
+    'Indeterminate{P}': () => [permit('p', { when: throwing })],
+    'Indeterminate{DP}': () => [deny('d', { when: throwing }), permit('p', { when: throwing })],
+  }
+  const TARGETS: Record<Applies, object> = {
+    match: { actions: ['read'] },
+    'no-match': { actions: ['write'] },
+    // No route type and no resource: the resource type is unknown, the target Indeterminate.
+    indeterminate: { resourceTypes: ['document'] },
+  }
+  const child = fc.tuple(fc.constantFrom<Applies>('match', 'no-match', 'indeterminate'), decision)
+  it('the parent sees the XACML result (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(child, { maxLength: 3 }), decision, fc.constantFrom(...RULE_ALGORITHMS), async (children, sibling, parent) => {
+        const one = policySet({
+          id: 'one',
+          algorithm: 'only-one-applicable',
+          policies: children.map(([applies, value], i) => policy({ id: `c${i}`, target: TARGETS[applies], rules: (RULES[value] as () => Rule[])() })),
+        })
+        const root = policySet({ id: 'root', algorithm: parent, policies: [one, policy({ id: 'sibling', rules: (RULES[sibling] as () => Rule[])() })] })
+        const got = (await createPolicyEngine(root, { keepExplanations: 0 }).decide({ action: 'read', identity: identity(), request: request() })).decision
+        // C.9 (Indeterminate is {DP}), then the parent over (that, sibling).
+        let inner: Decision
+        const matches = children.filter(([a]) => a === 'match')
+        if (children.some(([a]) => a === 'indeterminate') || matches.length > 1) inner = 'Indeterminate{DP}'
+        else if (matches.length === 0) inner = 'NotApplicable'
+        else {
+          const v = (matches[0] as [Applies, Decision])[1]
+          inner = v.startsWith('Indeterminate') ? 'Indeterminate{DP}' : v
+        }
+        return got === reference(parent, [inner, sibling])
+      }),
+      { numRuns: 600 },
+    )
+  })
+})
+
 // Engine-level: rules whose conditions are true, false or throw, evaluated by the real engine.
 type Outcome = 'true' | 'false' | 'throw' | 'garbage' | 'not-targeted'
 const outcome = fc.constantFrom<Outcome>('true', 'false', 'throw', 'garbage', 'not-targeted')
