@@ -394,7 +394,7 @@ export class EvaluationScope {
         return this.resource()
       } catch (error) {
         if (error !== PENDING) throw error
-        await this.lastPending
+        await this.resourceMemo?.promise
       }
     }
     throw new ConditionError('the resource could not be loaded')
