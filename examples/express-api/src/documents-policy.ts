@@ -35,7 +35,7 @@ type DocumentAttributes = PolicyAttributes<Document>
 export const POLICY_FILE = fileURLToPath(new URL('../policies/documents.json', import.meta.url))
 
 /**
- * The typed half: rules that read best as code. `owner-edits` lets an owner update a document,
+ * The typed half: rules that read best as code. `owner-edits` lets only the owner update or delete a document,
  * `legal-hold` and `high-risk` are deny rules, and deny-overrides (the default) lets them win
  * over any permit. Every attribute is read with `a.require(path)`: a missing one makes the
  * rule Indeterminate (`undefined === undefined` would otherwise be `true`), and a risk score
@@ -46,8 +46,8 @@ export const typedRules = policy({
   id: 'documents-typed',
   target: { resourceTypes: ['document'] },
   rules: [
-    permit<DocumentAttributes>('owner-edits', { actions: ['update'], when: (a) => a.require('resource.owner') === a.require('subject.id') }),
-    deny<DocumentAttributes>('legal-hold', { actions: ['update'], when: (a) => a.require('resource.legalHold') === true }),
+    permit<DocumentAttributes>('owner-edits', { actions: ['update', 'delete'], when: (a) => a.require('resource.owner') === a.require('subject.id') }),
+    deny<DocumentAttributes>('legal-hold', { actions: ['update', 'delete'], when: (a) => a.require('resource.legalHold') === true }),
     deny<DocumentAttributes>('high-risk', { when: (a) => (a.require('environment.risk.score') as number) > 50 }),
   ],
 })

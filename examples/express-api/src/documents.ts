@@ -41,6 +41,10 @@ export function createDocumentsApp(auth: RequireTokenOptions, engine: PolicyEngi
     document.title = title
     res.json(document)
   })
+  app.delete('/documents/:id', requireScope('documents:write'), requirePolicy(engine, { action: 'delete', resourceType: 'document', resource: load }), (req, res) => {
+    documents.delete(String(req.params['id']))
+    res.status(204).end()
+  })
   app.use(errorHandler())
   return app
 }

@@ -46,6 +46,13 @@ export function documentsController(engine: PolicyEngine, documents: Map<string,
       document.title = title
       ctx.body = document
     }
+
+    @RequireScope('documents:write')
+    @Authorize(engine, { action: 'delete', resourceType: 'document', resource: load })
+    remove(ctx: RouterContext): void {
+      this.store.delete(ctx.params['id'] ?? '')
+      ctx.status = 204
+    }
   }
   return new DocumentsController()
 }
@@ -63,6 +70,7 @@ export function createDocumentsApp(auth: RequireTokenOptions, engine: PolicyEngi
   app.use(requireToken(auth))
   router.get('/documents/:id', controller.show)
   router.put('/documents/:id', controller.update)
+  router.delete('/documents/:id', controller.remove)
   app.use(router.routes())
   app.use(router.allowedMethods())
   return app

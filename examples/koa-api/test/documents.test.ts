@@ -181,6 +181,17 @@ describe('example: documents API (decorators on Koa)', () => {
     denied(await edit('handbook', bob))
   })
 
+  it('only the owner may delete, never under a legal hold', async () => {
+    now = MONDAY
+    const remove = async (id: string, token: string) =>
+      request(app.callback()).delete(`/documents/${id}`).set('Authorization', `Bearer ${token}`).set('X-Forwarded-For', CORPORATE).set('X-Device-Trust', 'high')
+    const carol = await issuer.token('documents:write', { sub: 'carol', department: 'hr', clearance: 'RESTRICTED' })
+    denied(await remove('roadmap', carol))
+    expect(denied(await remove('contract', await alice()))).toEqual(['legal-hold'])
+    expect((await remove('roadmap', await alice())).status).toBe(204)
+    denied(await remove('roadmap', await alice())) // gone: an unknown document is a 403
+  })
+
   it('scopes come first; an unknown document is a 403 like any other denial (no existence oracle)', async () => {
     now = MONDAY
     const noScope = await issuer.token('profile', { sub: 'alice', department: 'eng', clearance: 'RESTRICTED' })
