@@ -1,6 +1,6 @@
 import { combine, stoppedAt, type Applicability } from './combine.js'
 import { indeterminateFor, underIndeterminateTarget, type CombiningAlgorithm, type Decision, type Effect } from './decision.js'
-import type { ConditionImpl, PolicyNode, Rule, Target } from '../model/model.js'
+import type { ConditionImpl, PolicyNode, Rule, TargetSpec } from '../model/model.js'
 import { isConditionError } from '../operators/condition-error.js'
 import { PENDING } from '../attributes/pending.js'
 import { reasonOf, type EvaluationScope, type TrailEntry } from '../attributes/decision-state.js'
@@ -47,7 +47,7 @@ export type CompiledNode = CompiledRule | CompiledPolicy
 
 const INDEX_THRESHOLD = 8
 
-function compileTarget(target: Target | undefined): CompiledTarget | undefined {
+function compileTarget(target: TargetSpec | undefined): CompiledTarget | undefined {
   if (target === undefined) return undefined
   if (target.actions === undefined && target.resourceTypes === undefined && target.scopes === undefined && target.match === undefined) return undefined
   return {

@@ -22,10 +22,14 @@ export interface Target {
   readonly resourceTypes?: readonly string[]
   /** Every listed scope must be granted (no identity: no match). */
   readonly scopes?: readonly string[]
-  /**
-   * Attribute tests (the JSON form's `target.match`, a condition): the target matches only
-   * when they hold; an error (missing attribute, failed provider) makes it Indeterminate.
-   */
+}
+
+/**
+ * A target as loaded: a {@link Target} plus the JSON form's attribute tests (`target.match`,
+ * a condition): the target matches only when they hold; an error (missing attribute, failed
+ * provider) makes it Indeterminate. Internal.
+ */
+export interface TargetSpec extends Target {
   readonly match?: ConditionImpl
 }
 
@@ -127,7 +131,7 @@ export function checkId(id: unknown, path: string, issue: IssueSink): id is stri
  * checkTarget({ actions: ['read'] }, '$.target', (p, r) => issues.push({ path: p, reason: r }))
  * ```
  */
-export function checkTarget(target: unknown, path: string, issue: IssueSink, compile?: ConditionCompilerFn): Target | undefined {
+export function checkTarget(target: unknown, path: string, issue: IssueSink, compile?: ConditionCompilerFn): TargetSpec | undefined {
   if (target === undefined) return undefined
   if (typeof target !== 'object' || target === null || Array.isArray(target)) {
     issue(path, `must be an object with actions, resourceTypes${compile === undefined ? '' : ', scopes'} and/or ${compile === undefined ? 'scopes' : 'match'}`)
