@@ -9,11 +9,22 @@ import { validateTimeZone } from '../operators/zoned-time.js'
 import type { EnvironmentRuntime } from '../attributes/decision-state.js'
 
 /**
- * A risk factor: a name, a weight (0-100 points) and a test over attributes (see the built-in factors).
+ * A risk factor: a name, a weight (0-100 points) and a test over attributes (see the built-in
+ * factors). When the factor cannot tell (its input is absent), it throws (`RiskInputMissing`
+ * names the input): the score is then Indeterminate, unless the factor declares `onMissing`.
+ * Answering `false` for an absent input would let a caller lower their score by omitting it.
  *
  * @example
  * ```ts
- * const vip: PolicyRiskFactor = { name: 'vip-account', weight: 20, applies: async (a) => (await a.get('subject.claims.vip')) === true }
+ * const vip: PolicyRiskFactor = {
+ *   name: 'vip-account',
+ *   weight: 20,
+ *   applies: async (a) => {
+ *     const vip = await a.get('subject.claims.vip')
+ *     if (typeof vip !== 'boolean') throw new RiskInputMissing('subject.claims.vip', 'is missing')
+ *     return vip
+ *   },
+ * }
  * ```
  */
 export type PolicyRiskFactor = RiskFactor
