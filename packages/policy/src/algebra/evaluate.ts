@@ -149,7 +149,9 @@ function evaluateRule(rule: CompiledRule, scope: EvaluationScope): Decision {
   }
   const infrastructureReads = scope.infrastructureReads
   const decision = evaluateRuleValue(rule, scope)
-  if (scope.infrastructureReads !== infrastructureReads && decision === rule.indeterminate) scope.noteInfrastructureRule(rule)
+  // It read a failed infrastructure attribute: its value could have been different if it is
+  // Indeterminate, or if it is a TypeScript predicate (which may have caught the error itself).
+  if (scope.infrastructureReads !== infrastructureReads && (decision === rule.indeterminate || rule.condition?.opaque === true)) scope.noteInfrastructureRule(rule)
   return decision
 }
 

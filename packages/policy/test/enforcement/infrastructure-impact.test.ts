@@ -56,6 +56,22 @@ describe('a failed infrastructure provider answers 503 exactly when the decision
     expect(await outcome('permit-overrides', [['Permit', 'true'], ['Deny', 'dir-is-a']], 'down')).toBe(200)
   })
 
+  it('a TypeScript rule that swallows the failure still counts as depending on it', async () => {
+    const swallowing = permit<A>('swallows', {
+      when: (a) => {
+        try {
+          return a.subject.dir === 'A'
+        } catch {
+          return false
+        }
+      },
+    })
+    const engine = createPolicyEngine(policy({ id: 'p', rules: [swallowing] }), { providers: { dir: { infrastructure: true, load: () => Promise.reject(new Error('down')) } } })
+    const result = await engine.decide({ action: 'read', identity: identity(), request: request() })
+    expect(result.decision).toBe('NotApplicable')
+    expect(result.infrastructureDecisive).toBe(true)
+  })
+
   it('the explanation of a decisive failure names the provider, the rule and the impact', async () => {
     const engine = createPolicyEngine(policy({ id: 'p', algorithm: 'permit-overrides', rules: rules([['Permit', 'dir-is-a'], ['Deny', 'true']]) }), {
       providers: { dir: { infrastructure: true, load: () => Promise.reject(new Error('down')) } },
