@@ -208,7 +208,7 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
       infrastructureImpact: infrastructure,
       missing: scope.missing,
       failed: scope.failed,
-      skipped: scope.skipped.length === 0 ? NO_SKIPPED : scope.skipped.slice(),
+      skipped: scope.skipped.length === 0 ? NO_SKIPPED : scope.skipped,
     })
     log.add(explanation)
     return {
