@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { createPolicyEngine, createPolicyRequirement, deny, permit, policy, type CombiningAlgorithm, type PolicyAttributes, type Rule } from '@portcullis/policy'
+import { createPolicyEngine, createPolicyRequirement, deny, permit, policy, policySet, type CombiningAlgorithm, type PolicyAttributes, type PolicyNode, type Rule } from '@portcullis/policy'
 import { identity, request } from '../fixtures.js'
 
 type A = PolicyAttributes<unknown, { dir: string }>
@@ -16,8 +16,8 @@ function rules(specs: readonly (readonly ['Permit' | 'Deny', Kind])[]): Rule[] {
 }
 
 // What the enforcement point answers: 200, 403 (or 401) or 503.
-async function outcome(algorithm: CombiningAlgorithm, specs: readonly (readonly ['Permit' | 'Deny', Kind])[], dir: 'A' | 'B' | 'down'): Promise<number> {
-  const engine = createPolicyEngine(policy({ id: 'p', algorithm: algorithm as 'deny-overrides', rules: rules(specs) }), {
+async function outcome(algorithm: CombiningAlgorithm, specs: readonly (readonly ['Permit' | 'Deny', Kind])[], dir: 'A' | 'B' | 'down', tree?: PolicyNode): Promise<number> {
+  const engine = createPolicyEngine(tree ?? policy({ id: 'p', algorithm: algorithm as 'deny-overrides', rules: rules(specs) }), {
     keepExplanations: 0,
     providers: { dir: { infrastructure: true, load: () => (dir === 'down' ? Promise.reject(new Error('directory down')) : Promise.resolve(dir)) } },
   })
@@ -101,4 +101,29 @@ describe('a failed infrastructure provider answers 503 exactly when the decision
       )
     })
   }
+
+  it('the same law holds in nested policy sets with mixed algorithms (property)', async () => {
+    const spec = fc.tuple(fc.constantFrom<'Permit' | 'Deny'>('Permit', 'Deny'), fc.constantFrom<Kind>('true', 'false', 'dir-is-a', 'dir-is-b'))
+    const algorithm = fc.constantFrom(...ALGORITHMS)
+    await fc.assert(
+      fc.asyncProperty(fc.array(spec, { maxLength: 4 }), fc.array(spec, { maxLength: 4 }), algorithm, algorithm, algorithm, async (left, right, a, b, root) => {
+        const tree = (): PolicyNode =>
+          policySet({
+            id: 'root',
+            algorithm: root,
+            policies: [
+              policy({ id: 'left', algorithm: a as 'deny-overrides', rules: rules(left) }),
+              policy({ id: 'right', algorithm: b as 'deny-overrides', rules: rules(right).map((r) => ({ ...r, id: `${r.id}-r` })) }),
+            ],
+          })
+        const down = await outcome(root, [], 'down', tree())
+        const onA = await outcome(root, [], 'A', tree())
+        const onB = await outcome(root, [], 'B', tree())
+        if (down === 200) return onA === 200 && onB === 200
+        if (down === 403) return onA !== 200 && onB !== 200
+        return down === 503
+      }),
+      { numRuns: 200 },
+    )
+  })
 })
