@@ -4,7 +4,7 @@
 // Reports p50 / p99 / mean per decision in microseconds, after warm-up, for:
 //   - a 20-rule JSON policy (deny-overrides, targets by action),
 //   - a 1,000-rule policy set (50 policies x 20 rules, targets by resource type and action).
-import { createPolicyEngine, loadPolicyDocument } from '../packages/core/dist/index.js'
+import { createPolicyEngine, loadPolicyDocument } from '../packages/policy/dist/index.js'
 
 const WARMUP = Number(process.env.WARMUP ?? 20_000)
 const ITERATIONS = Number(process.env.ITERATIONS ?? 200_000)

@@ -27,7 +27,7 @@ import type { AdapterUnderTest, AppHooks } from './suite.js'
 export interface Doc {
   id: string
   kind: 'plain' | 'public' | 'secret' | 'export' | 'watermarked' | 'directory'
-  department: string
+  department?: string
   owner: string
   frozen?: boolean
 }
@@ -44,6 +44,8 @@ export const DOCS: Record<string, Doc> = {
   'export-frozen': { id: 'export-frozen', kind: 'export', department: 'eng', owner: 'user-123', frozen: true },
   'marked-1': { id: 'marked-1', kind: 'watermarked', department: 'eng', owner: 'user-123' },
   'dir-1': { id: 'dir-1', kind: 'directory', department: 'eng', owner: 'user-123' },
+  'dir-frozen': { id: 'dir-frozen', kind: 'directory', department: 'eng', owner: 'user-123', frozen: true },
+  'nodept-1': { id: 'nodept-1', kind: 'plain', owner: 'someone-else' },
 }
 
 /** Rule ids: none of them may reach a client. */
@@ -55,11 +57,11 @@ export function documentsEngine(directory?: AttributeProvider): PolicyEngine {
     id: 'conformance-documents',
     rules: [
       permit<A>('public-read', { actions: ['read'], when: (a) => a.resource.kind === 'public' }),
-      permit<A>('department-read', { actions: ['read'], when: (a) => a.resource.kind === 'plain' && (a.subject.claims as Record<string, unknown>)['department'] === a.resource.department }),
+      permit<A>('department-read', { actions: ['read'], when: (a) => a.resource.kind === 'plain' && a.require('subject.claims.department') === a.require('resource.department') }),
       permit<A>('secret-read', { actions: ['read'], when: (a) => a.resource.kind === 'secret', obligations: [stepUp({ acrValues: ['mfa'], maxAge: 300 })] }),
       permit<A>('export-read', { actions: ['read'], when: (a) => a.resource.kind === 'export', obligations: [responseHeaders({ 'Cache-Control': 'no-store', 'X-Content-Classification': 'internal' })] }),
       permit<A>('watermarked-read', { actions: ['read'], when: (a) => a.resource.kind === 'watermarked', obligations: [{ id: 'watermark', params: { text: 'internal' } }] }),
-      permit<A>('directory-read', { actions: ['read'], when: (a) => a.resource.kind === 'directory' && a.subject.directory.department === a.resource.department }),
+      permit<A>('directory-read', { actions: ['read'], when: (a) => a.resource.kind === 'directory' && a.require('subject.directory.department') === a.require('resource.department') }),
       permit<A>('owner-update', { actions: ['update'], when: (a) => a.resource.owner === a.subject.id }),
       deny<A>('frozen', { when: (a) => a.resource.frozen === true }),
     ],

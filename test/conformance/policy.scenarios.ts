@@ -144,6 +144,22 @@ export function runPolicyScenarios(adapter: AdapterUnderTest): void {
       expect((await get(working, '/docs/dir-1', await eng())).status).toBe(200)
     })
 
+    it('an infrastructure failure that cannot change the decision leaves it standing: the frozen document is a 403, not a 503', async () => {
+      const engine = documentsEngine({ load: () => Promise.reject(new Error('down')), infrastructure: true })
+      const infra = await startPolicyApp(adapter, issuer, servers, { engine })
+      const res = await get(infra, '/docs/dir-frozen', await eng())
+      const id = expectDenied(res, infra)
+      expect(engine.explain(id)).toMatchObject({ determining: ['frozen'], infrastructureFailures: ['subject.directory'], infrastructureImpact: 'irrelevant' })
+    })
+
+    it('a missing claim and a missing document field are not "the same department": 403', async () => {
+      const engine = documentsEngine()
+      const h = await startPolicyApp(adapter, issuer, servers, { engine })
+      const noDepartment = await issuer.token('documents:read', { sub: 'user-123' })
+      const id = expectDenied(await get(h, '/docs/nodept-1', noDepartment), h)
+      expect(engine.explain(id)?.missingAttributes).toEqual(['subject.claims.department'])
+    })
+
     it('a resource loader that throws (or rejects) gives 403, never 500', async () => {
       for (const load of [() => { throw new Error('db down') }, () => Promise.reject(new Error('db down'))]) {
         const h = await startPolicyApp(adapter, issuer, servers, { load })

@@ -21,7 +21,12 @@ export interface Document {
   classification: 'PUBLIC' | 'INTERNAL' | 'CONFIDENTIAL' | 'RESTRICTED'
   department: string
   owner: string
-  legalHold?: boolean
+  /** On legal hold: no edits. Always present (`false` when not held): the rule requires it. */
+  legalHold: boolean
+  /** IANA time zone of the site that owns the document: its business hours. */
+  siteTimeZone: string
+  /** Maximum age in seconds of the MFA a RESTRICTED document asks for. */
+  stepUpMaxAge?: number
 }
 
 type DocumentAttributes = PolicyAttributes<Document>
@@ -30,17 +35,20 @@ type DocumentAttributes = PolicyAttributes<Document>
 export const POLICY_FILE = fileURLToPath(new URL('../policies/documents.json', import.meta.url))
 
 /**
- * The typed half: rules that read best as code. `owner-edits` lets an owner update a document,
+ * The typed half: rules that read best as code. `owner-edits` lets only the owner update or delete a document,
  * `legal-hold` and `high-risk` are deny rules, and deny-overrides (the default) lets them win
- * over any permit.
+ * over any permit. Every attribute is read with `a.require(path)`: a missing one makes the
+ * rule Indeterminate (`undefined === undefined` would otherwise be `true`), and a risk score
+ * that cannot be assessed (no device-trust header, unknown site time zone) is Indeterminate
+ * too, so `high-risk` denies instead of scoring what it cannot see as zero.
  */
 export const typedRules = policy({
   id: 'documents-typed',
   target: { resourceTypes: ['document'] },
   rules: [
-    permit<DocumentAttributes>('owner-edits', { actions: ['update'], when: (a) => a.resource.owner === a.subject.id }),
-    deny<DocumentAttributes>('legal-hold', { actions: ['update'], when: (a) => a.resource.legalHold === true }),
-    deny<DocumentAttributes>('high-risk', { when: (a) => (a.environment.risk?.score ?? 100) > 50 }),
+    permit<DocumentAttributes>('owner-edits', { actions: ['update', 'delete'], when: (a) => a.require('resource.owner') === a.require('subject.id') }),
+    deny<DocumentAttributes>('legal-hold', { actions: ['update', 'delete'], when: (a) => a.require('resource.legalHold') === true }),
+    deny<DocumentAttributes>('high-risk', { when: (a) => (a.require('environment.risk.score') as number) > 50 }),
   ],
 })
 
@@ -54,11 +62,13 @@ export interface DocumentsEngineOptions {
 
 /**
  * The documents policy: the JSON document (clearance vs classification, department, business
- * hours, network, device trust, step-up MFA) and the typed rules, combined with deny-overrides.
+ * hours at the document's site, network, device trust, step-up MFA for RESTRICTED) and the
+ * typed rules (owner edits, legal hold, risk threshold), combined with deny-overrides.
  */
 export async function createDocumentsEngine(options: DocumentsEngineOptions = {}): Promise<PolicyEngine> {
   const documents = await loadPolicyFile(POLICY_FILE)
-  const hours = { timeZone: 'Europe/Paris' }
+  // Business hours at the document's site: one factor for every site, DST included.
+  const hours = { timeZone: { attribute: 'resource.siteTimeZone' } }
   return createPolicyEngine(policySet({ id: 'documents-api', algorithm: 'deny-overrides', policies: [documents, typedRules] }), {
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     environment: {

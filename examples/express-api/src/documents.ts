@@ -5,11 +5,12 @@ import type { Document } from './documents-policy.js'
 /** The example documents, by id. */
 export function sampleDocuments(): Map<string, Document> {
   return new Map<string, Document>([
-    ['handbook', { id: 'handbook', type: 'document', title: 'Employee handbook', classification: 'INTERNAL', department: 'eng', owner: 'alice' }],
-    ['roadmap', { id: 'roadmap', type: 'document', title: 'Roadmap', classification: 'CONFIDENTIAL', department: 'eng', owner: 'alice' }],
-    ['payroll', { id: 'payroll', type: 'document', title: 'Payroll', classification: 'CONFIDENTIAL', department: 'hr', owner: 'carol' }],
-    ['merger', { id: 'merger', type: 'document', title: 'Merger plan', classification: 'RESTRICTED', department: 'eng', owner: 'alice' }],
-    ['contract', { id: 'contract', type: 'document', title: 'Contract', classification: 'INTERNAL', department: 'eng', owner: 'alice', legalHold: true }],
+    ['handbook', { id: 'handbook', type: 'document', title: 'Employee handbook', classification: 'INTERNAL', department: 'eng', owner: 'alice', legalHold: false, siteTimeZone: 'Europe/Paris' }],
+    ['roadmap', { id: 'roadmap', type: 'document', title: 'Roadmap', classification: 'CONFIDENTIAL', department: 'eng', owner: 'alice', legalHold: false, siteTimeZone: 'Europe/Paris' }],
+    ['forecast', { id: 'forecast', type: 'document', title: 'US forecast', classification: 'CONFIDENTIAL', department: 'eng', owner: 'erin', legalHold: false, siteTimeZone: 'America/New_York' }],
+    ['payroll', { id: 'payroll', type: 'document', title: 'Payroll', classification: 'CONFIDENTIAL', department: 'hr', owner: 'carol', legalHold: false, siteTimeZone: 'Europe/Paris' }],
+    ['merger', { id: 'merger', type: 'document', title: 'Merger plan', classification: 'RESTRICTED', department: 'eng', owner: 'alice', legalHold: false, siteTimeZone: 'Europe/Paris', stepUpMaxAge: 300 }],
+    ['contract', { id: 'contract', type: 'document', title: 'Contract', classification: 'INTERNAL', department: 'eng', owner: 'alice', legalHold: true, siteTimeZone: 'Europe/Paris' }],
   ])
 }
 
@@ -39,6 +40,10 @@ export function createDocumentsApp(auth: RequireTokenOptions, engine: PolicyEngi
     }
     document.title = title
     res.json(document)
+  })
+  app.delete('/documents/:id', requireScope('documents:write'), requirePolicy(engine, { action: 'delete', resourceType: 'document', resource: load }), (req, res) => {
+    documents.delete(String(req.params['id']))
+    res.status(204).end()
   })
   app.use(errorHandler())
   return app

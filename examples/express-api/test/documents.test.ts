@@ -82,6 +82,73 @@ describe('example: documents API (requirePolicy on Express)', () => {
     expect((await read('handbook', await alice(), CORPORATE, 'low')).status).toBe(200)
   })
 
+  it('a missing or unknown device-trust header cannot lower the risk score: even INTERNAL is refused, and the explanation names it', async () => {
+    now = MONDAY
+    for (const device of [null, 'bogus']) {
+      const res = await read('handbook', await alice(), CORPORATE, device)
+      expect(denied(res)).toEqual([])
+      const explanation = engine.explain((res.body as { decision_id: string }).decision_id)
+      expect(explanation?.errors.find((e) => e.rule === 'high-risk')?.reason).toMatch(/factor low-device-trust: input environment.deviceTrust is/)
+      if (device === null) expect(explanation?.missingAttributes).toContain('environment.deviceTrust')
+    }
+  })
+
+  it("business hours at the document's site, across time zones and DST", async () => {
+    // Monday 10:00Z is 05:00 in New York: the New York forecast is closed, the Paris roadmap open.
+    now = MONDAY
+    expect(denied(await read('forecast', await alice()))).toEqual(['sensitive-outside-business-hours'])
+    now = Date.parse('2026-01-05T15:00:00Z') // 10:00 in New York, 16:00 in Paris
+    expect((await read('forecast', await alice())).status).toBe(200)
+    // 13:30Z on 9 March is 09:30 in New York (EDT since 8 March); on 6 March (EST) it is 08:30.
+    now = Date.parse('2026-03-09T13:30:00Z')
+    expect((await read('forecast', await alice())).status).toBe(200)
+    now = Date.parse('2026-03-06T13:30:00Z')
+    expect(denied(await read('forecast', await alice()))).toEqual(['sensitive-outside-business-hours'])
+    now = MONDAY
+  })
+
+  describe('missing and failing inputs never open access', () => {
+    const doc = { id: 'x', type: 'document', title: 'X', classification: 'INTERNAL', department: 'eng', owner: 'alice', legalHold: false, siteTimeZone: 'Europe/Paris' }
+    async function readFrom(documents: unknown, token: string) {
+      const other = createDocumentsApp({ issuer: issuer.issuer, audience: issuer.audience, clock: () => now }, engine, documents as never)
+      return request(other).get('/documents/x').set('Authorization', `Bearer ${token}`).set('X-Forwarded-For', CORPORATE).set('X-Device-Trust', 'high')
+    }
+    const explain = (res: request.Response) => engine.explain((res.body as { decision_id: string }).decision_id)
+
+    it('no department on either side is not "the same department"', async () => {
+      now = MONDAY
+      const noDepartment: Partial<typeof doc> = { ...doc }
+      delete noDepartment.department
+      const res = await readFrom(new Map([['x', noDepartment]]), await issuer.token('documents:read', { sub: 'alice', clearance: 'RESTRICTED' }))
+      expect(denied(res)).toEqual([])
+      expect(explain(res)?.missingAttributes).toContain('subject.claims.department')
+    })
+
+    it('a document with no or an unknown site time zone is refused (the risk score and the hours rule cannot be assessed)', async () => {
+      now = MONDAY
+      for (const siteTimeZone of [undefined, 'Mars/Olympus']) {
+        const res = await readFrom(new Map([['x', { ...doc, classification: 'CONFIDENTIAL', siteTimeZone }]]), await alice())
+        expect(denied(res)).toEqual([])
+        expect(explain(res)?.decision).toMatch(/^Indeterminate/)
+      }
+    })
+
+    it('a RESTRICTED document without its step-up max age is refused, never served without the step-up', async () => {
+      now = MONDAY
+      const dana = await issuer.token('documents:read', { sub: 'dana', department: 'eng', clearance: 'RESTRICTED', acr: 'mfa', auth_time: now / 1000 - 60 })
+      const res = await readFrom(new Map([['x', { ...doc, classification: 'RESTRICTED' }]]), dana)
+      expect(denied(res)).toEqual([])
+      expect(explain(res)?.missingAttributes).toContain('resource.stepUpMaxAge')
+    })
+
+    it('a failing document store is a 403 naming the failed resource, not a 500', async () => {
+      now = MONDAY
+      const res = await readFrom({ get: () => { throw new Error('store down') } }, await alice())
+      expect(denied(res)).toEqual([])
+      expect(explain(res)?.failedAttributes.map((f) => f.attribute)).toContain('resource')
+    })
+  })
+
   it('risk scoring: untrusted network + low device trust (70 > 50) refuses even an INTERNAL document', async () => {
     now = MONDAY
     const res = await read('handbook', await alice(), UNTRUSTED, 'low')
@@ -109,8 +176,20 @@ describe('example: documents API (requirePolicy on Express)', () => {
       request(app).put(`/documents/${id}`).set('Authorization', `Bearer ${token}`).set('X-Forwarded-For', CORPORATE).set('X-Device-Trust', 'high').send({ title: 'Edited' })
     expect((await edit('handbook', await alice())).body).toMatchObject({ id: 'handbook', title: 'Edited' })
     expect(denied(await edit('contract', await alice()))).toEqual(['legal-hold'])
+    // Another owner's document: owner-edits compares required attributes, so it cannot apply.
     const bob = await issuer.token('documents:write', { sub: 'bob', department: 'eng', clearance: 'RESTRICTED' })
     denied(await edit('handbook', bob))
+  })
+
+  it('only the owner may delete, never under a legal hold', async () => {
+    now = MONDAY
+    const remove = async (id: string, token: string) =>
+      request(app).delete(`/documents/${id}`).set('Authorization', `Bearer ${token}`).set('X-Forwarded-For', CORPORATE).set('X-Device-Trust', 'high')
+    const carol = await issuer.token('documents:write', { sub: 'carol', department: 'hr', clearance: 'RESTRICTED' })
+    denied(await remove('roadmap', carol))
+    expect(denied(await remove('contract', await alice()))).toEqual(['legal-hold'])
+    expect((await remove('roadmap', await alice())).status).toBe(204)
+    denied(await remove('roadmap', await alice())) // gone: an unknown document is a 403
   })
 
   it('scopes come first; an unknown document is a 403 like any other denial (no existence oracle)', async () => {

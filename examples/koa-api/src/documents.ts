@@ -7,11 +7,12 @@ import type { Document } from './documents-policy.js'
 /** The example documents, by id. */
 export function sampleDocuments(): Map<string, Document> {
   return new Map<string, Document>([
-    ['handbook', { id: 'handbook', type: 'document', title: 'Employee handbook', classification: 'INTERNAL', department: 'eng', owner: 'alice' }],
-    ['roadmap', { id: 'roadmap', type: 'document', title: 'Roadmap', classification: 'CONFIDENTIAL', department: 'eng', owner: 'alice' }],
-    ['payroll', { id: 'payroll', type: 'document', title: 'Payroll', classification: 'CONFIDENTIAL', department: 'hr', owner: 'carol' }],
-    ['merger', { id: 'merger', type: 'document', title: 'Merger plan', classification: 'RESTRICTED', department: 'eng', owner: 'alice' }],
-    ['contract', { id: 'contract', type: 'document', title: 'Contract', classification: 'INTERNAL', department: 'eng', owner: 'alice', legalHold: true }],
+    ['handbook', { id: 'handbook', type: 'document', title: 'Employee handbook', classification: 'INTERNAL', department: 'eng', owner: 'alice', legalHold: false, siteTimeZone: 'Europe/Paris' }],
+    ['roadmap', { id: 'roadmap', type: 'document', title: 'Roadmap', classification: 'CONFIDENTIAL', department: 'eng', owner: 'alice', legalHold: false, siteTimeZone: 'Europe/Paris' }],
+    ['forecast', { id: 'forecast', type: 'document', title: 'US forecast', classification: 'CONFIDENTIAL', department: 'eng', owner: 'erin', legalHold: false, siteTimeZone: 'America/New_York' }],
+    ['payroll', { id: 'payroll', type: 'document', title: 'Payroll', classification: 'CONFIDENTIAL', department: 'hr', owner: 'carol', legalHold: false, siteTimeZone: 'Europe/Paris' }],
+    ['merger', { id: 'merger', type: 'document', title: 'Merger plan', classification: 'RESTRICTED', department: 'eng', owner: 'alice', legalHold: false, siteTimeZone: 'Europe/Paris', stepUpMaxAge: 300 }],
+    ['contract', { id: 'contract', type: 'document', title: 'Contract', classification: 'INTERNAL', department: 'eng', owner: 'alice', legalHold: true, siteTimeZone: 'Europe/Paris' }],
   ])
 }
 
@@ -45,6 +46,13 @@ export function documentsController(engine: PolicyEngine, documents: Map<string,
       document.title = title
       ctx.body = document
     }
+
+    @RequireScope('documents:write')
+    @Authorize(engine, { action: 'delete', resourceType: 'document', resource: load })
+    remove(ctx: RouterContext): void {
+      this.store.delete(ctx.params['id'] ?? '')
+      ctx.status = 204
+    }
   }
   return new DocumentsController()
 }
@@ -62,6 +70,7 @@ export function createDocumentsApp(auth: RequireTokenOptions, engine: PolicyEngi
   app.use(requireToken(auth))
   router.get('/documents/:id', controller.show)
   router.put('/documents/:id', controller.update)
+  router.delete('/documents/:id', controller.remove)
   app.use(router.routes())
   app.use(router.allowedMethods())
   return app

@@ -6,7 +6,7 @@ import { parseAttributePath } from './model/attribute-path.js'
 import type { Decision } from './algebra/decision.js'
 import { compileEnvironment, type PolicyEnvironmentOptions } from './environment/environment-options.js'
 import { compilePolicy, evaluateNode, type CompiledPolicy } from './algebra/evaluate.js'
-import { DecisionExplanation, ExplanationLog, type Explanation } from './explanations/explanation.js'
+import { DecisionExplanation, ExplanationLog, type Explanation, type InfrastructureImpact } from './explanations/explanation.js'
 import { loadPolicyDocument } from './json/document.js'
 import type { PolicyNode } from './model/model.js'
 import type { CompiledObligation } from './obligations/obligation-spec.js'
@@ -76,7 +76,14 @@ export interface DecisionResult {
   readonly decision: Decision
   readonly obligations: readonly CompiledObligation[]
   readonly advice: readonly CompiledObligation[]
+  /** An `infrastructure` provider failed during the decision. */
   readonly infrastructureFailure: boolean
+  /**
+   * The decision depends on a failed `infrastructure` provider: a rule that read it was
+   * Indeterminate and its possible values could change whether the request is permitted.
+   * The enforcement point answers 503 (retry later), whichever rule would have won.
+   */
+  readonly infrastructureDecisive: boolean
   readonly explanation: Explanation
 }
 
@@ -110,7 +117,11 @@ export interface PolicyEngine {
 }
 
 const MAX_PASSES = 32
+const NO_SKIPPED: unknown[] = []
 const NONE: CompiledObligation[] = []
+// The impact check tries every combination of values of the rules that read a failed
+// infrastructure attribute; beyond this many rules it assumes the failure is decisive.
+const MAX_WHAT_IF_RULES = 6
 
 function isNode(value: unknown): value is PolicyNode {
   const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined
@@ -155,7 +166,7 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   const runtime: ScopeRuntime = {
     subjectProviders: byCategory('subject'),
     environmentProviders: byCategory('environment'),
-    environment: compileEnvironment(options.environment),
+    environment: compileEnvironment(options.environment, new Set(providers.keys())),
     resourceTimeout,
     parsePath: parseAttributePath,
   }
@@ -164,7 +175,7 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
 
   let current: { node: PolicyNode; compiled: CompiledPolicy } = { node: checkNode(initial), compiled: compilePolicy(checkNode(initial)) }
 
-  function finish(scope: EvaluationScope, root: CompiledPolicy, decision: Decision): DecisionResult {
+  function finish(scope: EvaluationScope, root: CompiledPolicy, decision: Decision, infrastructure?: InfrastructureImpact): DecisionResult {
     let obligations: CompiledObligation[] = NONE
     let advice: CompiledObligation[] = NONE
     const determining: string[] = []
@@ -194,9 +205,73 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
       used: scope.used,
       risk,
       infrastructureFailures: scope.infrastructureFailures,
+      infrastructureImpact: infrastructure,
+      missing: scope.missing,
+      failed: scope.failed,
+      skipped: scope.skipped.length === 0 ? NO_SKIPPED : scope.skipped,
     })
     log.add(explanation)
-    return { decisionId, decision, obligations, advice, infrastructureFailure: scope.infrastructureFailures.length > 0, explanation }
+    return {
+      decisionId,
+      decision,
+      obligations,
+      advice,
+      infrastructureFailure: scope.infrastructureFailures.length > 0,
+      infrastructureDecisive: infrastructure === 'decisive',
+      explanation,
+    }
+  }
+
+  // Runs passes until no attribute is pending (or the pass budget is spent: Indeterminate).
+  async function settle(scope: EvaluationScope, root: CompiledPolicy): Promise<Decision> {
+    for (let i = 0; i < MAX_PASSES; i++) {
+      await Promise.all(scope.waits)
+      const decision = pass(scope, root)
+      if (decision !== PENDING) return decision as Decision
+    }
+    scope.addError(root.id, `attributes still pending after ${MAX_PASSES} passes`)
+    return 'Indeterminate{DP}'
+  }
+
+  // Does the decision depend on a failed infrastructure provider? The rules that read one were
+  // Indeterminate; evaluate again with each combination of the values they could have had
+  // (their effect, or NotApplicable). If any combination changes whether the request is
+  // permitted, the failure is decisive. The real pass's trail and errors are restored after.
+  async function infrastructureImpact(scope: EvaluationScope, root: CompiledPolicy, decision: Decision): Promise<InfrastructureImpact> {
+    if (scope.infrastructureTarget) return 'decisive'
+    if (scope.infrastructureRules === undefined || scope.infrastructureRules.size === 0) return 'irrelevant'
+    const saved = { trail: scope.trail.slice(), errors: scope.errors, used: scope.used.slice(), skipped: scope.skipped.slice(), missing: scope.missing.length, failed: scope.failed.length }
+    const permitted = decision === 'Permit'
+    let impact: InfrastructureImpact = 'irrelevant'
+    try {
+      // A what-if pass may reach rules the real pass skipped; those that read the failed
+      // provider join the set and the enumeration starts over with them.
+      let rules: { effect: Decision }[] = []
+      search: while (scope.infrastructureRules.size > rules.length) {
+        rules = [...scope.infrastructureRules] as { effect: Decision }[]
+        if (rules.length > MAX_WHAT_IF_RULES) return (impact = 'decisive')
+        for (let combination = 0; combination < 1 << rules.length; combination++) {
+          scope.overrides = new Map(rules.map((rule, i) => [rule, combination & (1 << i) ? rule.effect : 'NotApplicable']))
+          const outcome = await settle(scope, root)
+          if (scope.infrastructureTarget) return (impact = 'decisive')
+          if (scope.infrastructureRules.size > rules.length) continue search
+          if ((outcome === 'Permit') !== permitted) return (impact = 'decisive')
+        }
+      }
+    } finally {
+      scope.overrides = undefined
+      scope.trail = saved.trail
+      scope.errors = saved.errors
+      scope.used = saved.used
+      scope.skipped = saved.skipped
+      scope.missing.length = saved.missing
+      scope.failed.length = saved.failed
+    }
+    return impact
+  }
+
+  async function finishAfterFailures(scope: EvaluationScope, root: CompiledPolicy, decision: Decision): Promise<DecisionResult> {
+    return finish(scope, root, decision, await infrastructureImpact(scope, root, decision))
   }
 
   function pass(scope: EvaluationScope, root: CompiledPolicy): Decision | typeof PENDING {
@@ -212,13 +287,8 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   }
 
   async function decideAsync(scope: EvaluationScope, root: CompiledPolicy): Promise<DecisionResult> {
-    for (let i = 0; i < MAX_PASSES; i++) {
-      await Promise.all(scope.waits)
-      const decision = pass(scope, root)
-      if (decision !== PENDING) return finish(scope, root, decision as Decision)
-    }
-    scope.addError(root.id, `attributes still pending after ${MAX_PASSES} passes`)
-    return finish(scope, root, 'Indeterminate{DP}')
+    const decision = await settle(scope, root)
+    return scope.infrastructureFailures.length > 0 ? finishAfterFailures(scope, root, decision) : finish(scope, root, decision)
   }
 
   return {
@@ -236,8 +306,9 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
         return Promise.reject(configurationError('policy engine: invalid decision request'))
       }
       const decision = pass(scope, snapshot)
-      if (decision !== PENDING) return Promise.resolve(finish(scope, snapshot, decision as Decision))
-      return decideAsync(scope, snapshot)
+      if (decision === PENDING) return decideAsync(scope, snapshot)
+      if (scope.infrastructureFailures.length > 0) return finishAfterFailures(scope, snapshot, decision as Decision)
+      return Promise.resolve(finish(scope, snapshot, decision as Decision))
     },
     explain(decisionId) {
       return log.get(decisionId)

@@ -24,10 +24,10 @@ const documents = policy({
   id: 'documents',
   target: { resourceTypes: ['document'] },
   rules: [
-    permit<A>('owner-reads', { actions: ['read'], when: (a) => a.resource.owner === a.subject.id }),
-    permit<A>('department-reads', { actions: ['read'], when: (a) => a.subject.claims.department === a.resource.department }),
+    permit<A>('owner-reads', { actions: ['read'], when: (a) => a.require('resource.owner') === a.require('subject.id') }),
+    permit<A>('department-reads', { actions: ['read'], when: (a) => a.require('subject.claims.department') === a.require('resource.department') }),
     permit<A>('restricted-update', { actions: ['update'], obligations: [stepUp({ acrValues: ['urn:example:mfa'], maxAge: 300 })] }),
-    deny<A>('untrusted-network', { when: (a) => a.environment.zone === 'untrusted' }),
+    deny<A>('untrusted-network', { when: (a) => a.require('environment.zone') === 'untrusted' }),
   ],
 })
 
@@ -60,12 +60,21 @@ describe('README examples', () => {
             all: [
               { op: 'levelAtLeast', scale: 'classification', attribute: 'subject.claims.clearance', ref: 'resource.classification' },
               { op: 'eq', attribute: 'subject.claims.department', ref: 'resource.department' },
-              { op: 'withinBusinessHours', attribute: 'environment.time', value: { timeZone: 'Europe/Paris', holidays: ['2026-12-25'] } },
+              { op: 'withinBusinessHours', attribute: 'environment.time', value: { timeZone: { attribute: 'resource.site.timeZone' }, holidays: ['2026-12-25'] } },
             ],
           },
+          obligations: [
+            { id: 'step-up', when: { op: 'eq', attribute: 'resource.classification', value: 'RESTRICTED' }, params: { acrValues: ['mfa'] }, paramsFrom: { maxAge: 'resource.stepUpMaxAge' } },
+          ],
         },
         { id: 'risky', effect: 'Deny', when: { op: 'gt', attribute: 'environment.risk.score', value: 50 } },
         { id: 'outside', effect: 'Deny', when: { op: 'ipNotInRange', attribute: 'environment.ip', value: ['10.0.0.0/8'] } },
+        {
+          id: 'hr-only-from-hr',
+          effect: 'Deny',
+          target: { match: { op: 'eq', attribute: 'resource.department', value: 'hr' } },
+          when: { op: 'ne', attribute: 'subject.claims.department', value: 'hr' },
+        },
       ],
     })
     const engine = createPolicyEngine(doc, {
@@ -79,7 +88,8 @@ describe('README examples', () => {
       },
     })
     const who = makeIdentity({ claims: { clearance: 'CONFIDENTIAL', department: 'eng' } })
-    const result = await engine.decide({ action: 'read', resourceType: 'document', identity: who, request: makeRequest({ remoteAddress: '10.1.1.1', headers: { 'x-device-trust': 'high' } }), resource: () => store.get('42') })
+    const site = { ...store.get('42'), site: { timeZone: 'Europe/Paris' } }
+    const result = await engine.decide({ action: 'read', resourceType: 'document', identity: who, request: makeRequest({ remoteAddress: '10.1.1.1', headers: { 'x-device-trust': 'high' } }), resource: () => site })
     // 10.1.1.1 is a trusted proxy without forwarding header: the zone is untrusted (40 points), under the threshold.
     expect(result.decision).toBe('Permit')
     expect(result.explanation.risk?.factors.map((f) => f.name)).toEqual(['untrusted-network'])

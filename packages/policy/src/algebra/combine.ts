@@ -20,6 +20,25 @@ export type ChildEvaluator<T, C> = (child: T, context: C) => Decision
  */
 export type Applicability = 'match' | 'no-match' | 'indeterminate'
 
+// Index of the child at which the last `combine` call stopped early (-1: it looked at every
+// child). Nested calls finish before the outer call sets it, so the value read right after a
+// call is that call's. Internal: explanations list the children left unevaluated.
+let stop = -1
+
+/**
+ * Where the last {@link combine} call stopped: the index of the child that decided early, or
+ * -1 when every child was evaluated. Read it immediately after the call.
+ *
+ * @example
+ * ```ts
+ * const decision = combine('deny-overrides', children, evaluate, scope)
+ * const decidedAt = stoppedAt() // children after it were not evaluated
+ * ```
+ */
+export function stoppedAt(): number {
+  return stop
+}
+
 /**
  * Combines children with one of the XACML 3.0 algorithms (Appendix C), evaluating them in
  * order and lazily: deny-overrides stops at the first Deny, permit-overrides and
@@ -39,6 +58,7 @@ export function combine<T, C>(
   context: C,
   applicable?: (child: T, context: C) => Applicability,
 ): Decision {
+  stop = -1
   switch (algorithm) {
     case 'deny-overrides':
       return denyOverrides(children, evaluate, context)
@@ -47,10 +67,22 @@ export function combine<T, C>(
     case 'first-applicable':
       return firstApplicable(children, evaluate, context)
     case 'deny-unless-permit':
-      for (let i = 0; i < children.length; i++) if (evaluate(children[i] as T, context) === 'Permit') return 'Permit'
+      for (let i = 0; i < children.length; i++) {
+        if (evaluate(children[i] as T, context) === 'Permit') {
+          stop = i
+          return 'Permit'
+        }
+      }
+      stop = -1
       return 'Deny'
     case 'permit-unless-deny':
-      for (let i = 0; i < children.length; i++) if (evaluate(children[i] as T, context) === 'Deny') return 'Deny'
+      for (let i = 0; i < children.length; i++) {
+        if (evaluate(children[i] as T, context) === 'Deny') {
+          stop = i
+          return 'Deny'
+        }
+      }
+      stop = -1
       return 'Permit'
     case 'only-one-applicable':
       if (applicable === undefined) return 'Indeterminate{DP}'
@@ -69,6 +101,7 @@ function denyOverrides<T, C>(children: readonly T[], evaluate: ChildEvaluator<T,
   for (let i = 0; i < children.length; i++) {
     switch (evaluate(children[i] as T, context)) {
       case 'Deny':
+        stop = i
         return 'Deny'
       case 'Indeterminate{DP}':
         iDP = true
@@ -86,6 +119,7 @@ function denyOverrides<T, C>(children: readonly T[], evaluate: ChildEvaluator<T,
         break
     }
   }
+  stop = -1
   if (iDP) return 'Indeterminate{DP}'
   if (iD && (iP || permit)) return 'Indeterminate{DP}'
   if (iD) return 'Indeterminate{D}'
@@ -102,6 +136,7 @@ function permitOverrides<T, C>(children: readonly T[], evaluate: ChildEvaluator<
   for (let i = 0; i < children.length; i++) {
     switch (evaluate(children[i] as T, context)) {
       case 'Permit':
+        stop = i
         return 'Permit'
       case 'Indeterminate{DP}':
         iDP = true
@@ -119,6 +154,7 @@ function permitOverrides<T, C>(children: readonly T[], evaluate: ChildEvaluator<
         break
     }
   }
+  stop = -1
   if (iDP) return 'Indeterminate{DP}'
   if (iP && (iD || deny)) return 'Indeterminate{DP}'
   if (iP) return 'Indeterminate{P}'
@@ -132,13 +168,16 @@ function firstApplicable<T, C>(children: readonly T[], evaluate: ChildEvaluator<
   for (let i = 0; i < children.length; i++) {
     const decision = evaluate(children[i] as T, context)
     if (decision === 'NotApplicable') continue
+    stop = i
     if (decision === 'Permit' || decision === 'Deny') return decision
     return 'Indeterminate{DP}'
   }
+  stop = -1
   return 'NotApplicable'
 }
 
 // C.9: applicability by target only; an Indeterminate target or two matches is Indeterminate.
+// Every Indeterminate it returns is Indeterminate{DP}.
 function onlyOneApplicable<T, C>(
   children: readonly T[],
   evaluate: ChildEvaluator<T, C>,
@@ -157,5 +196,10 @@ function onlyOneApplicable<T, C>(
       selected = child
     }
   }
-  return found ? evaluate(selected as T, context) : 'NotApplicable'
+  if (!found) return 'NotApplicable'
+  const decision = evaluate(selected as T, context)
+  stop = -1
+  // C.9 does not track extended values either: the chosen child's Indeterminate{D} or {P}
+  // reaches an enclosing algorithm as Indeterminate{DP} (C.1), like first-applicable's.
+  return decision === 'Indeterminate{D}' || decision === 'Indeterminate{P}' ? 'Indeterminate{DP}' : decision
 }

@@ -30,7 +30,8 @@ export type Effect = 'Permit' | 'Deny'
  * - `deny-overrides` (default): one Deny wins; an erroring deny rule blocks any Permit.
  * - `permit-overrides`: the mirror image.
  * - `first-applicable`: the first child that is not NotApplicable decides.
- * - `only-one-applicable` (policy sets only): exactly one child may match by target.
+ * - `only-one-applicable` (policy sets only): exactly one child may match by target. Like
+ *   first-applicable it does not track extended values: its Indeterminate is always {DP}.
  * - `deny-unless-permit`: Permit if a child permits, Deny otherwise (never NA/Indeterminate).
  * - `permit-unless-deny`: Deny if a child denies, Permit otherwise. **Fails open**: an erroring
  *   deny rule becomes a Permit. Use it only inside a deny-overrides parent.

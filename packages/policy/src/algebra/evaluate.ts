@@ -1,16 +1,20 @@
-import { combine, type Applicability } from './combine.js'
+import { combine, stoppedAt, type Applicability } from './combine.js'
 import { indeterminateFor, underIndeterminateTarget, type CombiningAlgorithm, type Decision, type Effect } from './decision.js'
-import type { ConditionImpl, PolicyNode, Rule, Target } from '../model/model.js'
+import type { ConditionImpl, PolicyNode, Rule, TargetSpec } from '../model/model.js'
 import { isConditionError } from '../operators/condition-error.js'
 import { PENDING } from '../attributes/pending.js'
 import { reasonOf, type EvaluationScope, type TrailEntry } from '../attributes/decision-state.js'
 import { CandidateIndex } from './candidate-index.js'
+import { resolveObligations, isDynamic } from '../obligations/dynamic-obligations.js'
+import type { CompiledObligation } from '../obligations/obligation-spec.js'
 
 /** A compiled target: sets for O(1) membership. */
 export interface CompiledTarget {
   readonly actions: ReadonlySet<string> | undefined
   readonly resourceTypes: ReadonlySet<string> | undefined
   readonly scopes: readonly string[] | undefined
+  /** Attribute tests of the target (JSON `match`): an error makes the target Indeterminate. */
+  readonly condition: ConditionImpl | undefined
 }
 
 /** A compiled rule. */
@@ -22,6 +26,8 @@ export interface CompiledRule {
   readonly target: CompiledTarget | undefined
   readonly condition: ConditionImpl | undefined
   readonly entry: TrailEntry
+  /** Obligations or advice with a condition or parameters from attributes: resolved per decision. */
+  readonly dynamic: boolean
 }
 
 /** A compiled policy or policy set. */
@@ -41,13 +47,14 @@ export type CompiledNode = CompiledRule | CompiledPolicy
 
 const INDEX_THRESHOLD = 8
 
-function compileTarget(target: Target | undefined): CompiledTarget | undefined {
+function compileTarget(target: TargetSpec | undefined): CompiledTarget | undefined {
   if (target === undefined) return undefined
-  if (target.actions === undefined && target.resourceTypes === undefined && target.scopes === undefined) return undefined
+  if (target.actions === undefined && target.resourceTypes === undefined && target.scopes === undefined && target.match === undefined) return undefined
   return {
     actions: target.actions === undefined ? undefined : new Set(target.actions),
     resourceTypes: target.resourceTypes === undefined ? undefined : new Set(target.resourceTypes),
     scopes: target.scopes,
+    condition: target.match,
   }
 }
 
@@ -60,6 +67,7 @@ function compileRule(rule: Rule): CompiledRule {
     target: compileTarget(rule.target),
     condition: rule.condition,
     entry: Object.freeze({ effect: rule.effect, rule: rule.id, obligations: rule.obligations, advice: rule.advice }),
+    dynamic: isDynamic(rule.obligations) || isDynamic(rule.advice),
   }
 }
 
@@ -77,7 +85,7 @@ export function compilePolicy(node: PolicyNode): CompiledPolicy {
   const entry = (effect: Effect): TrailEntry | undefined => {
     const obligations = node.obligations.filter((o) => o.fulfillOn === effect)
     const advice = node.advice.filter((o) => o.fulfillOn === effect)
-    return obligations.length === 0 && advice.length === 0 ? undefined : Object.freeze({ effect, rule: undefined, obligations, advice })
+    return obligations.length === 0 && advice.length === 0 ? undefined : Object.freeze({ effect, rule: undefined, obligations, advice, dynamic: isDynamic(obligations) || isDynamic(advice) })
   }
   return {
     kind: 1,
@@ -114,10 +122,40 @@ function matchTarget(target: CompiledTarget, scope: EvaluationScope, id: string)
     }
     if (!target.resourceTypes.has(type)) return NO_MATCH
   }
+  const condition = target.condition
+  if (condition !== undefined) {
+    let result: unknown
+    try {
+      result = condition.evaluate(scope)
+    } catch (error) {
+      if (error === PENDING) throw error
+      scope.addError(id, `target: ${isConditionError(error) ? error.message : reasonOf(error)}`)
+      return INDETERMINATE
+    }
+    if (result !== true) return NO_MATCH
+  }
   return MATCH
 }
 
 function evaluateRule(rule: CompiledRule, scope: EvaluationScope): Decision {
+  const overrides = scope.overrides
+  if (overrides !== undefined) {
+    // The infrastructure impact check: this rule read a failed attribute; try its possible values.
+    const value = overrides.get(rule) as Decision | undefined
+    if (value !== undefined) {
+      if (value === rule.effect) scope.trail.push(rule.entry)
+      return value
+    }
+  }
+  const infrastructureReads = scope.infrastructureReads
+  const decision = evaluateRuleValue(rule, scope)
+  // It read a failed infrastructure attribute: its value could have been different if it is
+  // Indeterminate, or if it is a TypeScript predicate (which may have caught the error itself).
+  if (scope.infrastructureReads !== infrastructureReads && (decision === rule.indeterminate || rule.condition?.opaque === true)) scope.noteInfrastructureRule(rule)
+  return decision
+}
+
+function evaluateRuleValue(rule: CompiledRule, scope: EvaluationScope): Decision {
   if (rule.target !== undefined) {
     const match = matchTarget(rule.target, scope, rule.id)
     if (match === NO_MATCH) return 'NotApplicable'
@@ -142,27 +180,57 @@ function evaluateRule(rule: CompiledRule, scope: EvaluationScope): Decision {
       return rule.indeterminate
     }
   }
+  if (rule.dynamic) {
+    const entry = resolveEntry(rule.entry, scope, rule.id)
+    if (entry === undefined) return rule.indeterminate
+    scope.trail.push(entry)
+    return rule.effect
+  }
   scope.trail.push(rule.entry)
   return rule.effect
 }
 
+// Resolves conditional obligations and parameters from attributes (XACML §7.18: an obligation
+// that cannot be resolved makes its node Indeterminate). Undefined on error (recorded).
+function resolveEntry(entry: TrailEntry, scope: EvaluationScope, id: string): TrailEntry | undefined {
+  let obligations: readonly CompiledObligation[]
+  let advice: readonly CompiledObligation[]
+  try {
+    obligations = resolveObligations(entry.obligations, scope, true)
+    advice = resolveObligations(entry.advice, scope, false)
+  } catch (error) {
+    if (error === PENDING) throw error
+    scope.addError(id, `obligation: ${isConditionError(error) ? error.message : reasonOf(error)}`)
+    return undefined
+  }
+  return { effect: entry.effect, rule: entry.rule, obligations, advice }
+}
+
 function applicability(node: CompiledNode, scope: EvaluationScope): Applicability {
   if (node.target === undefined) return 'match'
+  const infrastructureReads = scope.infrastructureReads
   const match = matchTarget(node.target, scope, node.id)
+  if (scope.infrastructureReads !== infrastructureReads) scope.infrastructureTarget = true
   return match === MATCH ? 'match' : match === NO_MATCH ? 'no-match' : 'indeterminate'
 }
 
 function evaluatePolicy(policy: CompiledPolicy, scope: EvaluationScope): Decision {
   let match = MATCH
   if (policy.target !== undefined) {
+    const infrastructureReads = scope.infrastructureReads
     match = matchTarget(policy.target, scope, policy.id)
     if (match === NO_MATCH) return 'NotApplicable'
+    if (scope.infrastructureReads !== infrastructureReads) scope.infrastructureTarget = true
   }
   const trail = scope.trail
   const mark = trail.length
   const children = policy.index === undefined ? policy.children : policy.index.candidates(scope.indexKey, scope.action, scope.staticResourceType)
   let decision = combine(policy.algorithm, children, evaluateNode, scope, applicability)
-  if (match === INDETERMINATE) decision = underIndeterminateTarget(decision)
+  const stop = stoppedAt()
+  if (stop >= 0 && stop < children.length - 1) scope.skipped.push(children, stop + 1)
+  if (match === INDETERMINATE) {
+    decision = underIndeterminateTarget(decision)
+  }
   // Keep only the trail of children that agree with this node's decision (XACML §7.18).
   if (trail.length > mark) {
     if (decision === 'Permit' || decision === 'Deny') {
@@ -176,8 +244,20 @@ function evaluatePolicy(policy: CompiledPolicy, scope: EvaluationScope): Decisio
       trail.length = mark
     }
   }
-  if (decision === 'Permit' && policy.permitEntry !== undefined) trail.push(policy.permitEntry)
-  else if (decision === 'Deny' && policy.denyEntry !== undefined) trail.push(policy.denyEntry)
+  const entry = decision === 'Permit' ? policy.permitEntry : decision === 'Deny' ? policy.denyEntry : undefined
+  if (entry !== undefined) {
+    if ((entry as { dynamic?: boolean }).dynamic === true) {
+      const infrastructureReads = scope.infrastructureReads
+      const resolved = resolveEntry(entry, scope, policy.id)
+      // A policy's obligation that read a failed infrastructure attribute: treat as decisive.
+      if (resolved === undefined && scope.infrastructureReads !== infrastructureReads) scope.infrastructureTarget = true
+      if (resolved === undefined) {
+        trail.length = mark
+        return underIndeterminateTarget(decision)
+      }
+      trail.push(resolved)
+    } else trail.push(entry)
+  }
   return decision
 }
 

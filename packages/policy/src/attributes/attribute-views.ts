@@ -1,4 +1,5 @@
 import type { EvaluationScope } from './decision-state.js'
+import { ConditionError } from '../operators/condition-error.js'
 
 // Shared proxy handlers: one Proxy per decision and category, no closure per read.
 interface Holder {
@@ -51,6 +52,34 @@ export class AttributeView {
   get environment(): object {
     return (this.environmentProxy ??= new Proxy({ scope: this.scope }, environmentHandler))
   }
+
+  /** Reads a path; a missing value makes the rule Indeterminate (see `PolicyAttributes.require`). */
+  require(path: string): unknown {
+    const parsed = this.scope.runtime.parsePath(path)
+    if (typeof parsed === 'string') throw new ConditionError(`${String(path).slice(0, 64)}: ${parsed}`)
+    const value = this.scope.read(parsed)
+    if (value === undefined || value === null) {
+      this.scope.noteMissing(parsed.text)
+      throw new ConditionError(`attribute ${parsed.text} is missing`)
+    }
+    return value
+  }
+}
+
+/**
+ * Returns `value`, or makes the rule Indeterminate when it is absent (undefined or null): the
+ * typed counterpart of `a.require(path)`. `name` appears in the explanation.
+ *
+ * @example
+ * ```ts
+ * permit<DocAttributes>('same-department', {
+ *   when: (a) => required(a.subject.claims.department, 'subject.claims.department') === required(a.resource.department, 'resource.department'),
+ * })
+ * ```
+ */
+export function required<T>(value: T, name?: string): NonNullable<T> {
+  if (value === undefined || value === null) throw new ConditionError(`${name === undefined ? 'a required attribute' : `attribute ${String(name).slice(0, 64)}`} is missing`)
+  return value as NonNullable<T>
 }
 
 /**

@@ -55,6 +55,8 @@ interface Memo {
   state: 0 | 1 | 2 // 0 pending, 1 value, 2 failed
   value: unknown
   error: string
+  /** The failure is (or stems from) an `infrastructure` provider's. */
+  infrastructure?: boolean
   /** Settles when a pending fetch is done (never rejects). */
   promise?: Promise<void>
 }
@@ -65,6 +67,21 @@ const NEVER_ABORTED = new AbortController().signal
 const NO_ERRORS: RuleError[] = []
 const NO_WAITS: Promise<void>[] = []
 const NO_FAILURES: string[] = []
+const NO_FAILED: FailedAttribute[] = []
+
+/**
+ * An attribute that could not be read: a provider that failed, the resource loader, or the
+ * risk score (with the factors and inputs it could not assess).
+ *
+ * @example
+ * ```ts
+ * explanation.failedAttributes // [{ attribute: 'subject.directory', reason: 'it did not answer within 200 ms' }]
+ * ```
+ */
+export interface FailedAttribute {
+  readonly attribute: string
+  readonly reason: string
+}
 
 /**
  * The state of one decision: the request's attributes (memoized, fetched lazily), the
@@ -84,6 +101,20 @@ export class EvaluationScope {
   /** The fetch the last `PENDING` waited for. */
   lastPending: Promise<void> | undefined
   infrastructureFailures: string[] = NO_FAILURES
+  /** Attributes a strict read found missing (JSON operators, `require`), across passes. */
+  missing: string[] = NO_FAILURES
+  /** Attributes whose fetch failed and that a condition read, across passes. */
+  failed: FailedAttribute[] = NO_FAILED
+  /** Children left unevaluated because their algorithm had already decided: node list, first index, ... */
+  skipped: unknown[] = []
+  /** Incremented on each read of a failed infrastructure attribute. */
+  infrastructureReads = 0
+  /** Rules that were Indeterminate after reading a failed infrastructure attribute. */
+  infrastructureRules: Set<object> | undefined
+  /** A policy target was Indeterminate after reading a failed infrastructure attribute. */
+  infrastructureTarget = false
+  /** What-if values of rules (the infrastructure impact check); undefined in normal passes. */
+  overrides: Map<object, string> | undefined
   private memoValue: Map<string, Memo> | undefined
   private subjectValue: Record<string, unknown> | undefined | null = null
   private providerContextValue: Omit<ProviderContext, 'signal'> | undefined
@@ -110,7 +141,24 @@ export class EvaluationScope {
     this.trail.length = 0
     if (this.errors !== NO_ERRORS) this.errors = []
     this.used.length = 0
+    this.skipped.length = 0
     if (this.waits !== NO_WAITS) this.waits = []
+  }
+
+  /** Notes an attribute a strict read found missing (once). */
+  noteMissing(path: string): void {
+    if (this.missing === NO_FAILURES) this.missing = []
+    if (!this.missing.includes(path)) this.missing.push(path)
+  }
+
+  private noteFailed(attribute: string, reason: string): void {
+    if (this.failed === NO_FAILED) this.failed = []
+    if (!this.failed.some((f) => f.attribute === attribute)) this.failed.push({ attribute, reason })
+  }
+
+  /** Notes a rule that was Indeterminate because it read a failed infrastructure attribute. */
+  noteInfrastructureRule(rule: object): void {
+    ;(this.infrastructureRules ??= new Set()).add(rule)
   }
 
   /** The attribute view handed to TypeScript predicates (one per decision). */
@@ -259,7 +307,17 @@ export class EvaluationScope {
     const value = this.settle('environment.risk', this.memo.get('environment.risk'))
     if (value !== NO_RESOURCE) return value
     const reader = { get: (path: string) => this.readAsync(path) }
-    return this.start('environment.risk', 5000, false, () => model(reader), false, undefined)
+    const infrastructureBefore = this.infrastructureFailures.length
+    const assess = (): Promise<RiskAssessment> =>
+      model(reader).catch((error: unknown) => {
+        // Name the inputs the factors could not read; an infrastructure outage behind them
+        // makes the score's failure an infrastructure failure too.
+        for (const factor of (error as { factors?: readonly { input?: string }[] }).factors ?? []) if (factor.input !== undefined) this.noteMissing(factor.input)
+        if (this.infrastructureFailures.length > infrastructureBefore) riskMemo().infrastructure = true
+        throw error
+      })
+    const riskMemo = (): Memo => this.memo.get('environment.risk') as Memo
+    return this.start('environment.risk', 5000, false, assess, false, undefined)
   }
 
   /** Reads a path outside a pass (risk factors), waiting for providers as needed. */
@@ -319,14 +377,37 @@ export class EvaluationScope {
   }
 
   private providerContext(signal: AbortSignal): ProviderContext {
-    const base = (this.providerContextValue ??= { identity: this.identity, request: this.request, action: this.action })
+    const base = (this.providerContextValue ??= {
+      identity: this.identity,
+      request: this.request,
+      action: this.action,
+      now: this.now,
+      resource: () => this.resourceAsync(),
+    })
     return { ...base, signal }
+  }
+
+  /** The resource for a provider: waits for the loader; rejects when it failed. */
+  private async resourceAsync(): Promise<unknown> {
+    for (let attempt = 0; attempt < 16; attempt++) {
+      try {
+        return this.resource()
+      } catch (error) {
+        if (error !== PENDING) throw error
+        await this.resourceMemo?.promise
+      }
+    }
+    throw new ConditionError('the resource could not be loaded')
   }
 
   private settle(key: string, memo: Memo | undefined): unknown {
     if (memo === undefined) return NO_RESOURCE
     if (memo.state === 1) return memo.value
-    if (memo.state === 2) throw new ConditionError(`${key} is unavailable: ${memo.error}`)
+    if (memo.state === 2) {
+      this.noteFailed(key, memo.error)
+      if (memo.infrastructure === true) this.infrastructureReads++
+      throw new ConditionError(`${key} is unavailable: ${memo.error}`)
+    }
     this.pendingRaised++
     this.lastPending = memo.promise
     throw PENDING
@@ -405,6 +486,7 @@ export class EvaluationScope {
     memo.state = 2
     memo.error = reason
     if (infrastructure) {
+      memo.infrastructure = true
       if (this.infrastructureFailures === NO_FAILURES) this.infrastructureFailures = []
       this.infrastructureFailures.push(key)
     }
@@ -429,7 +511,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 export function reasonOf(error: unknown): string {
   if (error instanceof Error) {
     const message = typeof error.message === 'string' ? error.message : ''
-    return message.length > 200 ? `${message.slice(0, 200)}…` : message || error.name
+    return message.length > 500 ? `${message.slice(0, 500)}…` : message || error.name
   }
-  return typeof error === 'string' ? error.slice(0, 200) : 'a non-Error value was thrown'
+  return typeof error === 'string' ? error.slice(0, 500) : 'a non-Error value was thrown'
 }

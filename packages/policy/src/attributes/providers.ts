@@ -15,6 +15,15 @@ export interface ProviderContext {
   readonly identity: Identity | undefined
   readonly request: PortcullisRequest
   readonly action: string
+  /** The decision time from the engine's clock, epoch milliseconds (tests freeze it). */
+  readonly now: number
+  /**
+   * The route's resource: loads it (at most once per request, time-boxed, shared with the
+   * rules) and resolves with it, `undefined` when the route has no loader; rejects when the
+   * loader fails. For a provider that looks up something about the resource (its owner's
+   * manager, its site's time zone).
+   */
+  resource(): Promise<unknown>
   /** Aborted when the provider's time box expires. */
   readonly signal: AbortSignal
 }

@@ -154,19 +154,23 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
         return undefined
       }
 
-      if (result.decision === 'Permit') {
-        enforcement = discharge() ?? { outcome: 'permit', reason: 'Permit' }
-      } else if (result.infrastructureFailure && explanation.determining.length === 0) {
-        // Nothing denied explicitly and an infrastructure provider failed: the decision could
-        // not be made, which is a 503 (retry later), not a verdict.
-        enforcement = { outcome: 'unavailable', reason: `infrastructure provider failed: ${explanation.infrastructureFailures.join(', ')}` }
+      if (result.infrastructureDecisive) {
+        // The decision depends on a failed infrastructure provider (its rules could change
+        // whether the request is permitted): no verdict can be given, answer 503 (retry later),
+        // whichever rule would have won.
+        enforcement = { outcome: 'unavailable', reason: `infrastructure provider failed and the decision depends on it: ${explanation.infrastructureFailures.join(', ')}` }
         denial = rejections.unavailable('A policy information source is unavailable', 'policy_provider', 5)
+      } else if (result.decision === 'Permit') {
+        enforcement = discharge() ?? { outcome: 'permit', reason: 'Permit' }
       } else if (result.decision === 'Deny') {
         // A Deny may carry a step-up obligation: "deny unless re-authenticated" answers 401.
         const failed = discharge()
         enforcement = failed?.outcome === 'step-up' ? failed : { outcome: 'deny', reason: 'Deny' }
       } else {
         enforcement = { outcome: 'deny', reason: `decision ${result.decision}` }
+      }
+      if (result.infrastructureFailure && !result.infrastructureDecisive && enforcement.outcome !== 'unavailable') {
+        enforcement = { ...enforcement, reason: `${enforcement.reason} (the failed infrastructure provider ${explanation.infrastructureFailures.join(', ')} could not change it)` }
       }
       explanation.enforcement = enforcement
 

@@ -1,3 +1,4 @@
+import { configurationError } from '@portcullis/core'
 import { ConditionError, describeValue } from '../operators/condition-error.js'
 
 /**
@@ -13,8 +14,10 @@ export const DEFAULT_CLASSIFICATION_LEVELS: readonly string[] = Object.freeze(['
 
 /** An ordered scale of levels. Every method throws a `ConditionError` for a value not on the scale. */
 export interface Levels {
-  /** The levels, lowest first. */
+  /** The levels, lowest first (empty for a numeric scale). */
   readonly levels: readonly string[]
+  /** True for a numeric scale ({@link numericLevels}). */
+  readonly numeric?: boolean
   /** True when `value` is a level (never throws). */
   has(value: unknown): boolean
   /** Position of `level` on the scale, 0 for the lowest. */
@@ -31,7 +34,8 @@ export interface Levels {
  * Compiles an ordered scale (classification, clearance, assurance levels), lowest first.
  * Levels are case-sensitive strings. An unknown level is a `ConditionError` (the engine makes
  * the rule Indeterminate), never ranked as lowest: a typo in data must not make a document
- * readable. Throws a `TypeError` on an empty list, non-strings or duplicates.
+ * readable. Throws a configuration error (`invalid_configuration`) on an empty list, non-strings
+ * or duplicates.
  *
  * @example
  * ```ts
@@ -42,14 +46,14 @@ export interface Levels {
  * ```
  */
 export function createLevels(levels: readonly string[] = DEFAULT_CLASSIFICATION_LEVELS): Levels {
-  if (!Array.isArray(levels) || levels.length === 0) throw new TypeError('Levels must be a non-empty array of strings')
+  if (!Array.isArray(levels) || levels.length === 0) throw configurationError('Levels must be a non-empty array of strings')
   // A Map, not an object: a level named "__proto__" or "constructor" must not hit the prototype.
   const ranks = new Map<string, number>()
   levels.forEach((level: unknown, index) => {
     if (typeof level !== 'string' || level === '' || level.length > 64) {
-      throw new TypeError(`Level ${index} must be a non-empty string of at most 64 characters`)
+      throw configurationError(`Level ${index} must be a non-empty string of at most 64 characters`)
     }
-    if (ranks.has(level)) throw new TypeError(`Level ${JSON.stringify(level)} is listed twice`)
+    if (ranks.has(level)) throw configurationError(`Level ${JSON.stringify(level)} is listed twice`)
     ranks.set(level, index)
   })
   const frozen = Object.freeze([...levels])
@@ -71,4 +75,36 @@ export function createLevels(levels: readonly string[] = DEFAULT_CLASSIFICATION_
     atLeast: (a, b) => compare(a, b) >= 0,
     atMost: (a, b) => compare(a, b) <= 0,
   }
+}
+
+/**
+ * A numeric scale: every finite number is a level and a higher number is above (clearance 3
+ * may read data classified 2). A non-number (`"3"`, `NaN`, a missing value) is a
+ * `ConditionError`, never ranked: a typo in data must not make a document readable.
+ *
+ * @example
+ * ```ts
+ * import { numericLevels } from '@portcullis/policy'
+ * numericLevels().atLeast(3, 2) // true
+ * numericLevels().rank('3')     // throws ConditionError
+ * ```
+ */
+export function numericLevels(): Levels {
+  const rank = (level: unknown): number => {
+    if (typeof level !== 'number' || !Number.isFinite(level)) throw new ConditionError(`${describeValue(level)} is not a numeric level`)
+    return level
+  }
+  const compare = (a: unknown, b: unknown): -1 | 0 | 1 => {
+    const d = rank(a) - rank(b)
+    return d < 0 ? -1 : d > 0 ? 1 : 0
+  }
+  return Object.freeze({
+    levels: Object.freeze([]) as readonly string[],
+    numeric: true,
+    has: (value: unknown) => typeof value === 'number' && Number.isFinite(value),
+    rank,
+    compare,
+    atLeast: (a: unknown, b: unknown) => compare(a, b) >= 0,
+    atMost: (a: unknown, b: unknown) => compare(a, b) <= 0,
+  })
 }

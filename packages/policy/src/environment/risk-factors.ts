@@ -1,11 +1,16 @@
+import { configurationError } from '@portcullis/core'
 import { parseInstant } from '../operators/compare.js'
-import { ConditionError, describeValue } from '../operators/condition-error.js'
+import { describeValue } from '../operators/condition-error.js'
+import { parseAttributePath } from '../model/attribute-path.js'
+import { zoned, type TimeZoneSource } from '../operators/zone-source.js'
 import { createLevels, type Levels } from './classification.js'
-import type { RiskFactor } from './risk.js'
+import { checkOnMissing, RiskInputMissing, type AttributeReader, type RiskFactor } from './risk.js'
 import { parseBusinessHours, type BusinessHoursConfig, type TemporalConstraint } from './temporal.js'
 
-// Every built-in factor applies when its attribute is missing or malformed: the risk model
-// must rise, not fall, when it cannot see.
+// A built-in factor never guesses: a missing or unusable input throws RiskInputMissing, which
+// makes the assessment Indeterminate unless the factor declares `onMissing` points. Each
+// factor lists the attributes it reads (`inputs`), so the engine refuses at creation a factor
+// that reads an attribute nothing sets.
 
 /** Common options of the built-in factors. */
 export interface FactorOptions {
@@ -15,27 +20,69 @@ export interface FactorOptions {
   weight?: number
   /** Attribute path read by the factor. */
   attribute?: string
+  /**
+   * Points to score when the input is missing, unusable or its provider fails. Absent: the
+   * risk assessment is Indeterminate, and so is every rule that reads the score.
+   */
+  onMissing?: { points: number }
+}
+
+/** A built-in factor: a {@link RiskFactor} that lists the attributes it reads. */
+export interface BuiltInRiskFactor extends RiskFactor {
+  /** Attribute paths the factor reads. */
+  readonly inputs: readonly string[]
 }
 
 function checkWeight(weight: unknown, name: string): number {
-  if (typeof weight !== 'number' || !(weight >= 0 && weight <= 100)) throw new TypeError(`${name}: weight must be a number from 0 to 100`)
+  if (typeof weight !== 'number' || !Number.isFinite(weight) || !(weight >= 0 && weight <= 100)) throw configurationError(`${name}: weight must be a number from 0 to 100`)
   return weight
 }
 
-function factor(options: FactorOptions, defaults: { name: string; weight: number; attribute: string },
-  test: (value: unknown) => boolean): RiskFactor & { readonly attribute: string } {
-  const attribute = options.attribute ?? defaults.attribute
-  if (typeof attribute !== 'string' || attribute === '') throw new TypeError(`${defaults.name}: attribute must be an attribute path`)
-  return {
-    name: options.name ?? defaults.name,
-    weight: checkWeight(options.weight ?? defaults.weight, defaults.name),
-    attribute,
-    applies: async (attributes) => test(await attributes.get(attribute)),
+function checkPath(path: unknown, name: string, field: string): string {
+  const parsed = parseAttributePath(path)
+  if (typeof parsed === 'string') throw configurationError(`${name}: ${field} must be an attribute path (${parsed})`)
+  return parsed.text
+}
+
+function checkOptions(options: unknown, name: string, allowed: readonly string[]): void {
+  if (typeof options !== 'object' || options === null) throw configurationError(`${name}: options must be an object`)
+  for (const key of Object.keys(options)) {
+    if (!['name', 'weight', 'attribute', 'onMissing', ...allowed].includes(key)) throw configurationError(`${name}: unknown option ${JSON.stringify(key)}`)
   }
 }
 
+async function input(attributes: AttributeReader, path: string): Promise<unknown> {
+  let value: unknown
+  try {
+    value = await attributes.get(path)
+  } catch (error) {
+    throw new RiskInputMissing(path, `failed (${error instanceof Error ? error.message.slice(0, 200) : 'unavailable'})`)
+  }
+  if (value === undefined || value === null) throw new RiskInputMissing(path, 'is missing')
+  return value
+}
+
+function factor(
+  options: FactorOptions,
+  defaults: { name: string; weight: number; attribute: string },
+  test: (value: unknown, attributes: AttributeReader) => boolean | Promise<boolean>,
+  more: readonly string[] = [],
+): BuiltInRiskFactor {
+  const attribute = checkPath(options.attribute ?? defaults.attribute, defaults.name, 'attribute')
+  const name = options.name ?? defaults.name
+  checkOnMissing(options.onMissing, name)
+  return Object.freeze({
+    name,
+    weight: checkWeight(options.weight ?? defaults.weight, defaults.name),
+    ...(options.onMissing === undefined ? {} : { onMissing: Object.freeze({ points: options.onMissing.points }) }),
+    inputs: Object.freeze([attribute, ...more]),
+    applies: async (attributes: AttributeReader) => test(await input(attributes, attribute), attributes),
+  })
+}
+
 /**
- * Applies when the network zone (`environment.zone`) is not one of `trustedZones`. Default weight 40.
+ * Applies when the network zone (`environment.zone`) is not one of `trustedZones`. A missing
+ * zone (no client address) cannot be assessed. Default weight 40.
  *
  * @example
  * ```ts
@@ -43,62 +90,114 @@ function factor(options: FactorOptions, defaults: { name: string; weight: number
  * untrustedNetwork({ trustedZones: ['corporate', 'vpn'] })
  * ```
  */
-export function untrustedNetwork(options: FactorOptions & { trustedZones: readonly string[] }): RiskFactor {
+export function untrustedNetwork(options: FactorOptions & { trustedZones: readonly string[] }): BuiltInRiskFactor {
+  checkOptions(options, 'untrustedNetwork', ['trustedZones'])
   const trusted = options.trustedZones
-  if (!Array.isArray(trusted) || trusted.some((z) => typeof z !== 'string')) throw new TypeError('untrustedNetwork: trustedZones must be an array of zone names')
+  if (!Array.isArray(trusted) || trusted.length === 0 || trusted.some((z) => typeof z !== 'string' || z === '')) {
+    throw configurationError('untrustedNetwork: trustedZones must be a non-empty array of zone names')
+  }
   const set = new Set(trusted)
-  return factor(options, { name: 'untrusted-network', weight: 40, attribute: 'environment.zone' },
-    (zone) => typeof zone !== 'string' || !set.has(zone))
+  return factor(options, { name: 'untrusted-network', weight: 40, attribute: 'environment.zone' }, (zone) => {
+    if (typeof zone !== 'string') throw new RiskInputMissing('environment.zone', `is ${describeValue(zone)}, not a zone name`)
+    return !set.has(zone)
+  })
 }
 
+/** Business hours for {@link offHours}: the zone may come from an attribute. */
+export type OffHoursConfig = Omit<BusinessHoursConfig, 'timeZone'> & { timeZone: TimeZoneSource }
+
 /**
- * Applies outside business hours (a `parseBusinessHours` config or any compiled constraint),
- * read from `environment.time` (epoch ms, an ISO-8601 instant or a `Date`). Default weight 20.
+ * Applies outside business hours (a `parseBusinessHours` config, whose `timeZone` may be
+ * `{ attribute: 'resource.site.timeZone' }`, or any compiled constraint), read from
+ * `environment.time` (epoch ms, an ISO-8601 instant or a `Date`). A missing or unknown zone
+ * cannot be assessed. Default weight 20.
  *
  * @example
  * ```ts
  * import { offHours } from '@portcullis/policy'
  * offHours({ hours: { timeZone: 'Europe/Paris', holidays: ['2026-12-25'] } })
+ * offHours({ hours: { timeZone: { attribute: 'resource.site.timeZone' } } })
  * ```
  */
-export function offHours(options: FactorOptions & { hours: BusinessHoursConfig | TemporalConstraint }): RiskFactor {
-  const hours = typeof (options.hours as TemporalConstraint)?.within === 'function'
-    ? (options.hours as TemporalConstraint)
-    : parseBusinessHours(options.hours as BusinessHoursConfig)
-  return factor(options, { name: 'off-hours', weight: 20, attribute: 'environment.time' }, (time) => {
+export function offHours(options: FactorOptions & { hours: OffHoursConfig | TemporalConstraint }): BuiltInRiskFactor {
+  checkOptions(options, 'offHours', ['hours'])
+  const given = options.hours as unknown
+  if (typeof given !== 'object' || given === null) throw configurationError('offHours: hours must be business hours { timeZone, days?, start?, end?, holidays? }')
+  let hours: { within(ms: number, zone?: unknown): boolean; zoneAttribute?: { text: string } | undefined }
+  try {
+    hours = typeof (given as TemporalConstraint).within === 'function'
+      ? (given as TemporalConstraint)
+      : zoned(given as OffHoursConfig, (c) => parseBusinessHours(c))
+  } catch (error) {
+    throw configurationError(`offHours: ${error instanceof Error ? error.message : String(error)}`, error)
+  }
+  const zoneAttribute = hours.zoneAttribute?.text
+  return factor(options, { name: 'off-hours', weight: 20, attribute: 'environment.time' }, async (time, attributes) => {
     const ms = typeof time === 'number' ? time : parseInstant(time)
-    if (ms === undefined) throw new ConditionError(`off-hours: ${describeValue(time)} is not a time`)
-    return !hours.within(ms)
-  })
+    if (ms === undefined || !Number.isFinite(ms)) throw new RiskInputMissing('environment.time', `is ${describeValue(time)}, not a time`)
+    if (zoneAttribute === undefined) return !hours.within(ms)
+    const zone = await input(attributes, zoneAttribute)
+    try {
+      return !hours.within(ms, zone)
+    } catch (error) {
+      throw new RiskInputMissing(zoneAttribute, `is unusable (${error instanceof Error ? error.message : 'not a time zone'})`)
+    }
+  }, zoneAttribute === undefined ? [] : [zoneAttribute])
 }
 
 /**
- * Applies when device trust (`environment.deviceTrust`) is missing or below `minimum`: a
- * level of `values` (lowest first) or, without `values`, a number 0-100. Default weight 30.
+ * Applies when device trust (`environment.deviceTrust`) is below `minimum`: a level of
+ * `values` (lowest first) or, without `values`, an integer 0-100 (a fraction such as 0.7 is
+ * refused: the scale is 0-100). A missing or unknown value cannot be assessed. Default weight 30.
  *
  * @example
  * ```ts
  * import { lowDeviceTrust } from '@portcullis/policy'
  * lowDeviceTrust({ minimum: 'medium', values: ['low', 'medium', 'high'] })
- * lowDeviceTrust({ minimum: 70 })
+ * lowDeviceTrust({ minimum: 70, onMissing: { points: 30 } })
  * ```
  */
-export function lowDeviceTrust(options: FactorOptions & { minimum: string | number; values?: readonly string[] }): RiskFactor {
+export function lowDeviceTrust(options: FactorOptions & { minimum: string | number; values?: readonly string[] }): BuiltInRiskFactor & { readonly values: readonly string[] | undefined } {
+  checkOptions(options, 'lowDeviceTrust', ['minimum', 'values'])
   const defaults = { name: 'low-device-trust', weight: 30, attribute: 'environment.deviceTrust' }
-  if (options.values !== undefined) {
-    const levels = createLevels(options.values)
-    if (!levels.has(options.minimum)) throw new TypeError(`lowDeviceTrust: minimum ${JSON.stringify(options.minimum)} is not one of values`)
-    return factor(options, defaults, (value) => !levels.has(value) || levels.rank(value) < levels.rank(options.minimum))
-  }
   const minimum = options.minimum
-  if (typeof minimum !== 'number' || !(minimum >= 0 && minimum <= 100)) throw new TypeError('lowDeviceTrust: minimum must be a number from 0 to 100 (or give values)')
-  return factor(options, defaults, (value) => typeof value !== 'number' || !(value >= minimum))
+  if (options.values !== undefined) {
+    let levels: Levels
+    try {
+      levels = createLevels(options.values)
+    } catch (error) {
+      throw configurationError(`lowDeviceTrust: values: ${error instanceof Error ? error.message.replace(/^Portcullis: /, '') : String(error)}`, error)
+    }
+    if (!levels.has(minimum)) throw configurationError(`lowDeviceTrust: minimum ${JSON.stringify(minimum)} is not one of values`)
+    const floor = levels.rank(minimum)
+    return Object.freeze({
+      ...factor(options, defaults, (value) => {
+        if (!levels.has(value)) throw new RiskInputMissing(options.attribute ?? defaults.attribute, `is ${describeValue(value)}, not one of ${levels.levels.join(', ')}`)
+        return levels.rank(value) < floor
+      }),
+      values: levels.levels,
+    })
+  }
+  if (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 0 || minimum > 100) {
+    throw configurationError(
+      `lowDeviceTrust: minimum must be an integer from 0 to 100 (or give values)${typeof minimum === 'number' && minimum > 0 && minimum < 1 ? `; ${minimum} looks like a 0-1 fraction: write ${Math.round(minimum * 100)}` : ''}`,
+    )
+  }
+  return Object.freeze({
+    ...factor(options, defaults, (value) => {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 100) {
+        throw new RiskInputMissing(options.attribute ?? defaults.attribute, `is ${describeValue(value)}, not an integer 0-100`)
+      }
+      return value < minimum
+    }),
+    values: undefined,
+  })
 }
 
 /**
  * Applies when the resource's classification (`resource.classification`) is at or above
- * `atLeast` on `levels` (default PUBLIC < INTERNAL < CONFIDENTIAL < RESTRICTED); an unknown
- * or missing classification applies too. Default weight 30.
+ * `atLeast` on `levels` (default PUBLIC < INTERNAL < CONFIDENTIAL < RESTRICTED). A missing or
+ * unknown classification cannot be assessed. Default weight 30.
  *
  * @example
  * ```ts
@@ -106,38 +205,43 @@ export function lowDeviceTrust(options: FactorOptions & { minimum: string | numb
  * dataSensitivity({ atLeast: 'CONFIDENTIAL' })
  * ```
  */
-export function dataSensitivity(options: FactorOptions & { atLeast: string; levels?: Levels }): RiskFactor {
+export function dataSensitivity(options: FactorOptions & { atLeast: string | number; levels?: Levels }): BuiltInRiskFactor {
+  checkOptions(options, 'dataSensitivity', ['atLeast', 'levels'])
   const levels = options.levels ?? createLevels()
-  if (!levels.has(options.atLeast)) throw new TypeError(`dataSensitivity: atLeast ${JSON.stringify(options.atLeast)} is not a level`)
-  return factor(options, { name: 'data-sensitivity', weight: 30, attribute: 'resource.classification' },
-    (value) => !levels.has(value) || levels.atLeast(value, options.atLeast))
+  if (typeof levels !== 'object' || levels === null || typeof levels.has !== 'function') throw configurationError('dataSensitivity: levels must come from createLevels()')
+  if (!levels.has(options.atLeast)) throw configurationError(`dataSensitivity: atLeast ${JSON.stringify(options.atLeast)} is not a level`)
+  const attribute = options.attribute ?? 'resource.classification'
+  return factor(options, { name: 'data-sensitivity', weight: 30, attribute: 'resource.classification' }, (value) => {
+    if (!levels.has(value)) throw new RiskInputMissing(attribute, `is ${describeValue(value)}, not a level`)
+    return levels.atLeast(value, options.atLeast)
+  })
 }
 
 const COUNTRY = /^[A-Za-z]{2}$/
 
 /**
- * Applies when the request's country (`environment.country`, ISO 3166-1 alpha-2) differs
- * from the subject's home country (`subject.country`), or either is missing or malformed
- * (`attribute` names the request's country, `homeAttribute` the home country).
- * Default weight 25.
+ * Applies when the request's country (`attribute`, default `environment.country`, ISO
+ * 3166-1 alpha-2) differs from the subject's home country (`homeAttribute`, default
+ * `subject.country`). Neither is built in: give each from a provider (the engine refuses the
+ * factor at creation when nothing sets them), or point the options at attributes you have.
+ * A missing or malformed country cannot be assessed. Default weight 25.
  *
  * @example
  * ```ts
  * import { crossBorder } from '@portcullis/policy'
- * crossBorder({ homeAttribute: 'subject.directory.country' })
+ * crossBorder({ homeAttribute: 'subject.claims.country', attribute: 'environment.geo.country' })
  * ```
  */
-export function crossBorder(options: FactorOptions & { homeAttribute?: string }): RiskFactor {
-  const home = options.homeAttribute ?? 'subject.country'
-  if (typeof home !== 'string' || home === '') throw new TypeError('crossBorder: homeAttribute must be an attribute path')
-  const current = options.attribute ?? 'environment.country'
-  return {
-    name: options.name ?? 'cross-border',
-    weight: checkWeight(options.weight ?? 25, 'cross-border'),
-    async applies(attributes) {
-      const [a, b] = await Promise.all([attributes.get(home), attributes.get(current)])
-      if (typeof a !== 'string' || typeof b !== 'string' || !COUNTRY.test(a) || !COUNTRY.test(b)) return true
-      return a.toUpperCase() !== b.toUpperCase()
-    },
+export function crossBorder(options: FactorOptions & { homeAttribute?: string } = {}): BuiltInRiskFactor {
+  checkOptions(options, 'crossBorder', ['homeAttribute'])
+  const home = checkPath(options.homeAttribute ?? 'subject.country', 'crossBorder', 'homeAttribute')
+  const country = (value: unknown, path: string): string => {
+    if (typeof value !== 'string' || !COUNTRY.test(value)) throw new RiskInputMissing(path, `is ${describeValue(value)}, not an ISO 3166-1 alpha-2 code`)
+    return value.toUpperCase()
   }
+  const current = options.attribute ?? 'environment.country'
+  return factor(options, { name: 'cross-border', weight: 25, attribute: 'environment.country' }, async (here, attributes) => {
+    const there = country(await input(attributes, home), home)
+    return country(here, current) !== there
+  }, [home])
 }

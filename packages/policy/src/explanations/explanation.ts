@@ -1,6 +1,18 @@
 import type { Decision } from '../algebra/decision.js'
 import type { CompiledObligation } from '../obligations/obligation-spec.js'
-import type { RiskAssessment, RuleError } from '../attributes/decision-state.js'
+import type { FailedAttribute, RiskAssessment, RuleError } from '../attributes/decision-state.js'
+
+/**
+ * Whether a failed `infrastructure` provider decided the outcome: `decisive` (the rules that
+ * read it could change whether the request is permitted: the PEP answers 503) or
+ * `irrelevant` (the decision stands whatever the provider would have said).
+ *
+ * @example
+ * ```ts
+ * if (explanation.infrastructureImpact === 'decisive') alert('directory outage blocks access')
+ * ```
+ */
+export type InfrastructureImpact = 'decisive' | 'irrelevant'
 
 /**
  * How the PEP acted on a decision.
@@ -48,6 +60,17 @@ export interface Explanation {
   readonly risk: RiskAssessment | undefined
   /** Providers marked `infrastructure` that failed. */
   readonly infrastructureFailures: readonly string[]
+  /** With infrastructure failures: whether they decided the outcome. */
+  readonly infrastructureImpact: InfrastructureImpact | undefined
+  /** Attributes a condition needed but the request did not have (e.g. `resource.department`). */
+  readonly missingAttributes: readonly string[]
+  /** Attributes whose provider (or loader, or risk assessment) failed, with the reason. */
+  readonly failedAttributes: readonly FailedAttribute[]
+  /**
+   * Rules, policies and policy sets not evaluated because their combining algorithm had
+   * already decided (a Deny under deny-overrides, the first applicable child, ...).
+   */
+  readonly notEvaluated: readonly string[]
   /** Set by the PEP. */
   enforcement: Enforcement | undefined
 }
@@ -68,6 +91,11 @@ export interface ExplanationParts {
   readonly used: readonly unknown[]
   readonly risk: RiskAssessment | undefined
   readonly infrastructureFailures: readonly string[]
+  readonly infrastructureImpact?: InfrastructureImpact | undefined
+  readonly missing?: readonly string[]
+  readonly failed?: readonly FailedAttribute[]
+  /** Unevaluated children: node list, first index, node list, first index, ... */
+  readonly skipped?: readonly unknown[]
 }
 
 /**
@@ -77,6 +105,7 @@ export interface ExplanationParts {
 export class DecisionExplanation implements Explanation {
   enforcement: Enforcement | undefined = undefined
   private attributesValue: Record<string, unknown> | undefined
+  private notEvaluatedValue: string[] | undefined
 
   constructor(private readonly parts: ExplanationParts) {}
 
@@ -116,6 +145,27 @@ export class DecisionExplanation implements Explanation {
   get infrastructureFailures(): readonly string[] {
     return this.parts.infrastructureFailures
   }
+  get infrastructureImpact(): InfrastructureImpact | undefined {
+    return this.parts.infrastructureImpact
+  }
+  get missingAttributes(): readonly string[] {
+    return this.parts.missing ?? []
+  }
+  get failedAttributes(): readonly FailedAttribute[] {
+    return this.parts.failed ?? []
+  }
+  get notEvaluated(): readonly string[] {
+    if (this.notEvaluatedValue === undefined) {
+      const out: string[] = []
+      const skipped = this.parts.skipped ?? []
+      for (let i = 0; i < skipped.length; i += 2) {
+        const nodes = skipped[i] as readonly { id: string }[]
+        for (let j = skipped[i + 1] as number; j < nodes.length; j++) out.push((nodes[j] as { id: string }).id)
+      }
+      this.notEvaluatedValue = out
+    }
+    return this.notEvaluatedValue
+  }
   get attributes(): Readonly<Record<string, unknown>> {
     if (this.attributesValue === undefined) {
       const out: Record<string, unknown> = {}
@@ -142,6 +192,10 @@ export class DecisionExplanation implements Explanation {
       attributes: this.attributes,
       risk: this.risk,
       infrastructureFailures: this.infrastructureFailures,
+      infrastructureImpact: this.infrastructureImpact,
+      missingAttributes: this.missingAttributes,
+      failedAttributes: this.failedAttributes,
+      notEvaluated: this.notEvaluated,
       enforcement: this.enforcement,
     }
   }

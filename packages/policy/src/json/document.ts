@@ -1,7 +1,7 @@
 import type { Effect } from '../algebra/decision.js'
-import { createLevels, DEFAULT_CLASSIFICATION_LEVELS, type Levels } from '../environment/classification.js'
+import { createLevels, DEFAULT_CLASSIFICATION_LEVELS, numericLevels, type Levels } from '../environment/classification.js'
 import { compileJsonCondition, type ConditionCompiler } from './json-condition.js'
-import { checkAlgorithm, checkId, checkObligations, checkTarget, checkUniqueIds, type IssueSink, type Policy, type PolicyNode, type PolicySet, type Rule } from '../model/model.js'
+import { checkAlgorithm, checkId, checkObligations, checkTarget, checkUniqueIds, type ConditionCompilerFn, type IssueSink, type Policy, type PolicyNode, type PolicySet, type Rule } from '../model/model.js'
 import { PolicyValidationError, type PolicyIssue } from './policy-error.js'
 import { FORBIDDEN_KEYS } from '../attributes/sanitize.js'
 
@@ -68,8 +68,12 @@ function checkLevels(levels: unknown, path: string, issue: IssueSink): Map<strin
   for (const [name, list] of Object.entries(levels)) {
     const at = key(path, name)
     if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(name)) issue(at, 'a scale name must be an identifier')
+    if (list === 'numeric') {
+      out.set(name, numericLevels())
+      continue
+    }
     if (!Array.isArray(list) || list.length < 2 || list.length > 64) {
-      issue(at, 'must be an array of 2 to 64 levels, lowest first')
+      issue(at, 'must be "numeric" (levels are numbers, higher is above) or an array of 2 to 64 levels, lowest first')
       continue
     }
     const seen = new Set<unknown>()
@@ -95,6 +99,14 @@ interface Loader {
   rules: number
 }
 
+// Target `match` and obligation `when` use the condition language (each its own node budget).
+function conditionCompiler(loader: Loader): ConditionCompilerFn {
+  return (node, path) => {
+    loader.conditions.nodes = 0
+    return compileJsonCondition(node, path, loader.conditions, loader.issue)
+  }
+}
+
 function loadRule(node: unknown, path: string, loader: Loader): Rule | undefined {
   const { issue } = loader
   if (!isObject(node)) {
@@ -106,11 +118,12 @@ function loadRule(node: unknown, path: string, loader: Loader): Rule | undefined
   const effect = node.effect
   if (effect !== 'Permit' && effect !== 'Deny') issue(`${path}.effect`, "must be 'Permit' or 'Deny'")
   const eff: Effect = effect === 'Deny' ? 'Deny' : 'Permit'
-  const target = checkTarget(node.target, `${path}.target`, issue)
   loader.conditions.nodes = 0
+  const compile = conditionCompiler(loader)
+  const target = checkTarget(node.target, `${path}.target`, issue, compile)
   const condition = node.when === undefined ? undefined : compileJsonCondition(node.when, `${path}.when`, loader.conditions, issue)
-  const obligations = checkObligations(node.obligations, `${path}.obligations`, eff, issue, eff)
-  const advice = checkObligations(node.advice, `${path}.advice`, eff, issue, eff)
+  const obligations = checkObligations(node.obligations, `${path}.obligations`, eff, issue, eff, compile)
+  const advice = checkObligations(node.advice, `${path}.advice`, eff, issue, eff, compile)
   if (node.description !== undefined && typeof node.description !== 'string') issue(`${path}.description`, 'must be a string')
   return Object.freeze({
     kind: 'rule',
@@ -138,10 +151,11 @@ function loadNode(node: unknown, path: string, loader: Loader, nesting: number, 
   }
   unknownKeys(node, isSet ? SET_KEYS : POLICY_KEYS, path, isSet ? 'policy set' : 'policy', issue)
   checkId(node.id, `${path}.id`, issue)
-  const target = checkTarget(node.target, `${path}.target`, issue)
+  const compile = conditionCompiler(loader)
+  const target = checkTarget(node.target, `${path}.target`, issue, compile)
   const algorithm = checkAlgorithm(node.algorithm, `${path}.algorithm`, issue, isSet)
-  const obligations = Object.freeze(checkObligations(node.obligations, `${path}.obligations`, 'Permit', issue))
-  const advice = Object.freeze(checkObligations(node.advice, `${path}.advice`, 'Permit', issue))
+  const obligations = Object.freeze(checkObligations(node.obligations, `${path}.obligations`, 'Permit', issue, undefined, compile))
+  const advice = Object.freeze(checkObligations(node.advice, `${path}.advice`, 'Permit', issue, undefined, compile))
   if (node.description !== undefined && typeof node.description !== 'string') issue(`${path}.description`, 'must be a string')
   const description = node.description as string | undefined
   const id = node.id as string

@@ -20,8 +20,11 @@ export interface ConditionCompiler {
 
 const COMPARISON_KEYS: ReadonlySet<string> = new Set(['op', 'attribute', 'value', 'ref', 'scale'])
 
-function present(path: AttributePath, value: unknown): unknown {
-  if (value === undefined || value === null) throw new ConditionError(`attribute ${path.text} is missing`)
+function present(path: AttributePath, value: unknown, scope: EvaluationScope): unknown {
+  if (value === undefined || value === null) {
+    scope.noteMissing(path.text)
+    throw new ConditionError(`attribute ${path.text} is missing`)
+  }
   return value
 }
 
@@ -133,7 +136,7 @@ function compileComparison(node: Record<string, unknown>, path: string, state: C
     const scaleName = node.scale
     scale = typeof scaleName === 'string' && state.levels.has(scaleName) ? state.levels.get(scaleName) : undefined
     if (scale === undefined) bad(`${path}.scale`, `must name a scale declared in "levels" (${[...state.levels.keys()].join(', ') || 'none declared'})`)
-    else if (hasValue && typeof node.value === 'string' && !scale.has(node.value)) bad(`${path}.value`, `${JSON.stringify(node.value)} is not a level of scale ${JSON.stringify(node.scale)}`)
+    else if (hasValue && !scale.has(node.value)) bad(`${path}.value`, `${JSON.stringify(node.value)} is not a level of scale ${JSON.stringify(node.scale)}${scale.numeric === true ? ' (a numeric scale: give a number)' : ''}`)
   } else if ('scale' in node) {
     bad(`${path}.scale`, `only level operators take a scale`)
   }
@@ -155,9 +158,12 @@ function compileComparison(node: Record<string, unknown>, path: string, state: C
   }
   if (ref !== undefined) {
     const other = ref
-    return (scope) => apply(present(attribute, scope.read(attribute)), present(other, scope.read(other)), scale)
+    return (scope) => apply(present(attribute, scope.read(attribute), scope), present(other, scope.read(other), scope), scale)
   }
-  return (scope) => apply(present(attribute, scope.read(attribute)), literal, scale)
+  // A time condition whose zone is an attribute: "business hours at the resource's site".
+  const zone = (literal as { zoneAttribute?: AttributePath } | null)?.zoneAttribute
+  if (zone !== undefined) return (scope) => apply(present(attribute, scope.read(attribute), scope), literal, present(zone, scope.read(zone), scope))
+  return (scope) => apply(present(attribute, scope.read(attribute), scope), literal, scale)
 }
 
 /**

@@ -6,6 +6,7 @@ import { containsAll, containsAny, contains, intersects, isIn, isNotIn, subsetOf
 import { compileGlob, endsWith, equalsIgnoreCase, includes, startsWith } from '../operators/strings.js'
 import { parseTimeWindow, type TimeWindowConfig } from '../operators/time-of-day.js'
 import type { Levels } from '../environment/classification.js'
+import { zoned, type TimeZoneSource, type ZonedConstraint } from '../operators/zone-source.js'
 import { parseBusinessHours, type BusinessHoursConfig } from '../environment/temporal.js'
 
 /** The operand an operator takes. */
@@ -115,24 +116,24 @@ export const JSON_OPERATORS: Readonly<Record<string, JsonOperator>> = Object.fre
   withinTimeWindow: {
     operand: 'window',
     allowsRef: false,
-    prepare: (value) => parseTimeWindow(value as TimeWindowConfig),
-    apply: (l, r) => {
+    prepare: (value) => zoned(value as TimeWindowConfig & { timeZone: TimeZoneSource }, (c) => parseTimeWindow(c)),
+    apply: (l, r, zone) => {
       const instant = parseInstant(asInstant(l))
       if (instant === undefined) throw new ConditionError(`${describeValue(l)} is not an instant`)
-      return (r as { within(ms: number): boolean }).within(instant)
+      return (r as ZonedConstraint).within(instant, zone)
     },
-    description: 'instant falls in a recurring local window { days?, start, end, timeZone }',
+    description: 'instant falls in a recurring local window { days?, start, end, timeZone } (timeZone: a zone name or { attribute })',
   },
   withinBusinessHours: {
     operand: 'window',
     allowsRef: false,
-    prepare: (value) => parseBusinessHours(value as BusinessHoursConfig),
-    apply: (l, r) => {
+    prepare: (value) => zoned(value as BusinessHoursConfig & { timeZone: TimeZoneSource }, (c) => parseBusinessHours(c)),
+    apply: (l, r, zone) => {
       const instant = parseInstant(asInstant(l))
       if (instant === undefined) throw new ConditionError(`${describeValue(l)} is not an instant`)
-      return (r as { within(ms: number): boolean }).within(instant)
+      return (r as ZonedConstraint).within(instant, zone)
     },
-    description: 'instant falls in business hours { timeZone, days?, start?, end?, holidays? }',
+    description: 'instant falls in business hours { timeZone, days?, start?, end?, holidays? } (timeZone: a zone name or { attribute })',
   },
   ipInRange: { operand: 'cidrs', allowsRef: false, prepare: (value) => parseCidrList(value as string[]), apply: ipIn, description: 'IP in one of the CIDR blocks' },
   ipNotInRange: {
@@ -166,9 +167,10 @@ export function checkOperand(operator: JsonOperator, value: unknown): string | u
       case 'comparable':
         if (typeof value !== 'string' && (typeof value !== 'number' || !Number.isFinite(value))) return 'must be a string or a finite number'
         return undefined
+      case 'level':
+        return (typeof value === 'string' && value.length <= 4096) || (typeof value === 'number' && Number.isFinite(value)) ? undefined : 'must be a level: a string of at most 4096 characters, or a number on a numeric scale'
       case 'string':
       case 'glob':
-      case 'level':
         return typeof value === 'string' && value.length <= 4096 ? undefined : 'must be a string of at most 4096 characters'
       case 'list':
         if (!Array.isArray(value) || value.length > 1024) return 'must be an array of at most 1024 strings, numbers or booleans'

@@ -71,4 +71,16 @@ export interface PolicyAttributes<R = unknown, S extends object = object, E exte
   readonly subject: SubjectAttributes & S
   readonly resource: R
   readonly environment: EnvironmentAttributes & E
+  /**
+   * Reads an attribute by path and makes the rule Indeterminate when it is absent (undefined
+   * or null), naming it in the explanation. Use it for every attribute a rule compares:
+   * `a.subject.claims.department === a.resource.department` is `true` when both are missing
+   * (`undefined === undefined`), which would permit; with `require` the rule cannot apply.
+   *
+   * @example
+   * ```ts
+   * permit('same-department', { when: (a) => a.require('subject.claims.department') === a.require('resource.department') })
+   * ```
+   */
+  require(path: string): unknown
 }

@@ -2,6 +2,10 @@ import { isScopeToken } from '@portcullis/core'
 import { COMBINING_ALGORITHMS, type CombiningAlgorithm, type Effect } from '../algebra/decision.js'
 import { builtInParamProblems, type CompiledObligation, type ObligationSpec } from '../obligations/obligation-spec.js'
 import type { EvaluationScope } from '../attributes/decision-state.js'
+import { parseAttributePath, type AttributePath } from './attribute-path.js'
+
+/** Compiles a JSON condition at a path (the JSON loader gives one; TypeScript builders do not). */
+export type ConditionCompilerFn = (node: unknown, path: string) => ConditionImpl | undefined
 
 /**
  * What a rule, policy or policy set applies to. Absent fields match everything; `'*'` in
@@ -18,6 +22,15 @@ export interface Target {
   readonly resourceTypes?: readonly string[]
   /** Every listed scope must be granted (no identity: no match). */
   readonly scopes?: readonly string[]
+}
+
+/**
+ * A target as loaded: a {@link Target} plus the JSON form's attribute tests (`target.match`,
+ * a condition): the target matches only when they hold; an error (missing attribute, failed
+ * provider) makes it Indeterminate. Internal.
+ */
+export interface TargetSpec extends Target {
+  readonly match?: ConditionImpl
 }
 
 /** A compiled condition. `opaque` marks a TypeScript predicate (it may swallow internal signals). */
@@ -118,15 +131,21 @@ export function checkId(id: unknown, path: string, issue: IssueSink): id is stri
  * checkTarget({ actions: ['read'] }, '$.target', (p, r) => issues.push({ path: p, reason: r }))
  * ```
  */
-export function checkTarget(target: unknown, path: string, issue: IssueSink): Target | undefined {
+export function checkTarget(target: unknown, path: string, issue: IssueSink, compile?: ConditionCompilerFn): TargetSpec | undefined {
   if (target === undefined) return undefined
   if (typeof target !== 'object' || target === null || Array.isArray(target)) {
-    issue(path, 'must be an object with actions, resourceTypes and/or scopes')
+    issue(path, `must be an object with actions, resourceTypes${compile === undefined ? '' : ', scopes'} and/or ${compile === undefined ? 'scopes' : 'match'}`)
     return undefined
   }
-  const out: { actions?: readonly string[]; resourceTypes?: readonly string[]; scopes?: readonly string[] } = {}
+  const out: { actions?: readonly string[]; resourceTypes?: readonly string[]; scopes?: readonly string[]; match?: ConditionImpl } = {}
   for (const key of Object.keys(target)) {
-    if (key !== 'actions' && key !== 'resourceTypes' && key !== 'scopes') issue(`${path}.${key}`, 'is not a target field (actions, resourceTypes, scopes)')
+    if (key === 'match' && compile !== undefined) continue
+    if (key !== 'actions' && key !== 'resourceTypes' && key !== 'scopes') issue(`${path}.${key}`, `is not a target field (actions, resourceTypes, scopes${compile === undefined ? '' : ', match'})`)
+  }
+  const match = (target as { match?: unknown }).match
+  if (match !== undefined && compile !== undefined) {
+    const condition = compile(match, `${path}.match`)
+    if (condition !== undefined) out.match = condition
   }
   const t = target as Record<string, unknown>
   for (const field of ['actions', 'resourceTypes', 'scopes'] as const) {
@@ -154,7 +173,7 @@ export function checkTarget(target: unknown, path: string, issue: IssueSink): Ta
  * const obligations = checkObligations([stepUp({ maxAge: 300 })], '$.obligations', 'Permit', issue)
  * ```
  */
-export function checkObligations(specs: unknown, path: string, defaultOn: Effect, issue: IssueSink, onlyOn?: Effect): CompiledObligation[] {
+export function checkObligations(specs: unknown, path: string, defaultOn: Effect, issue: IssueSink, onlyOn?: Effect, compile?: ConditionCompilerFn): CompiledObligation[] {
   if (specs === undefined) return []
   if (!Array.isArray(specs) || specs.length > 32) {
     issue(path, 'must be an array of at most 32 obligations')
@@ -163,19 +182,62 @@ export function checkObligations(specs: unknown, path: string, defaultOn: Effect
   const out: CompiledObligation[] = []
   specs.forEach((spec: unknown, i) => {
     const at = `${path}[${i}]`
-    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return issue(at, 'must be an object { id, fulfillOn?, params? }')
-    const s = spec as ObligationSpec
-    for (const key of Object.keys(s)) if (key !== 'id' && key !== 'fulfillOn' && key !== 'params') issue(`${at}.${key}`, 'is not an obligation field (id, fulfillOn, params)')
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return issue(at, 'must be an object { id, fulfillOn?, params?, paramsFrom?, when? }')
+    const s = spec as ObligationSpec & { when?: unknown }
+    const fields = compile === undefined ? ['id', 'fulfillOn', 'params', 'paramsFrom'] : ['id', 'fulfillOn', 'params', 'paramsFrom', 'when']
+    for (const key of Object.keys(s)) if (!fields.includes(key)) issue(`${at}.${key}`, `is not an obligation field (${fields.join(', ')})`)
     if (!checkId(s.id, `${at}.id`, issue)) return
     const fulfillOn = s.fulfillOn ?? defaultOn
     if (fulfillOn !== 'Permit' && fulfillOn !== 'Deny') return issue(`${at}.fulfillOn`, "must be 'Permit' or 'Deny'")
     if (onlyOn !== undefined && fulfillOn !== onlyOn) return issue(`${at}.fulfillOn`, `a ${onlyOn} rule only returns ${onlyOn} obligations`)
     const params = s.params ?? {}
     if (typeof params !== 'object' || params === null || Array.isArray(params)) return issue(`${at}.params`, 'must be an object')
-    for (const [p, reason] of builtInParamProblems(s.id, params)) issue(`${at}.${p}`, reason)
-    out.push(Object.freeze({ id: s.id, fulfillOn, params: Object.freeze({ ...params }) }))
+    const paramsFrom = checkParamsFrom(s.paramsFrom, `${at}.paramsFrom`, params, issue)
+    const when = s.when === undefined || compile === undefined ? undefined : compile(s.when, `${at}.when`)
+    // Parameters taken from attributes are checked when resolved; the others now, with valid
+    // stand-ins for the attribute ones (an unknown parameter name is still refused).
+    const rawFrom: unknown = s.paramsFrom
+    const fromNames = typeof rawFrom === 'object' && rawFrom !== null && !Array.isArray(rawFrom) ? Object.keys(rawFrom) : []
+    const filled = { ...params, ...Object.fromEntries(fromNames.map((n) => [n, PLACEHOLDER[s.id]?.[n] ?? 'x'])) }
+    for (const [p, reason] of builtInParamProblems(s.id, filled)) {
+      const from = fromNames.find((n) => p === `params.${n}`)
+      issue(from === undefined ? `${at}.${p}` : `${at}.paramsFrom.${from}`, reason)
+    }
+    out.push(
+      Object.freeze({
+        id: s.id,
+        fulfillOn,
+        params: Object.freeze({ ...params }),
+        ...(paramsFrom === undefined ? {} : { paramsFrom }),
+        ...(when === undefined ? {} : { when }),
+      }),
+    )
   })
   return out
+}
+
+// Valid stand-ins for parameters that come from attributes, to check the other parameters now.
+const PLACEHOLDER: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  'step-up': { acrValues: ['x'], maxAge: 0 },
+  'enhanced-monitoring': { level: 'WARN' },
+  'response-headers': { headers: {} },
+}
+
+function checkParamsFrom(value: unknown, path: string, params: object, issue: IssueSink): Readonly<Record<string, AttributePath>> | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0 || Object.keys(value).length > 16) {
+    issue(path, 'must be an object of 1 to 16 parameter names to attribute paths')
+    return undefined
+  }
+  const out: Record<string, AttributePath> = {}
+  for (const [name, text] of Object.entries(value)) {
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) issue(`${path}.${name}`, 'a parameter name must be an identifier')
+    else if (Object.prototype.hasOwnProperty.call(params, name)) issue(`${path}.${name}`, `params.${name} is also given literally: give it once`)
+    const parsed = parseAttributePath(text)
+    if (typeof parsed === 'string') issue(`${path}.${name}`, parsed)
+    else out[name] = parsed
+  }
+  return Object.freeze(out)
 }
 
 /** Checks an algorithm name. */

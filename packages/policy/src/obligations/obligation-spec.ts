@@ -27,6 +27,12 @@ export interface ObligationSpec {
   readonly fulfillOn?: Effect
   /** Handler parameters: plain JSON data. */
   readonly params?: Readonly<Record<string, unknown>>
+  /**
+   * Parameters taken from attributes when the obligation is returned, by name:
+   * `{ maxAge: 'resource.stepUpMaxAge' }`. A missing attribute or an invalid value makes the
+   * node Indeterminate (never a Permit without its obligation).
+   */
+  readonly paramsFrom?: Readonly<Record<string, string>>
 }
 
 /**

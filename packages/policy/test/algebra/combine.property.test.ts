@@ -95,10 +95,115 @@ describe('combining algorithms match the XACML 3.0 truth tables', () => {
         let expected: Decision
         if (children.some((c) => c[0] === 'indeterminate')) expected = 'Indeterminate{DP}'
         else if (matches.length > 1) expected = 'Indeterminate{DP}'
-        else if (matches.length === 1) expected = (matches[0] as [unknown, Decision])[1]
-        else expected = 'NotApplicable'
+        else if (matches.length === 1) {
+          const value = (matches[0] as [unknown, Decision])[1]
+          // C.9 does not track extended values: its Indeterminate is {DP} (C.1).
+          expected = value.startsWith('Indeterminate') ? 'Indeterminate{DP}' : value
+        } else expected = 'NotApplicable'
         return got === expected
       }),
+    )
+  })
+
+  // Every list of up to three (applicability, value) children, inside every parent algorithm
+  // with a sibling of every value: the parent sees the XACML result of C.9 (never {D} or {P}).
+  it('only-one-applicable inside a parent gives the XACML result for every child combination', () => {
+    const APPLICABILITY = ['match', 'no-match', 'indeterminate'] as const
+    const kids: (readonly [(typeof APPLICABILITY)[number], Decision])[] = []
+    for (const a of APPLICABILITY) for (const d of V) kids.push([a, d])
+    const lists: (typeof kids)[] = [[]]
+    for (const a of kids) {
+      lists.push([a])
+      for (const b of kids) {
+        lists.push([a, b])
+        for (const c of kids) lists.push([a, b, c])
+      }
+    }
+    const oneExpected = (children: typeof kids): Decision => {
+      if (children.some((c) => c[0] === 'indeterminate')) return 'Indeterminate{DP}'
+      const matches = children.filter((c) => c[0] === 'match')
+      if (matches.length > 1) return 'Indeterminate{DP}'
+      if (matches.length === 0) return 'NotApplicable'
+      const value = (matches[0] as (typeof kids)[number])[1]
+      return value === 'Permit' || value === 'Deny' || value === 'NotApplicable' ? value : 'Indeterminate{DP}'
+    }
+    let checked = 0
+    for (const children of lists) {
+      const inner = combine('only-one-applicable', children, (c) => c[1], undefined, (c) => c[0])
+      expect(inner).toBe(oneExpected(children))
+      for (const parent of RULE_ALGORITHMS) {
+        for (const sibling of V) {
+          const got = combine(parent, [{ one: children }, { value: sibling }], (c: { one?: typeof kids; value?: Decision }) =>
+            c.one === undefined ? (c.value as Decision) : combine('only-one-applicable', c.one, (k) => k[1], undefined, (k) => k[0]), undefined)
+          if (got !== reference(parent, [oneExpected(children), sibling])) throw new Error(`${parent}(${JSON.stringify(children)}, ${sibling}) = ${got}`)
+          checked++
+        }
+      }
+    }
+    expect(checked).toBe(lists.length * RULE_ALGORITHMS.length * V.length)
+  })
+})
+
+describe('every algorithm over every list of up to three child results', () => {
+  it('equals the reference (exhaustive)', () => {
+    const lists: Decision[][] = [[]]
+    for (const a of V) {
+      lists.push([a])
+      for (const b of V) {
+        lists.push([a, b])
+        for (const c of V) lists.push([a, b, c])
+      }
+    }
+    for (const algorithm of RULE_ALGORITHMS) {
+      for (const ds of lists) expect(`${algorithm}(${ds.join(',')}) = ${combine(algorithm, ds, (d) => d, undefined)}`).toBe(`${algorithm}(${ds.join(',')}) = ${reference(algorithm, ds)}`)
+    }
+  })
+})
+
+// only-one-applicable inside a parent, with real policies: each child has a target that
+// matches, does not match or is Indeterminate, and rules that combine to any of the six values.
+describe('only-one-applicable inside a parent (engine, every child combination)', () => {
+  type Applies = 'match' | 'no-match' | 'indeterminate'
+  const throwing = (): boolean => {
+    throw new Error('boom')
+  }
+  const RULES: Record<string, () => Rule[]> = {
+    Permit: () => [permit('p')],
+    Deny: () => [deny('d')],
+    NotApplicable: () => [permit('p', { when: () => false })],
+    'Indeterminate{D}': () => [deny('d', { when: throwing })],
+    'Indeterminate{P}': () => [permit('p', { when: throwing })],
+    'Indeterminate{DP}': () => [deny('d', { when: throwing }), permit('p', { when: throwing })],
+  }
+  const TARGETS: Record<Applies, object> = {
+    match: { actions: ['read'] },
+    'no-match': { actions: ['write'] },
+    // No route type and no resource: the resource type is unknown, the target Indeterminate.
+    indeterminate: { resourceTypes: ['document'] },
+  }
+  const child = fc.tuple(fc.constantFrom<Applies>('match', 'no-match', 'indeterminate'), decision)
+  it('the parent sees the XACML result (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(child, { maxLength: 3 }), decision, fc.constantFrom(...RULE_ALGORITHMS), async (children, sibling, parent) => {
+        const one = policySet({
+          id: 'one',
+          algorithm: 'only-one-applicable',
+          policies: children.map(([applies, value], i) => policy({ id: `c${i}`, target: TARGETS[applies], rules: (RULES[value] as () => Rule[])() })),
+        })
+        const root = policySet({ id: 'root', algorithm: parent, policies: [one, policy({ id: 'sibling', rules: (RULES[sibling] as () => Rule[])() })] })
+        const got = (await createPolicyEngine(root, { keepExplanations: 0 }).decide({ action: 'read', identity: identity(), request: request() })).decision
+        // C.9 (Indeterminate is {DP}), then the parent over (that, sibling).
+        let inner: Decision
+        const matches = children.filter(([a]) => a === 'match')
+        if (children.some(([a]) => a === 'indeterminate') || matches.length > 1) inner = 'Indeterminate{DP}'
+        else if (matches.length === 0) inner = 'NotApplicable'
+        else {
+          const v = (matches[0] as [Applies, Decision])[1]
+          inner = v.startsWith('Indeterminate') ? 'Indeterminate{DP}' : v
+        }
+        return got === reference(parent, [inner, sibling])
+      }),
+      { numRuns: 600 },
     )
   })
 })

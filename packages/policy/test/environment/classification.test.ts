@@ -32,7 +32,7 @@ describe('createLevels', () => {
 
   it('refuses invalid scales', () => {
     for (const bad of [[], ['A', 'A'], ['A', ''], ['A', 1], 'A', null, ['x'.repeat(65)]]) {
-      expect(() => createLevels(bad as never)).toThrow(TypeError)
+      expect(() => createLevels(bad as never)).toThrow(expect.objectContaining({ code: 'invalid_configuration' }) as never)
     }
   })
 

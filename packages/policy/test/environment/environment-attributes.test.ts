@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   createPolicyEngine,
+  crossBorder,
   createPolicyRequirement,
   dataSensitivity,
   loadPolicyDocument,
@@ -77,17 +78,63 @@ describe('environment attributes', () => {
     expect((await engineAt(SATURDAY_NIGHT).decide({ action: 'read', identity: identity(), request: away })).decision).toBe('Deny')
   })
 
-  it('a risk factor that cannot be assessed counts (fail-safe) and is named', async () => {
+  it('a risk factor that cannot be assessed makes the score Indeterminate (deny), naming the input', async () => {
     const engine = createPolicyEngine(doc, {
       clock: () => FROZEN,
       environment: { zones: { corporate: ['192.168.0.0/16'] }, risk: { factors: [dataSensitivity({ atLeast: 'CONFIDENTIAL', weight: 60 })] } },
     })
-    // No resource loader: resource.classification is missing -> the factor applies.
+    // No resource loader: resource.classification is missing -> the risk score is Indeterminate.
     const requirement = createPolicyRequirement(engine, { action: 'read' })
     const error = await rejection(() => requirement.enforce({ request: request({ remoteAddress: '192.168.1.1' }), identity: identity(), context: undefined, input: {} }))
     const explanation = engine.explain(error.decisionId as string)
-    expect(explanation?.decision).toBe('Deny')
-    expect(explanation?.risk?.factors[0]?.name).toBe('data-sensitivity')
+    expect(explanation?.decision).toBe('Indeterminate{DP}')
+    expect(explanation?.errors.find((e) => e.rule === 'risky')?.reason).toMatch(/factor data-sensitivity: input resource.classification is missing/)
+    expect(explanation?.missingAttributes).toContain('resource.classification')
+    expect(explanation?.failedAttributes.map((f) => f.attribute)).toEqual(['environment.risk'])
+  })
+
+  // The attack: drop the device-trust header (or break its provider) to lower your own score.
+  it('a missing device-trust header or a failing posture provider never lowers the score into a Permit', async () => {
+    const trusted = { remoteAddress: '192.168.1.20' }
+    const at = async (headers: Record<string, string>): Promise<string> =>
+      (await engineAt(FROZEN).decide({ action: 'read', identity: identity(), request: request({ ...trusted, headers }) })).decision
+    expect(await at({ 'x-device-trust': 'high' })).toBe('Permit')
+    expect(await at({ 'x-device-trust': 'low' })).toBe('Permit') // 30 points: under the threshold
+    expect(await at({})).toBe('Indeterminate{DP}') // before: 30 points, Permit
+    expect(await at({ 'x-device-trust': 'bogus' })).toBe('Indeterminate{DP}')
+    const posture = (load: () => unknown): ReturnType<typeof createPolicyEngine> =>
+      createPolicyEngine(doc, {
+        clock: () => FROZEN,
+        providers: { deviceTrust: { category: 'environment', load, timeout: 50 } },
+        environment: { zones: { corporate: ['192.168.0.0/16'] }, risk: { factors: [lowDeviceTrust({ minimum: 50, weight: 60 })] } },
+      })
+    const decide = async (load: () => unknown): Promise<string> => (await posture(load).decide({ action: 'read', identity: identity(), request: request(trusted) })).decision
+    expect(await decide(() => 90)).toBe('Permit')
+    expect(await decide(() => 10)).toBe('Deny')
+    expect(await decide(() => { throw new Error('mdm down') })).toBe('Indeterminate{DP}')
+    expect(await decide(() => new Promise(() => undefined))).toBe('Indeterminate{DP}')
+    // Declared: a missing posture scores 60 points (above the threshold): Deny, explained.
+    const declared = createPolicyEngine(doc, {
+      clock: () => FROZEN,
+      providers: { deviceTrust: { category: 'environment', load: () => { throw new Error('mdm down') } } },
+      environment: { risk: { factors: [lowDeviceTrust({ minimum: 50, weight: 10, onMissing: { points: 60 } })] } },
+    })
+    const result = await declared.decide({ action: 'read', identity: identity(), request: request(trusted) })
+    expect(result.decision).toBe('Deny')
+    expect(result.explanation.risk?.factors).toEqual([expect.objectContaining({ name: 'low-device-trust', points: 60, failed: true, missing: expect.stringMatching(/environment.deviceTrust failed/) })])
+  })
+
+  it('refuses at creation a risk factor that reads an attribute nothing sets', () => {
+    expect(() => createPolicyEngine(doc, { environment: { risk: { factors: [crossBorder()] } } })).toThrow(/cross-border.*reads environment.country.*provider named "country"/)
+    expect(() => createPolicyEngine(doc, { environment: { risk: { factors: [lowDeviceTrust({ minimum: 50 })] } } })).toThrow(/neither environment.deviceTrust/)
+    expect(() =>
+      createPolicyEngine(doc, { environment: { deviceTrust: { header: 'x-device-trust', values: ['low', 'high'] }, risk: { factors: [lowDeviceTrust({ minimum: 50 })] } } }),
+    ).toThrow(/compares a 0-100 score/)
+    expect(() =>
+      createPolicyEngine(doc, { environment: { deviceTrust: { header: 'x-device-trust' }, risk: { factors: [lowDeviceTrust({ minimum: 'high', values: ['low', 'high'] })] } } }),
+    ).toThrow(/compares levels/)
+    const providers = { country: { category: 'environment' as const, load: () => 'FR' }, home: { load: () => 'FR' } }
+    expect(() => createPolicyEngine(doc, { providers, environment: { risk: { factors: [crossBorder({ homeAttribute: 'subject.home' })] } } })).not.toThrow()
   })
 
   it('device trust can come from a provider instead of the header', async () => {
