@@ -27,7 +27,8 @@ export type {
   IntrospectionOptions,
 } from './introspection/introspection-options.js'
 
-export { createRevocationStore, revocationTokenHash } from './revocation/memory-revocation-store.js'
+export { createRevocationStore } from './revocation/memory-revocation-store.js'
+export { revocationTokenHash, tokenDigest } from './token/token-digest.js'
 export type { MemoryRevocationStoreOptions } from './revocation/memory-revocation-store.js'
 export type {
   IssuedBeforeRevocation,
@@ -78,4 +79,6 @@ export type { JwksFetchEvent, JwksFetchTrigger } from './jwks/remote-key-set.js'
 export type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit/audit-event.js'
 export { createAuditor } from './audit/auditor.js'
 export type { AuditDetails, Auditor } from './audit/auditor.js'
-
+// The bounded LRU with per-entry expiry behind every cache of core, shared with @portcullis/policy.
+export { TtlCache } from './internal/ttl-cache.js'
+export type { TtlCacheBounds } from './internal/ttl-cache.js'

@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Identity } from '../identity/identity.js'
 import type { PortcullisRequest } from '../request.js'
+import { tokenDigest } from '../token/token-digest.js'
 import type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit-event.js'
 
 const CORRELATION = /^[A-Za-z0-9._:@/+=-]{1,128}$/
@@ -20,9 +21,12 @@ export function correlationId(request: PortcullisRequest): string {
   return match?.[1] ?? randomUUID()
 }
 
-/** SHA-256 fingerprint prefix of a token, safe to log (SEC-05). */
+/**
+ * The first 8 bytes of the token's digest ({@link tokenDigest}), in hex: safe to log, and the
+ * same for both spellings of an ECDSA-signed token.
+ */
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16)
+  return Buffer.from(tokenDigest(token), 'base64url').toString('hex', 0, 8)
 }
 
 function pathOf(url: string): string {

@@ -8,7 +8,7 @@ import { RemoteKeySet, type RemoteKeySetOptions } from '../jwks/remote-key-set.j
 import { secretKeySource, staticKeySource, type StaticKeys } from '../jwks/static-key-source.js'
 import type { JwksOptions, RequireTokenOptions } from '../options.js'
 import { ALGORITHMS, DEFAULT_ALGORITHMS, isAlgorithm, isHmac, type Algorithm } from '../token/algorithms.js'
-import { DEFAULT_CACHE_MAX_ENTRIES } from '../token/verified-token-cache.js'
+import { DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES } from '../token/verified-token-cache.js'
 import { RFC9068_REQUIRED_CLAIMS, type ClaimRules } from '../token/validate-claims.js'
 import type { JwtVerifierConfig } from '../token/verify-jwt.js'
 import type { FetchLike } from './fetch-json.js'
@@ -51,6 +51,7 @@ export interface CompiledOptions {
 
 export interface CompiledCacheOptions {
   readonly maxEntries: number
+  readonly maxBytes: number
   readonly maxTtlMs: number
 }
 
@@ -58,14 +59,15 @@ function compileCache(value: RequireTokenOptions['cache']): CompiledCacheOptions
   if (value === false) return undefined
   const cache = value ?? {}
   if (typeof cache !== 'object' || cache === null || Array.isArray(cache)) {
-    throw configurationError('cache must be false or an object { maxEntries, maxTtl }')
+    throw configurationError('cache must be false or an object { maxEntries, maxBytes, maxTtl }')
   }
   for (const key of Object.keys(cache)) {
-    if (key !== 'maxEntries' && key !== 'maxTtl') throw configurationError(`cache.${key} is not an option`)
+    if (key !== 'maxEntries' && key !== 'maxBytes' && key !== 'maxTtl') throw configurationError(`cache.${key} is not an option`)
   }
   const maxTtl = seconds(cache.maxTtl, 'cache.maxTtl', undefined)
   return {
     maxEntries: integer(cache.maxEntries, 'cache.maxEntries', DEFAULT_CACHE_MAX_ENTRIES, 1, 1_000_000),
+    maxBytes: integer(cache.maxBytes, 'cache.maxBytes', DEFAULT_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 * 1024 * 1024),
     maxTtlMs: maxTtl === undefined ? Number.POSITIVE_INFINITY : maxTtl * 1000,
   }
 }

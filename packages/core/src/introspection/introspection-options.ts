@@ -14,6 +14,11 @@ export interface IntrospectionCacheOptions {
    * tokens cannot evict real ones.
    */
   maxEntries?: number
+  /**
+   * Most bytes the cached active answers may hold, estimated from their JSON (64 KiB to 4 GiB).
+   * Default 8388608 (8 MiB); an answer larger than the bound is not cached.
+   */
+  maxBytes?: number
   /** How long an active response is reused, in seconds; never beyond its `exp`. Default 60. */
   ttl?: number
   /** How long an inactive (`active: false`) response is reused, in seconds. Default 5. */

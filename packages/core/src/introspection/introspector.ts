@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto'
 import { configurationError } from '../errors.js'
 import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
 import type { FetchLike } from '../internal/fetch-json.js'
 import { postForm } from '../internal/post-form.js'
-import { TtlCache } from '../internal/ttl-cache.js'
+import { estimateBytes, TtlCache } from '../internal/ttl-cache.js'
 import { checkFetchableUrl } from '../internal/url-policy.js'
 import { discoverEndpoint } from '../jwks/discovery.js'
+import { tokenDigest } from '../token/token-digest.js'
 import { authenticateClient, compileClientCredentials, type ClientCredentials } from './client-auth.js'
 import type { IntrospectionMode, IntrospectionOptions } from './introspection-options.js'
 import { validateIntrospection, type IntrospectionRules } from './validate-introspection.js'
@@ -37,6 +37,8 @@ export interface IntrospectionContext {
 
 type Answer = { readonly active: true; readonly response: Record<string, unknown> } | { readonly active: false }
 
+/** Default byte bound of the introspection cache (estimated heap of the active answers). */
+const DEFAULT_INTROSPECTION_CACHE_MAX_BYTES = 8 * 1024 * 1024
 const INACTIVE: Answer = Object.freeze({ active: false })
 const MAX_TIMER_MS = 2_147_483_647
 const KNOWN = new Set([
@@ -55,11 +57,6 @@ function integer(value: unknown, name: string, fallback: number, min: number, ma
     throw configurationError(`${name} must be an integer from ${min} to ${max}`)
   }
   return value
-}
-
-function hashOf(token: string): string {
-  // SEC-05: the cache never holds the token itself.
-  return createHash('sha256').update(token).digest('base64url')
 }
 
 /**
@@ -84,9 +81,10 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   const cacheOptions = options.cache === false ? { maxEntries: 0 } : (options.cache ?? {})
   if (typeof cacheOptions !== 'object' || cacheOptions === null) throw configurationError('introspection.cache must be an object or false')
   for (const key of Object.keys(cacheOptions)) {
-    if (!['maxEntries', 'ttl', 'negativeTtl'].includes(key)) throw configurationError(`introspection.cache.${key} is not an option`)
+    if (!['maxEntries', 'maxBytes', 'ttl', 'negativeTtl'].includes(key)) throw configurationError(`introspection.cache.${key} is not an option`)
   }
   const maxEntries = integer(cacheOptions.maxEntries, 'introspection.cache.maxEntries', 10_000, 0, 10_000_000)
+  const maxBytes = integer(cacheOptions.maxBytes, 'introspection.cache.maxBytes', DEFAULT_INTROSPECTION_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 * 1024 * 1024)
   const ttlMs = integer(cacheOptions.ttl, 'introspection.cache.ttl', 60, 0, 86_400) * 1000
   const negativeTtlMs = integer(cacheOptions.negativeTtl, 'introspection.cache.negativeTtl', 5, 0, 3600) * 1000
   const fetchImpl = context.fetch ?? (globalThis.fetch as FetchLike | undefined)
@@ -102,10 +100,10 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   }
   const rules: IntrospectionRules = { ...context.rules, issuers: context.issuers }
   const { clock } = context
-  const cache = new TtlCache<Answer>(maxEntries, clock)
+  const cache = new TtlCache<Answer>({ maxEntries, maxBytes }, clock)
   // Inactive answers live in their own, smaller cache: a flood of made-up tokens can then never
-  // evict the answers for real ones.
-  const negativeCache = new TtlCache<Answer>(Math.ceil(maxEntries / 10), clock)
+  // evict the answers for real ones. They all share one small object: the count bounds them.
+  const negativeCache = new TtlCache<Answer>({ maxEntries: Math.ceil(maxEntries / 10) }, clock)
   const inflight = new Map<string, Promise<Answer>>()
 
   let discovered: Promise<string> | undefined
@@ -163,11 +161,13 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     // INT-07: "the response MUST NOT be cached beyond the time indicated" by exp.
     const exp = answer.response['exp']
     const until = typeof exp === 'number' && Number.isFinite(exp) ? Math.min(now + ttlMs, exp * 1000) : now + ttlMs
-    cache.set(key, answer, until)
+    cache.set(key, answer, until, estimateBytes(answer.response))
   }
 
   async function lookup(token: string): Promise<Answer> {
-    const key = hashOf(token)
+    // SEC-05: the cache never holds the token itself; both spellings of an ECDSA-signed token
+    // share one entry.
+    const key = tokenDigest(token)
     const cached = cache.get(key) ?? negativeCache.get(key)
     if (cached !== undefined) return cached
     // Concurrent requests with the same token share one call.

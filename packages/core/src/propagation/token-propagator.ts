@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { configurationError } from '../errors.js'
 import type { Identity } from '../identity/identity.js'
 import type { FetchLike } from '../internal/fetch-json.js'
@@ -7,6 +6,7 @@ import { TtlCache } from '../internal/ttl-cache.js'
 import { checkFetchableUrl } from '../internal/url-policy.js'
 import { authenticateClient, compileClientCredentials, type ClientCredentials } from '../introspection/client-auth.js'
 import { discoverEndpoint } from '../jwks/discovery.js'
+import { tokenDigest } from '../token/token-digest.js'
 import type { Downstream, TokenPropagationOptions } from './propagation-options.js'
 
 /** The caller's credentials, as accepted by `requireToken()`. */
@@ -180,7 +180,7 @@ function compileExchange(options: NonNullable<TokenPropagationOptions['exchange'
       return discovered
     }
   }
-  const cache = new TtlCache<string>(maxEntries, clock)
+  const cache = new TtlCache<string>({ maxEntries }, clock)
   const inflight = new Map<string, Promise<string>>()
 
   async function call(token: string, identity: Identity, downstream: CompiledDownstream): Promise<{ token: string; until: number }> {
@@ -216,7 +216,8 @@ function compileExchange(options: NonNullable<TokenPropagationOptions['exchange'
   }
 
   return async (token, identity, downstream) => {
-    const key = createHash('sha256').update(`${downstream.audience ?? ''}\n${downstream.scope ?? ''}\n${token}`).digest('base64url')
+    // The token's digest, never the token: both spellings of an ECDSA-signed token share an entry.
+    const key = `${downstream.audience ?? ''}\n${downstream.scope ?? ''}\n${tokenDigest(token)}`
     const cached = cache.get(key)
     if (cached !== undefined) return cached
     let pending = inflight.get(key)

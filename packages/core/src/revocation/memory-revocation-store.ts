@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto'
 import { configurationError } from '../errors.js'
+import { tokenDigest } from '../token/token-digest.js'
 import type {
   IssuedBeforeRevocation,
   RevocationQuery,
@@ -34,11 +34,6 @@ interface Entry {
   expiresAt: number
   /** For subject and client entries: tokens issued at or before this time (ms) are revoked. */
   before?: number
-}
-
-/** SHA-256 of a token, base64url: how tokens are keyed in revocation stores (SEC-05). */
-export function revocationTokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('base64url')
 }
 
 function key(kind: Kind, issuer: string | undefined, value: string): string {
@@ -140,7 +135,7 @@ export function createRevocationStore(options: MemoryRevocationStoreOptions = {}
       const expiresAt = time(revocation?.expiresAt, 'expiresAt') ?? now + lifetimeMs
       const issuer = issuerOf(revocation)
       if (revocation?.jti !== undefined) put(key('jti', issuer, nonEmpty(revocation.jti, 'jti')), { expiresAt })
-      else put(key('token', issuer, revocationTokenHash(nonEmpty((revocation as TokenRevocation | undefined)?.token, 'jti or token'))), { expiresAt })
+      else put(key('token', issuer, tokenDigest(nonEmpty((revocation as TokenRevocation | undefined)?.token, 'jti or token'))), { expiresAt })
     },
     async revokeSubject(subject, revocation) {
       issuedBefore('subject', nonEmpty(subject, 'subject'), revocation)

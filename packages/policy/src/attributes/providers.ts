@@ -1,7 +1,6 @@
-import { configurationError } from '@portcullis/core'
+import { configurationError, TtlCache } from '@portcullis/core'
 import type { Identity } from '@portcullis/core'
 import type { PortcullisRequest } from '@portcullis/core'
-import { TtlCache } from './ttl-cache.js'
 
 /**
  * What an attribute provider receives.
@@ -55,6 +54,17 @@ export interface AttributeProvider {
   readonly infrastructure?: boolean
 }
 
+/** Provider values kept across requests, each for the provider's `ttl`. */
+export interface ProviderCache {
+  get(key: string): unknown
+  set(key: string, value: unknown): void
+}
+
+function providerCache(maxEntries: number, ttlMs: number, clock: () => number): ProviderCache {
+  const cache = new TtlCache<unknown>({ maxEntries }, clock)
+  return { get: (key) => cache.get(key), set: (key, value) => cache.set(key, value, clock() + ttlMs) }
+}
+
 /** A validated provider. */
 export interface CompiledProvider {
   readonly name: string
@@ -65,7 +75,7 @@ export interface CompiledProvider {
   readonly key: ((context: ProviderContext) => string | undefined) | undefined
   readonly timeout: number
   readonly infrastructure: boolean
-  readonly cache: TtlCache<unknown> | undefined
+  readonly cache: ProviderCache | undefined
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
@@ -125,7 +135,8 @@ export function compileProviders(
       key,
       timeout,
       infrastructure: provider.infrastructure === true,
-      cache: ttl > 0 ? new TtlCache<unknown>(cacheSize, clock) : undefined,
+      // Bounded, least recently used first: a flood of distinct subjects cannot grow memory.
+      cache: ttl > 0 ? providerCache(cacheSize, ttl, clock) : undefined,
     })
   }
   return out
