@@ -82,3 +82,8 @@ export type { AuditDetails, Auditor } from './audit/auditor.js'
 // The bounded LRU with per-entry expiry behind every cache of core, shared with @portcullis/policy.
 export { TtlCache } from './internal/ttl-cache.js'
 export type { TtlCacheBounds } from './internal/ttl-cache.js'
+// The one IP address and CIDR rule (trustedProxies here; operators and environment readers in @portcullis/policy).
+export { parseCidrList } from './network/cidr.js'
+export type { CidrSet } from './network/cidr.js'
+export { parseIpAddress } from './network/ip-address.js'
+export type { IpAddress } from './network/ip-address.js'

@@ -3,7 +3,7 @@ import { resolveClientIp } from './client-ip.js'
 import { createDeviceTrustReader } from './device-trust.js'
 import { createZoneResolver } from './network-zone.js'
 import { createRiskModel, type RiskFactor } from './risk.js'
-import { parseCidrList, type CidrSet } from '../operators/cidr.js'
+import { parseCidrList, type CidrSet } from '@portcullis/core'
 import { validateTimeZone } from '../operators/zoned-time.js'
 import type { EnvironmentRuntime } from '../attributes/decision-state.js'
 
