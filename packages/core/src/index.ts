@@ -87,3 +87,5 @@ export { parseCidrList } from './network/cidr.js'
 export type { CidrSet } from './network/cidr.js'
 export { parseIpAddress } from './network/ip-address.js'
 export type { IpAddress } from './network/ip-address.js'
+// The one option validator (also used by @portcullis/policy): errors are invalid_configuration.
+export { integerOption, numberOption, optionsObject } from './internal/option-checks.js'

@@ -1,6 +1,7 @@
 import { configurationError } from '../errors.js'
 import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
 import type { FetchLike } from '../internal/fetch-json.js'
+import { integerOption, MAX_TIMER_MS, optionsObject } from '../internal/option-checks.js'
 import { postForm } from '../internal/post-form.js'
 import { estimateBytes, TtlCache } from '../internal/ttl-cache.js'
 import { checkFetchableUrl } from '../internal/url-policy.js'
@@ -40,7 +41,6 @@ type Answer = { readonly active: true; readonly response: Record<string, unknown
 /** Default byte bound of the introspection cache (estimated heap of the active answers). */
 const DEFAULT_INTROSPECTION_CACHE_MAX_BYTES = 8 * 1024 * 1024
 const INACTIVE: Answer = Object.freeze({ active: false })
-const MAX_TIMER_MS = 2_147_483_647
 const KNOWN = new Set([
   'endpoint', 'issuer', 'clientId', 'clientSecret', 'clientAuth', 'privateKey', 'privateKeyId', 'tokenTypeHint', 'mode',
   'timeout', 'maxBytes', 'cache',
@@ -51,21 +51,12 @@ const RETRY_AFTER_SECONDS = 5
 // A JWS compact serialization: three base64url segments (RFC 7515 §7.1).
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
-function integer(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw configurationError(`${name} must be an integer from ${min} to ${max}`)
-  }
-  return value
-}
-
 /**
  * Validates `introspection` options and creates the introspector. Throws an
  * `invalid_configuration` error naming the option on any mistake.
  */
 export function createIntrospector(options: IntrospectionOptions, context: IntrospectionContext): Introspector {
-  if (typeof options !== 'object' || options === null) throw configurationError('introspection must be an object')
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw configurationError(`introspection.${key} is not an option`)
+  optionsObject(options, 'introspection', KNOWN)
   const credentials: ClientCredentials = compileClientCredentials('introspection', options)
   const issuer = options.issuer ?? (context.issuers.length === 1 ? context.issuers[0] : undefined)
   if (issuer === undefined) throw configurationError('introspection.issuer is required when several issuers are configured')
@@ -75,18 +66,16 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   const hint = options.tokenTypeHint ?? 'access_token'
   if (hint !== false && (typeof hint !== 'string' || hint === '')) throw configurationError('introspection.tokenTypeHint must be a non-empty string or false')
   const limits = {
-    timeoutMs: integer(options.timeout, 'introspection.timeout', 5000, 1, MAX_TIMER_MS),
-    maxBytes: integer(options.maxBytes, 'introspection.maxBytes', 64 * 1024, 1024, 1024 * 1024),
+    timeoutMs: integerOption(options.timeout, 'introspection.timeout', 5000, 1, MAX_TIMER_MS),
+    maxBytes: integerOption(options.maxBytes, 'introspection.maxBytes', 64 * 1024, 1024, 1024 * 1024),
   }
   const cacheOptions = options.cache === false ? { maxEntries: 0 } : (options.cache ?? {})
   if (typeof cacheOptions !== 'object' || cacheOptions === null) throw configurationError('introspection.cache must be an object or false')
-  for (const key of Object.keys(cacheOptions)) {
-    if (!['maxEntries', 'maxBytes', 'ttl', 'negativeTtl'].includes(key)) throw configurationError(`introspection.cache.${key} is not an option`)
-  }
-  const maxEntries = integer(cacheOptions.maxEntries, 'introspection.cache.maxEntries', 10_000, 0, 10_000_000)
-  const maxBytes = integer(cacheOptions.maxBytes, 'introspection.cache.maxBytes', DEFAULT_INTROSPECTION_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 * 1024 * 1024)
-  const ttlMs = integer(cacheOptions.ttl, 'introspection.cache.ttl', 60, 0, 86_400) * 1000
-  const negativeTtlMs = integer(cacheOptions.negativeTtl, 'introspection.cache.negativeTtl', 5, 0, 3600) * 1000
+  optionsObject(cacheOptions, 'introspection.cache', ['maxEntries', 'maxBytes', 'ttl', 'negativeTtl'])
+  const maxEntries = integerOption(cacheOptions.maxEntries, 'introspection.cache.maxEntries', 10_000, 0, 10_000_000)
+  const maxBytes = integerOption(cacheOptions.maxBytes, 'introspection.cache.maxBytes', DEFAULT_INTROSPECTION_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 * 1024 * 1024)
+  const ttlMs = integerOption(cacheOptions.ttl, 'introspection.cache.ttl', 60, 0, 86_400) * 1000
+  const negativeTtlMs = integerOption(cacheOptions.negativeTtl, 'introspection.cache.negativeTtl', 5, 0, 3600) * 1000
   const fetchImpl = context.fetch ?? (globalThis.fetch as FetchLike | undefined)
   if (typeof fetchImpl !== 'function') throw configurationError('fetch must be a function (no global fetch found)')
   let fixedEndpoint: string | undefined

@@ -1,4 +1,5 @@
 import { configurationError } from '../errors.js'
+import { integerOption, numberOption, optionsObject } from '../internal/option-checks.js'
 import { tokenDigest } from '../token/token-digest.js'
 import type {
   IssuedBeforeRevocation,
@@ -70,13 +71,10 @@ function issuerOf(scope: { issuer?: unknown } | undefined): string | undefined {
  * ```
  */
 export function createRevocationStore(options: MemoryRevocationStoreOptions = {}): RevocationStore {
-  const maxEntries = options.maxEntries ?? 100_000
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw configurationError('maxEntries must be a positive integer')
-  const lifetime = options.maxTokenLifetime ?? 86_400
-  if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime <= 0) {
-    throw configurationError('maxTokenLifetime must be a positive number of seconds')
-  }
-  const lifetimeMs = lifetime * 1000
+  optionsObject(options, 'createRevocationStore:', ['maxEntries', 'maxTokenLifetime', 'clock'])
+  const maxEntries = integerOption(options.maxEntries, 'maxEntries', 100_000, 1)
+  // At least a second: a shorter lifetime would forget revocations before the tokens expire.
+  const lifetimeMs = numberOption(options.maxTokenLifetime, 'maxTokenLifetime', 86_400, 'seconds', 1) * 1000
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function') throw configurationError('clock must be a function returning milliseconds')
   const entries = new Map<string, Entry>()

@@ -1,4 +1,4 @@
-import { configurationError } from '@portcullis/core'
+import { configurationError, optionsObject } from '@portcullis/core'
 import { resolveClientIp } from './client-ip.js'
 import { createDeviceTrustReader } from './device-trust.js'
 import { createZoneResolver } from './network-zone.js'
@@ -61,7 +61,7 @@ export interface PolicyEnvironmentOptions {
  * ```
  */
 export function compileEnvironment(options: PolicyEnvironmentOptions = {}): EnvironmentRuntime {
-  if (typeof options !== 'object' || options === null) throw configurationError('policy engine: environment must be an object')
+  optionsObject(options, 'policy engine: environment', ['timeZone', 'trustedProxies', 'forwardedHeader', 'zones', 'fallbackZone', 'deviceTrust', 'risk'])
   const wrap = <T>(what: string, f: () => T): T => {
     try {
       return f()

@@ -54,7 +54,7 @@ describe('attribute providers', () => {
 
   it('are cached across requests with a TTL, per subject, in a bounded cache', async () => {
     let now = 0
-    const directory = counting(async () => ({ department: 'eng' }), { ttl: 1000 })
+    const directory = counting(async () => ({ department: 'eng' }), { ttl: 1 })
     const engine = createPolicyEngine(byDepartment, { providers: { directory }, clock: () => now, providerCacheSize: 2 })
     const read = (subject: string): Promise<unknown> => engine.decide({ action: 'read', identity: identity({ subject }), request: request() })
     await read('alice')
