@@ -21,6 +21,7 @@ export type { Identity, TokenType, Confirmation, Actor } from './identity/identi
 export type { AccessTokenClaims, ActorClaim, Claims, PortcullisClaims } from './identity/claims.js'
 
 export type {
+  ClientAuthenticationOptions,
   IntrospectionCacheOptions,
   IntrospectionClientAuth,
   IntrospectionMode,

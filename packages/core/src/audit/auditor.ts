@@ -13,7 +13,7 @@ function header(request: PortcullisRequest, name: string): string | undefined {
 }
 
 /** A request's correlation id: a well-formed inbound id, else the trace id, else a new UUID. */
-export function correlationId(request: PortcullisRequest): string {
+function correlationId(request: PortcullisRequest): string {
   const inbound = header(request, 'x-request-id') ?? header(request, 'x-correlation-id')
   if (inbound !== undefined && CORRELATION.test(inbound)) return inbound
   const trace = header(request, 'traceparent')
@@ -25,7 +25,7 @@ export function correlationId(request: PortcullisRequest): string {
  * The first 8 bytes of the token's digest ({@link tokenDigest}), in hex: safe to log, and the
  * same for both spellings of an ECDSA-signed token.
  */
-export function tokenFingerprint(token: string): string {
+function tokenFingerprint(token: string): string {
   return Buffer.from(tokenDigest(token), 'base64url').toString('hex', 0, 8)
 }
 

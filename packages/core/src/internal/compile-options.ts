@@ -47,7 +47,7 @@ export interface CompiledOptions {
   readonly cache: CompiledCacheOptions | undefined
 }
 
-export interface CompiledCacheOptions {
+interface CompiledCacheOptions {
   readonly maxEntries: number
   readonly maxBytes: number
   readonly maxTtlMs: number

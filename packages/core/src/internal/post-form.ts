@@ -2,13 +2,13 @@ import type { FetchLike } from './fetch-json.js'
 import { readLimited } from './read-limited.js'
 
 /** Limits of one form POST. */
-export interface PostFormLimits {
+interface PostFormLimits {
   readonly timeoutMs: number
   readonly maxBytes: number
 }
 
 /** The answer of a form POST: the status and the parsed JSON body (`undefined` when not JSON). */
-export interface PostFormResult {
+interface PostFormResult {
   readonly status: number
   readonly body: unknown
 }

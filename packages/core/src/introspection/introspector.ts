@@ -12,7 +12,7 @@ import type { IntrospectionMode, IntrospectionOptions } from './introspection-op
 import { validateIntrospection, type IntrospectionRules } from './validate-introspection.js'
 
 /** A token resolved by introspection: the response members (without `active`) and the issuer. */
-export interface IntrospectedToken {
+interface IntrospectedToken {
   readonly issuer: string
   readonly payload: Record<string, unknown>
 }
@@ -29,7 +29,7 @@ export interface Introspector {
 }
 
 /** What the introspector shares with the JWT verifier's configuration. */
-export interface IntrospectionContext {
+interface IntrospectionContext {
   readonly issuers: readonly string[]
   readonly rules: Omit<IntrospectionRules, 'issuers'>
   readonly fetch: FetchLike | undefined

@@ -7,7 +7,7 @@ import { checkFetchableUrl } from '../internal/url-policy.js'
  * META-01/02), then OpenID Connect Discovery 1.0 §4 (`/.well-known/openid-configuration`
  * appended to the issuer, META-06/10).
  */
-export function metadataUrls(issuer: string): string[] {
+function metadataUrls(issuer: string): string[] {
   const url = new URL(issuer)
   const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
   return [

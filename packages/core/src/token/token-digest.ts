@@ -41,7 +41,7 @@ function headerAlg(segment: string): unknown {
  * verification would refuse (a non-canonical base64url signature, an out-of-range s), so a
  * twin is only ever merged with a token that is valid exactly when it is.
  */
-export function canonicalToken(token: string): string {
+function canonicalToken(token: string): string {
   const lastDot = token.lastIndexOf('.')
   const firstDot = token.indexOf('.')
   if (firstDot <= 0 || lastDot === firstDot || !SIGNATURE_CHARS.has(token.length - lastDot - 1)) return token

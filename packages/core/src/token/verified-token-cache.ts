@@ -13,7 +13,7 @@ export const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024
  * What the cache keeps of a verified token. Never the token itself: entries are found by the
  * token's digest, so a heap dump of the cache yields no usable credential.
  */
-export interface CachedVerification {
+interface CachedVerification {
   /** The token's digest (`tokenDigest`: base64url SHA-256 of its canonical form). */
   readonly tokenHash: string
   readonly verified: VerifiedJwt

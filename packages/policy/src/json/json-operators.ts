@@ -9,10 +9,10 @@ import type { Levels } from '../environment/classification.js'
 import { parseBusinessHours, type BusinessHoursConfig } from '../environment/temporal.js'
 
 /** The operand an operator takes. */
-export type OperandKind = 'primitive' | 'comparable' | 'string' | 'list' | 'instant' | 'number' | 'cidrs' | 'window' | 'glob' | 'level' | 'none'
+type OperandKind = 'primitive' | 'comparable' | 'string' | 'list' | 'instant' | 'number' | 'cidrs' | 'window' | 'glob' | 'level' | 'none'
 
 /** A JSON operator: how its literal operand is checked and compiled, and how it applies. */
-export interface JsonOperator {
+interface JsonOperator {
   /** What the literal `value` must be (checked at load). */
   readonly operand: OperandKind
   /** Whether `ref` (attribute-to-attribute) is allowed instead of `value`. */
