@@ -2,32 +2,58 @@ import { hash } from 'node:crypto'
 
 // Group orders n of the NIST curves (FIPS 186-5 / SEC 2), keyed by the JWS raw signature length
 // r||s (RFC 7518 §3.4), with the `alg` that uses them.
-const CURVES: ReadonlyMap<number, { readonly alg: string; readonly n: bigint }> = new Map([
-  [64, { alg: 'ES256', n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n }],
-  [96, { alg: 'ES384', n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n }],
-  [132, {
-    alg: 'ES512',
-    n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
-  }],
-])
-// base64url length of those signatures (no padding): only these can need normalising.
-const SIGNATURE_CHARS = new Set([86, 128, 176])
+const ORDERS: ReadonlyArray<readonly [number, string, bigint]> = [
+  [64, 'ES256', 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n],
+  [96, 'ES384', 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n],
+  [132, 'ES512', 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n],
+]
 
-function bytesToBigInt(bytes: Uint8Array): bigint {
-  return bytes.length === 0 ? 0n : BigInt(`0x${Buffer.from(bytes).toString('hex')}`)
+interface Curve {
+  readonly alg: string
+  /** n and floor(n / 2), big-endian on the length of s: compared as bytes on the hot path. */
+  readonly order: Buffer
+  readonly halfOrder: Buffer
 }
 
-function bigIntToBytes(value: bigint, length: number): Buffer {
+function toBytes(value: bigint, length: number): Buffer {
   return Buffer.from(value.toString(16).padStart(length * 2, '0'), 'hex')
 }
 
+const CURVES: ReadonlyMap<number, Curve> = new Map(
+  ORDERS.map(([length, alg, n]) => [length, { alg, order: toBytes(n, length / 2), halfOrder: toBytes(n >> 1n, length / 2) }]),
+)
+// base64url length of those signatures (no padding): only these can need normalising.
+const SIGNATURE_CHARS = new Set([86, 128, 176])
+
+// An issuer's tokens share a few header spellings: their `alg` is remembered, in a map that is
+// emptied when full so that made-up headers cannot grow it.
+const HEADER_ALGS = new Map<string, unknown>()
+const MAX_HEADERS = 64
+
 function headerAlg(segment: string): unknown {
+  if (HEADER_ALGS.has(segment)) return HEADER_ALGS.get(segment)
+  let alg: unknown
   try {
     const header: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
-    return typeof header === 'object' && header !== null ? (header as { alg?: unknown }).alg : undefined
+    alg = typeof header === 'object' && header !== null ? (header as { alg?: unknown }).alg : undefined
   } catch {
-    return undefined
+    alg = undefined
   }
+  if (HEADER_ALGS.size >= MAX_HEADERS) HEADER_ALGS.clear()
+  HEADER_ALGS.set(segment, alg)
+  return alg
+}
+
+/** `order - s` for big-endian numbers of one length with s < order: schoolbook subtraction. */
+function subtract(order: Buffer, s: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(s.length)
+  let borrow = 0
+  for (let i = s.length - 1; i >= 0; i--) {
+    const digit = (order[i] as number) - (s[i] as number) - borrow
+    borrow = digit < 0 ? 1 : 0
+    out[i] = digit + 256 * borrow
+  }
+  return out
 }
 
 /**
@@ -43,19 +69,20 @@ function headerAlg(segment: string): unknown {
  */
 function canonicalToken(token: string): string {
   const lastDot = token.lastIndexOf('.')
-  const firstDot = token.indexOf('.')
-  if (firstDot <= 0 || lastDot === firstDot || !SIGNATURE_CHARS.has(token.length - lastDot - 1)) return token
+  if (lastDot === -1 || !SIGNATURE_CHARS.has(token.length - lastDot - 1)) return token
   const segment = token.slice(lastDot + 1)
   const signature = Buffer.from(segment, 'base64url')
   const curve = CURVES.get(signature.length)
-  if (curve === undefined || signature.toString('base64url') !== segment) return token
-  if (headerAlg(token.slice(0, firstDot)) !== curve.alg) return token
+  if (curve === undefined) return token
   const half = signature.length / 2
-  const s = bytesToBigInt(signature.subarray(half))
-  // Only 0 < s < n verifies; s ≤ n/2 is already the low form.
-  if (s <= curve.n >> 1n || s >= curve.n) return token
-  const low = Buffer.concat([signature.subarray(0, half), bigIntToBytes(curve.n - s, half)])
-  return `${token.slice(0, lastDot + 1)}${low.toString('base64url')}`
+  const s = signature.subarray(half)
+  // Only n/2 < s < n has a low twin (0 < s < n verifies); a low s is already canonical. The
+  // checks below run only for a token that is rewritten, never on the common low-S path.
+  if (s.compare(curve.halfOrder) <= 0 || s.compare(curve.order) >= 0) return token
+  const firstDot = token.indexOf('.')
+  if (firstDot <= 0 || firstDot === lastDot || signature.toString('base64url') !== segment) return token
+  if (headerAlg(token.slice(0, firstDot)) !== curve.alg) return token
+  return `${token.slice(0, lastDot + 1)}${Buffer.concat([signature.subarray(0, half), subtract(curve.order, s)]).toString('base64url')}`
 }
 
 /**

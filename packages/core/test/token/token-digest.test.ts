@@ -113,6 +113,22 @@ describe('one token identity: both spellings of an ECDSA-signed token are one to
     fc.assert(fc.property(fc.string(), (opaque) => tokenDigest(opaque) === sha256(opaque)))
   })
 
+  it('a signature and its twin always share one digest, for any r and 0 < s < n (property)', () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt' })).toString('base64url')
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), (bytes) => {
+        const s = BigInt(`0x${Buffer.from(bytes.subarray(32)).toString('hex')}`)
+        fc.pre(s > 0n && s < ORDER_P256)
+        const token = `${header}.eyJzdWIiOiJ4In0.${Buffer.from(bytes).toString('base64url')}`
+        const twin = ecdsaTwin(token)
+        expect(tokenDigest(twin)).toBe(tokenDigest(token))
+        // Exactly one of the two spellings is canonical: the one with s <= n/2.
+        expect(tokenDigest(s <= ORDER_P256 / 2n ? token : twin)).toBe(sha256(s <= ORDER_P256 / 2n ? token : twin))
+      }),
+      { numRuns: 500 },
+    )
+  })
+
   it('never merges a spelling that verification refuses: non-canonical base64url, s >= n, another alg', async () => {
     const token = await issuer.mint({}, { alg: 'ES256' })
     const [header, payload, signature] = token.split('.') as [string, string, string]
