@@ -1,5 +1,6 @@
 import type { FetchLike } from './fetch-json.js'
 import { readLimited } from './read-limited.js'
+import { withDeadline } from './with-deadline.js'
 
 /** Limits of one form POST. */
 interface PostFormLimits {
@@ -27,20 +28,7 @@ export async function postForm(
   headers: Readonly<Record<string, string>>,
   limits: PostFormLimits,
 ): Promise<PostFormResult> {
-  const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`POST ${url} timed out after ${limits.timeoutMs} ms`)
-      controller.abort(error)
-      reject(error)
-    }, limits.timeoutMs)
-  })
-  try {
-    return await Promise.race([postWithin(fetchImpl, url, form, headers, limits, controller.signal), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
+  return withDeadline((signal) => postWithin(fetchImpl, url, form, headers, limits, signal), limits.timeoutMs, `POST ${url} timed out after ${limits.timeoutMs} ms`)
 }
 
 async function postWithin(
