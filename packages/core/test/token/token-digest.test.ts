@@ -73,7 +73,7 @@ describe('one token identity: both spellings of an ECDSA-signed token are one to
 
   it('the twin has the audit fingerprint of the original', async () => {
     const events: AuditEvent[] = []
-    const auth = createAuthenticator(options({ audit: (event) => events.push(event), cache: false }))
+    const auth = createAuthenticator(options({ audit: (event) => void events.push(event), cache: false }))
     const token = await issuer.mint({}, { alg: 'ES512' })
     await auth.authenticate(bearer(token))
     await auth.authenticate(bearer(ecdsaTwin(token)))
