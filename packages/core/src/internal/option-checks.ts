@@ -12,6 +12,7 @@ export const MAX_TIMER_MS = 2_147_483_647
  * @throws a `PortcullisError` with code `invalid_configuration` naming the option.
  * @example
  * ```ts
+ * import { optionsObject } from '@portcullis/core'
  * const jwks = optionsObject(options.jwks ?? {}, 'jwks', ['timeout', 'maxKeys'])
  * ```
  */
@@ -30,6 +31,7 @@ export function optionsObject<T extends object>(value: T, name: string, known: I
  * @throws a `PortcullisError` with code `invalid_configuration`: "`name` must be an integer from min to max".
  * @example
  * ```ts
+ * import { integerOption } from '@portcullis/core'
  * const maxKeys = integerOption(jwks.maxKeys, 'jwks.maxKeys', 32, 1, 1000)
  * ```
  */
@@ -48,6 +50,7 @@ export function integerOption<F extends number | undefined>(value: unknown, name
  * @throws a `PortcullisError` with code `invalid_configuration`: "`name` must be a number of unit from min to max".
  * @example
  * ```ts
+ * import { numberOption } from '@portcullis/core'
  * const tolerance = numberOption(options.clockTolerance, 'clockTolerance', 5, 'seconds', 0, 300)
  * ```
  */

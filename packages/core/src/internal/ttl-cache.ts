@@ -23,6 +23,14 @@ interface Entry<V> {
  * and optionally by estimated bytes. Time comes from `clock` (milliseconds), so tests can
  * freeze it. Expiry is checked on every read, exactly (`expiresAt <= now` is gone); expired
  * entries are not swept, they fall out on a read or as the least recently used.
+ *
+ * @example
+ * ```ts
+ * import { TtlCache } from '@portcullis/core'
+ * const cache = new TtlCache<string>({ maxEntries: 1000 }, Date.now)
+ * cache.set('alice', 'eng', Date.now() + 60_000)
+ * cache.get('alice') // 'eng' for a minute
+ * ```
  */
 export class TtlCache<V> {
   readonly #lru: LRUCache<string, Entry<V>> | undefined

@@ -154,7 +154,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   }
 
   async function lookup(token: string): Promise<Answer> {
-    // SEC-05: the cache never holds the token itself; both spellings of an ECDSA-signed token
+    // The cache never holds the token itself, only its digest; both spellings of an ECDSA-signed token
     // share one entry.
     const key = tokenDigest(token)
     const cached = cache.get(key) ?? negativeCache.get(key)

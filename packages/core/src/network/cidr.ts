@@ -62,6 +62,7 @@ function parseEntry(entry: unknown, index: number): { ip: IpAddress; prefix: num
  *
  * @example
  * ```ts
+ * import { parseCidrList } from '@portcullis/core'
  * const office = parseCidrList(['10.0.0.0/8', '2001:db8::/32', '192.0.2.7'])
  * office.has('10.1.2.3')         // true
  * office.has('::ffff:10.1.2.3')  // true (IPv4-mapped)

@@ -23,6 +23,7 @@ const IPV4_COMPATIBLE = /^::[0-9.]+$/
  *
  * @example
  * ```ts
+ * import { parseIpAddress } from '@portcullis/core'
  * parseIpAddress('::FFFF:10.0.0.1') // { address: '10.0.0.1', family: 4 }
  * parseIpAddress('010.0.0.1')       // undefined
  * ```

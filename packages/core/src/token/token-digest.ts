@@ -105,5 +105,11 @@ export function tokenDigest(token: string): string {
 /**
  * How tokens are keyed in revocation stores (`RevocationQuery.tokenHash`): the same function as
  * {@link tokenDigest}, under the name revocation stores have always used.
+ *
+ * @example
+ * ```ts
+ * import { revocationTokenHash } from '@portcullis/core'
+ * await redis.set(`revoked:${revocationTokenHash(token)}`, '1', { EX: 3600 })
+ * ```
  */
 export const revocationTokenHash: (token: string) => string = tokenDigest
