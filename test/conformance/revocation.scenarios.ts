@@ -1,7 +1,7 @@
 /** Revocation at the resource server over real HTTP, for every adapter (RFC 7009 §2.1, §3). */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { createRevocationStore, type RequireTokenOptions, type RevocationStore } from '@portcullis/core'
-import { createIssuer, type LocalIssuer } from '@portcullis/testing'
+import { createIssuer, ecdsaTwin, type LocalIssuer } from '@portcullis/testing'
 import { NOW } from './helpers.js'
 import { expectInvalidToken, expectUnavailable, lifecycleApps, type LifecycleHarness } from './lifecycle-harness.js'
 import type { AdapterUnderTest } from './suite.js'
@@ -47,6 +47,21 @@ export function runRevocationScenarios(adapter: AdapterUnderTest): void {
       await revoke(store)
       await expectRevoked(h, token)
       expect((await h.get(await issuer.mint())).status).toBe(200)
+    })
+
+    it('revoked by token value (no jti) -> its ECDSA twin (r, n - s), a valid signature too, is refused', async () => {
+      const store = createRevocationStore({ clock: () => NOW })
+      const h = await start(options(store))
+      const token = await issuer.mint({ sub: 'mallory' }, { alg: 'ES256', omit: ['jti'] })
+      const twin = ecdsaTwin(token)
+      expect(twin).not.toBe(token)
+      expect((await h.get(twin)).status).toBe(200)
+      await store.revokeToken({ token })
+      await expectRevoked(h, token)
+      const fingerprint = h.events[0]?.token_fingerprint
+      await expectRevoked(h, twin)
+      // One token, one audit fingerprint, whichever spelling was presented.
+      expect(h.events[0]?.token_fingerprint).toBe(fingerprint)
     })
 
     it('a subject revocation refuses a token without iat (fail closed)', async () => {

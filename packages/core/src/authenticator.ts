@@ -71,7 +71,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   const auditor = createAuditor(compiled.audit, compiled.clock)
   const context: AuthContext = { rejections, auditor }
   const dpopContext: AuthContext = rejections.dpop === undefined ? context : { rejections: rejections.dpop, auditor }
-  const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs)
+  const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs, compiled.cache.maxBytes, compiled.clock)
   if (cache !== undefined) {
     for (const source of compiled.verifier.issuers.values()) source.onKeysRemoved?.((keys) => cache.deleteByKeys(keys))
   }

@@ -21,13 +21,15 @@ export type { Identity, TokenType, Confirmation, Actor } from './identity/identi
 export type { AccessTokenClaims, ActorClaim, Claims, PortcullisClaims } from './identity/claims.js'
 
 export type {
+  ClientAuthenticationOptions,
   IntrospectionCacheOptions,
   IntrospectionClientAuth,
   IntrospectionMode,
   IntrospectionOptions,
 } from './introspection/introspection-options.js'
 
-export { createRevocationStore, revocationTokenHash } from './revocation/memory-revocation-store.js'
+export { createRevocationStore } from './revocation/memory-revocation-store.js'
+export { revocationTokenHash, tokenDigest } from './token/token-digest.js'
 export type { MemoryRevocationStoreOptions } from './revocation/memory-revocation-store.js'
 export type {
   IssuedBeforeRevocation,
@@ -78,4 +80,13 @@ export type { JwksFetchEvent, JwksFetchTrigger } from './jwks/remote-key-set.js'
 export type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit/audit-event.js'
 export { createAuditor } from './audit/auditor.js'
 export type { AuditDetails, Auditor } from './audit/auditor.js'
-
+// The bounded LRU with per-entry expiry behind every cache of core, shared with @portcullis/policy.
+export { TtlCache } from './internal/ttl-cache.js'
+export type { TtlCacheBounds } from './internal/ttl-cache.js'
+// The one IP address and CIDR rule (trustedProxies here; operators and environment readers in @portcullis/policy).
+export { parseCidrList } from './network/cidr.js'
+export type { CidrSet } from './network/cidr.js'
+export { parseIpAddress } from './network/ip-address.js'
+export type { IpAddress } from './network/ip-address.js'
+// The one option validator (also used by @portcullis/policy): errors are invalid_configuration.
+export { integerOption, numberOption, optionsObject } from './internal/option-checks.js'

@@ -48,6 +48,12 @@ export interface JwksOptions {
 export interface TokenCacheOptions {
   /** Most tokens kept (1 to 1,000,000). Default 10000. */
   maxEntries?: number
+  /**
+   * Most bytes the cached tokens may hold, estimated from each token and its decoded header and
+   * claims (64 KiB to 4 GiB). Default 33554432 (32 MiB): with large tokens the byte bound, not
+   * the count, decides; a token larger than the bound is simply not cached.
+   */
+  maxBytes?: number
   /** Longest an entry is kept, in seconds, even when `exp` is later. Default: until `exp`. */
   maxTtl?: number
 }

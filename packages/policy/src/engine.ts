@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { configurationError } from '@portcullis/core'
+import { configurationError, integerOption, numberOption, optionsObject } from '@portcullis/core'
 import type { Identity } from '@portcullis/core'
 import type { PortcullisRequest } from '@portcullis/core'
 import { parseAttributePath } from './model/attribute-path.js'
@@ -118,6 +118,7 @@ export interface PolicyEngine {
 
 const MAX_PASSES = 32
 const NO_SKIPPED: unknown[] = []
+const ENGINE_OPTIONS = ['clock', 'providers', 'providerCacheSize', 'resourceTimeout', 'environment', 'obligationHandlers', 'keepExplanations']
 const NONE: CompiledObligation[] = []
 // The impact check tries every combination of values of the rules that read a failed
 // infrastructure attribute; beyond this many rules it assumes the failure is decisive.
@@ -147,16 +148,12 @@ function checkNode(policy: unknown): PolicyNode {
  * ```
  */
 export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOptions = {}): PolicyEngine {
+  optionsObject(options, 'policy engine:', ENGINE_OPTIONS)
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function') throw configurationError('policy engine: clock must be a function returning ms')
-  const cacheSize = options.providerCacheSize ?? 10_000
-  if (!Number.isInteger(cacheSize) || cacheSize < 0) throw configurationError('policy engine: providerCacheSize must be an integer >= 0')
-  const resourceTimeout = options.resourceTimeout ?? 2000
-  if (typeof resourceTimeout !== 'number' || !(resourceTimeout > 0 && resourceTimeout <= 60_000)) {
-    throw configurationError('policy engine: resourceTimeout must be a number of ms in (0, 60000]')
-  }
-  const keep = options.keepExplanations ?? 100
-  if (!Number.isInteger(keep) || keep < 0) throw configurationError('policy engine: keepExplanations must be an integer >= 0')
+  const cacheSize = integerOption(options.providerCacheSize, 'policy engine: providerCacheSize', 10_000, 0, 10_000_000)
+  const resourceTimeout = numberOption(options.resourceTimeout, 'policy engine: resourceTimeout', 2000, 'ms', 1, 60_000)
+  const keep = integerOption(options.keepExplanations, 'policy engine: keepExplanations', 100, 0, 1_000_000)
   const providers = compileProviders(options.providers, clock, cacheSize)
   const byCategory = (category: 'subject' | 'environment'): Map<string, CompiledProvider> =>
     new Map([...providers.values()].filter((p) => p.category === category).map((p) => [p.name, p]))

@@ -9,6 +9,7 @@ export type { CustomResponse, EndpointBehaviour } from './behaviour.js'
 export { createCertificateAuthority, forwardedCertificate, x5tS256 } from './certificates.js'
 export type { IssueOptions, TestCertificate, TestCertificateAuthority } from './certificates.js'
 export { createDpopProof, jwkThumbprint } from './dpop.js'
+export { ecdsaTwin } from './ecdsa-twin.js'
 export type { DpopProofOptions } from './dpop.js'
 export { createIssuer } from './issuer.js'
 export type {

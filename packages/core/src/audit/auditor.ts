@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Identity } from '../identity/identity.js'
 import type { PortcullisRequest } from '../request.js'
+import { tokenDigest } from '../token/token-digest.js'
 import type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit-event.js'
 
 const CORRELATION = /^[A-Za-z0-9._:@/+=-]{1,128}$/
@@ -12,7 +13,7 @@ function header(request: PortcullisRequest, name: string): string | undefined {
 }
 
 /** A request's correlation id: a well-formed inbound id, else the trace id, else a new UUID. */
-export function correlationId(request: PortcullisRequest): string {
+function correlationId(request: PortcullisRequest): string {
   const inbound = header(request, 'x-request-id') ?? header(request, 'x-correlation-id')
   if (inbound !== undefined && CORRELATION.test(inbound)) return inbound
   const trace = header(request, 'traceparent')
@@ -20,9 +21,12 @@ export function correlationId(request: PortcullisRequest): string {
   return match?.[1] ?? randomUUID()
 }
 
-/** SHA-256 fingerprint prefix of a token, safe to log (RFC 9700 §4.9.3). */
-export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16)
+/**
+ * The first 8 bytes of the token's digest ({@link tokenDigest}), in hex: safe to log, and the
+ * same for both spellings of an ECDSA-signed token.
+ */
+function tokenFingerprint(token: string): string {
+  return Buffer.from(tokenDigest(token), 'base64url').toString('hex', 0, 8)
 }
 
 function pathOf(url: string): string {

@@ -1,5 +1,6 @@
 import { createSecretKey, KeyObject } from 'node:crypto'
 import { configurationError } from '../errors.js'
+import { integerOption, optionsObject } from '../internal/option-checks.js'
 import type { ChallengeSchemes } from '../credentials/rejections.js'
 import type { BindingSupport } from '../identity/build-identity.js'
 import { ALGORITHMS, DEFAULT_ALGORITHMS, isAlgorithm, isHmac, type AsymmetricAlgorithm } from '../token/algorithms.js'
@@ -45,22 +46,12 @@ const MTLS_KEYS = ['required', 'certificateHeader', 'certificateHeaderFormat']
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
 
 function object<T>(value: unknown, name: string, known: readonly string[]): T {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw configurationError(`${name} must be an object`)
-  for (const key of Object.keys(value)) if (!known.includes(key)) throw configurationError(`${name}.${key} is not an option`)
-  return value as T
+  return optionsObject(value as object, name, known) as T
 }
 
 function bool(value: unknown, name: string): boolean {
   if (value === undefined) return false
   if (typeof value !== 'boolean') throw configurationError(`${name} must be a boolean`)
-  return value
-}
-
-function bounded(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw configurationError(`${name} must be an integer from ${min} to ${max}`)
-  }
   return value
 }
 
@@ -79,7 +70,7 @@ function dpopAlgorithms(value: unknown): AsymmetricAlgorithm[] {
 function nonceIssuer(value: unknown, clock: () => number): NonceIssuer | undefined {
   if (value === undefined || value === false) return undefined
   const options: DpopNonceOptions = value === true ? {} : object<DpopNonceOptions>(value, 'dpop.nonce', ['lifetime', 'secret'])
-  const lifetime = bounded(options.lifetime, 'dpop.nonce.lifetime', 300, 1, 3600)
+  const lifetime = integerOption(options.lifetime, 'dpop.nonce.lifetime', 300, 1, 3600)
   let secret: KeyObject | undefined
   if (options.secret !== undefined) {
     const raw = options.secret
@@ -114,9 +105,9 @@ function compileDpop(value: unknown, trustProxy: ProxyTrust, hasProxies: boolean
     algs: algorithms.join(' '),
     proof: {
       algorithms: new Set(algorithms),
-      maxProofLength: bounded(options.maxProofLength, 'dpop.maxProofLength', 8192, 512, 65536),
+      maxProofLength: integerOption(options.maxProofLength, 'dpop.maxProofLength', 8192, 512, 65536),
       maxJtiLength: 256,
-      maxAgeSeconds: bounded(options.maxAge, 'dpop.maxAge', 60, 1, 600),
+      maxAgeSeconds: integerOption(options.maxAge, 'dpop.maxAge', 60, 1, 600),
       clockToleranceSeconds: clockTolerance,
     },
     origin: { origins, trustProxy },

@@ -1,60 +1,26 @@
-import { BlockList, isIP } from 'node:net'
 import { configurationError } from '../errors.js'
+import { parseCidrList, type CidrSet } from '../network/cidr.js'
 
 /** Decides whether the peer of a connection is a configured reverse proxy. */
 export type ProxyTrust = (remoteAddress: string | undefined) => boolean
 
 const NOBODY: ProxyTrust = () => false
 
-// Node reports IPv4 peers of a dual-stack socket as IPv4-mapped IPv6 (::ffff:10.0.0.1).
-function unmap(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address
-}
-
 /**
- * Compiles `trustedProxies` (IP addresses and CIDR ranges, IPv4 or IPv6) into a check of the
- * connection's peer address. Forwarded headers (`X-Forwarded-Proto`, `X-Forwarded-Host`) and
- * client-certificate headers are only read from these peers (RFC 9700 §4.13): anybody
- * else could simply send them.
+ * Compiles `trustedProxies` (IP addresses and CIDR ranges, IPv4 or IPv6, by the one CIDR rule
+ * of `parseCidrList`) into a check of the connection's peer address; an IPv4 peer of a
+ * dual-stack socket (`::ffff:10.0.0.1`) is matched as IPv4. Forwarded headers
+ * (`X-Forwarded-Proto`, `X-Forwarded-Host`) and client-certificate headers are only read from
+ * these peers (RFC 9700 §4.13): anybody else could simply send them.
  */
 export function compileTrustedProxies(value: unknown): ProxyTrust {
   if (value === undefined) return NOBODY
   if (!Array.isArray(value)) throw configurationError('trustedProxies must be an array of IP addresses or CIDR ranges')
-  const list = new BlockList()
-  for (const entry of value as unknown[]) {
-    if (typeof entry !== 'string') throw configurationError('trustedProxies must hold strings')
-    const slash = entry.indexOf('/')
-    const address = slash === -1 ? entry : entry.slice(0, slash)
-    const family = isIP(address)
-    if (family === 0) throw configurationError(`trustedProxies: ${JSON.stringify(entry)} is not an IP address or CIDR range`)
-    const type = family === 4 ? 'ipv4' : 'ipv6'
-    if (slash === -1) {
-      list.addAddress(address, type)
-      continue
-    }
-    const prefix = entry.slice(slash + 1)
-    const bits = /^[0-9]{1,3}$/.test(prefix) ? Number(prefix) : NaN
-    if (!(bits >= 0 && bits <= (family === 4 ? 32 : 128))) {
-      throw configurationError(`trustedProxies: ${JSON.stringify(entry)} has an invalid prefix length`)
-    }
-    list.addSubnet(address, bits, type)
+  let proxies: CidrSet
+  try {
+    proxies = parseCidrList(value as string[])
+  } catch (error) {
+    throw configurationError(`trustedProxies: ${(error as Error).message}`)
   }
-  return (remoteAddress) => {
-    if (remoteAddress === undefined) return false
-    const address = unmap(remoteAddress)
-    const family = isIP(address)
-    if (family === 0) return false
-    return list.check(address, family === 4 ? 'ipv4' : 'ipv6')
-  }
-}
-
-/**
- * The single value of a header set by a trusted proxy. A repeated header, or a list value,
- * means a proxy appended to a client-supplied copy instead of replacing it: refused.
- */
-export function singleHeader(value: string | readonly string[] | undefined): string | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'string' || value.includes(',')) return undefined
-  const trimmed = value.trim()
-  return trimmed === '' ? undefined : trimmed
+  return (remoteAddress) => proxies.has(remoteAddress)
 }

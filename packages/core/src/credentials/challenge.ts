@@ -22,7 +22,7 @@ const NOT_QUOTABLE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g
 const MAX_DESCRIPTION = 200
 
 /** Reduces `value` to the RFC 6750 quoted-string alphabet and a bounded length. */
-export function toQuotable(value: string, max = MAX_DESCRIPTION): string {
+function toQuotable(value: string, max = MAX_DESCRIPTION): string {
   const clean = value.replace(NOT_QUOTABLE, '')
   return clean.length > max ? clean.slice(0, max) : clean
 }

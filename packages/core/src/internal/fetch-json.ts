@@ -1,4 +1,5 @@
 import { readLimited } from './read-limited.js'
+import { withDeadline } from './with-deadline.js'
 
 /** The fetch function Portcullis calls; inject your own (proxy, mTLS agent, tests). */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
@@ -16,22 +17,7 @@ export interface FetchJsonLimits {
  * failure; callers turn that into "dependency unavailable".
  */
 export async function fetchJson(fetchImpl: FetchLike, url: string, limits: FetchJsonLimits): Promise<unknown> {
-  const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  // The signal asks the fetch to stop; the race makes sure we stop waiting even when a custom
-  // fetch ignores the signal, so a stuck dependency can never hold requests forever.
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`GET ${url} timed out after ${limits.timeoutMs} ms`)
-      controller.abort(error)
-      reject(error)
-    }, limits.timeoutMs)
-  })
-  try {
-    return await Promise.race([fetchWithin(fetchImpl, url, limits, controller.signal), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
+  return withDeadline((signal) => fetchWithin(fetchImpl, url, limits, signal), limits.timeoutMs, `GET ${url} timed out after ${limits.timeoutMs} ms`)
 }
 
 async function fetchWithin(fetchImpl: FetchLike, url: string, limits: FetchJsonLimits, signal: AbortSignal): Promise<unknown> {

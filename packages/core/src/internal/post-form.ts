@@ -1,14 +1,15 @@
 import type { FetchLike } from './fetch-json.js'
 import { readLimited } from './read-limited.js'
+import { withDeadline } from './with-deadline.js'
 
 /** Limits of one form POST. */
-export interface PostFormLimits {
+interface PostFormLimits {
   readonly timeoutMs: number
   readonly maxBytes: number
 }
 
 /** The answer of a form POST: the status and the parsed JSON body (`undefined` when not JSON). */
-export interface PostFormResult {
+interface PostFormResult {
   readonly status: number
   readonly body: unknown
 }
@@ -27,20 +28,7 @@ export async function postForm(
   headers: Readonly<Record<string, string>>,
   limits: PostFormLimits,
 ): Promise<PostFormResult> {
-  const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      const error = new Error(`POST ${url} timed out after ${limits.timeoutMs} ms`)
-      controller.abort(error)
-      reject(error)
-    }, limits.timeoutMs)
-  })
-  try {
-    return await Promise.race([postWithin(fetchImpl, url, form, headers, limits, controller.signal), timeout])
-  } finally {
-    clearTimeout(timer)
-  }
+  return withDeadline((signal) => postWithin(fetchImpl, url, form, headers, limits, signal), limits.timeoutMs, `POST ${url} timed out after ${limits.timeoutMs} ms`)
 }
 
 async function postWithin(

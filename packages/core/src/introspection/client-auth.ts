@@ -14,7 +14,7 @@ export interface ClientCredentials {
 }
 
 /** What client authentication adds to one request. */
-export interface AuthenticatedRequest {
+interface AuthenticatedRequest {
   readonly headers: Record<string, string>
   readonly params: Record<string, string>
 }

@@ -14,10 +14,32 @@ export interface IntrospectionCacheOptions {
    * tokens cannot evict real ones.
    */
   maxEntries?: number
+  /**
+   * Most bytes the cached active answers may hold, estimated from their JSON (64 KiB to 4 GiB).
+   * Default 8388608 (8 MiB); an answer larger than the bound is not cached.
+   */
+  maxBytes?: number
   /** How long an active response is reused, in seconds; never beyond its `exp`. Default 60. */
   ttl?: number
   /** How long an inactive (`active: false`) response is reused, in seconds. Default 5. */
   negativeTtl?: number
+}
+
+/**
+ * How this service authenticates to the authorization server, for introspection (RFC 7662
+ * §2.1) and token exchange (RFC 8693 §2.1): a client secret, or an RFC 7523 assertion.
+ */
+export interface ClientAuthenticationOptions {
+  /** The resource server's client id at the authorization server. */
+  clientId: string
+  /** Its secret, for `client_secret_basic` and `client_secret_post`. */
+  clientSecret?: string
+  /** Default `'client_secret_basic'`; `'private_key_jwt'` (RFC 7523) needs `privateKey`. */
+  clientAuth?: IntrospectionClientAuth
+  /** Private key for `private_key_jwt`: a KeyObject or a PEM string (RSA, EC P-256/384/521, Ed25519). */
+  privateKey?: KeyObject | string
+  /** `kid` header of the client assertion. */
+  privateKeyId?: string
 }
 
 /**
@@ -32,7 +54,7 @@ export interface IntrospectionCacheOptions {
  * })
  * ```
  */
-export interface IntrospectionOptions {
+export interface IntrospectionOptions extends ClientAuthenticationOptions {
   /** The endpoint URL. Default: `introspection_endpoint` of the issuer's metadata. */
   endpoint?: string
   /**
@@ -41,16 +63,6 @@ export interface IntrospectionOptions {
    * when several are configured). A response's own `iss` must be a configured issuer.
    */
   issuer?: string
-  /** The resource server's client id at the authorization server. */
-  clientId: string
-  /** Its secret, for `client_secret_basic` and `client_secret_post`. */
-  clientSecret?: string
-  /** Default `'client_secret_basic'`; `'private_key_jwt'` (RFC 7523) needs `privateKey`. */
-  clientAuth?: IntrospectionClientAuth
-  /** Private key for `private_key_jwt`: a KeyObject or a PEM string (RSA, EC P-256/384/521, Ed25519). */
-  privateKey?: KeyObject | string
-  /** `kid` header of the client assertion. */
-  privateKeyId?: string
   /** `token_type_hint` sent with every request; `false` sends none. Default `'access_token'`. */
   tokenTypeHint?: string | false
   /** `'opaque'` (default): only tokens that are not JWTs; `'all'`: every token, JWTs included. */

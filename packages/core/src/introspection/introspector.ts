@@ -1,17 +1,18 @@
-import { createHash } from 'node:crypto'
 import { configurationError } from '../errors.js'
 import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
 import type { FetchLike } from '../internal/fetch-json.js'
+import { integerOption, MAX_TIMER_MS, optionsObject } from '../internal/option-checks.js'
 import { postForm } from '../internal/post-form.js'
-import { TtlCache } from '../internal/ttl-cache.js'
+import { estimateBytes, TtlCache } from '../internal/ttl-cache.js'
 import { checkFetchableUrl } from '../internal/url-policy.js'
 import { discoverEndpoint } from '../jwks/discovery.js'
+import { tokenDigest } from '../token/token-digest.js'
 import { authenticateClient, compileClientCredentials, type ClientCredentials } from './client-auth.js'
 import type { IntrospectionMode, IntrospectionOptions } from './introspection-options.js'
 import { validateIntrospection, type IntrospectionRules } from './validate-introspection.js'
 
 /** A token resolved by introspection: the response members (without `active`) and the issuer. */
-export interface IntrospectedToken {
+interface IntrospectedToken {
   readonly issuer: string
   readonly payload: Record<string, unknown>
 }
@@ -22,13 +23,13 @@ export interface Introspector {
   accepts(token: string): boolean
   /**
    * Introspects `token` (or reuses a cached answer). Throws `TokenInvalid` for an inactive or
-   * unacceptable token and `DependencyUnavailable` when the endpoint cannot answer (RFC 7662 §2.3).
+   * unacceptable token and `DependencyUnavailable` when the endpoint cannot answer (RFC 7662 §2.2).
    */
   introspect(token: string): Promise<IntrospectedToken>
 }
 
 /** What the introspector shares with the JWT verifier's configuration. */
-export interface IntrospectionContext {
+interface IntrospectionContext {
   readonly issuers: readonly string[]
   readonly rules: Omit<IntrospectionRules, 'issuers'>
   readonly fetch: FetchLike | undefined
@@ -37,8 +38,9 @@ export interface IntrospectionContext {
 
 type Answer = { readonly active: true; readonly response: Record<string, unknown> } | { readonly active: false }
 
+/** Default byte bound of the introspection cache (estimated heap of the active answers). */
+const DEFAULT_INTROSPECTION_CACHE_MAX_BYTES = 8 * 1024 * 1024
 const INACTIVE: Answer = Object.freeze({ active: false })
-const MAX_TIMER_MS = 2_147_483_647
 const KNOWN = new Set([
   'endpoint', 'issuer', 'clientId', 'clientSecret', 'clientAuth', 'privateKey', 'privateKeyId', 'tokenTypeHint', 'mode',
   'timeout', 'maxBytes', 'cache',
@@ -49,26 +51,12 @@ const RETRY_AFTER_SECONDS = 5
 // A JWS compact serialization: three base64url segments (RFC 7515 §7.1).
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
-function integer(value: unknown, name: string, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw configurationError(`${name} must be an integer from ${min} to ${max}`)
-  }
-  return value
-}
-
-function hashOf(token: string): string {
-  // RFC 9700 §4.9.3: the cache never holds the token itself.
-  return createHash('sha256').update(token).digest('base64url')
-}
-
 /**
  * Validates `introspection` options and creates the introspector. Throws an
  * `invalid_configuration` error naming the option on any mistake.
  */
 export function createIntrospector(options: IntrospectionOptions, context: IntrospectionContext): Introspector {
-  if (typeof options !== 'object' || options === null) throw configurationError('introspection must be an object')
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw configurationError(`introspection.${key} is not an option`)
+  optionsObject(options, 'introspection', KNOWN)
   const credentials: ClientCredentials = compileClientCredentials('introspection', options)
   const issuer = options.issuer ?? (context.issuers.length === 1 ? context.issuers[0] : undefined)
   if (issuer === undefined) throw configurationError('introspection.issuer is required when several issuers are configured')
@@ -78,17 +66,16 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   const hint = options.tokenTypeHint ?? 'access_token'
   if (hint !== false && (typeof hint !== 'string' || hint === '')) throw configurationError('introspection.tokenTypeHint must be a non-empty string or false')
   const limits = {
-    timeoutMs: integer(options.timeout, 'introspection.timeout', 5000, 1, MAX_TIMER_MS),
-    maxBytes: integer(options.maxBytes, 'introspection.maxBytes', 64 * 1024, 1024, 1024 * 1024),
+    timeoutMs: integerOption(options.timeout, 'introspection.timeout', 5000, 1, MAX_TIMER_MS),
+    maxBytes: integerOption(options.maxBytes, 'introspection.maxBytes', 64 * 1024, 1024, 1024 * 1024),
   }
   const cacheOptions = options.cache === false ? { maxEntries: 0 } : (options.cache ?? {})
   if (typeof cacheOptions !== 'object' || cacheOptions === null) throw configurationError('introspection.cache must be an object or false')
-  for (const key of Object.keys(cacheOptions)) {
-    if (!['maxEntries', 'ttl', 'negativeTtl'].includes(key)) throw configurationError(`introspection.cache.${key} is not an option`)
-  }
-  const maxEntries = integer(cacheOptions.maxEntries, 'introspection.cache.maxEntries', 10_000, 0, 10_000_000)
-  const ttlMs = integer(cacheOptions.ttl, 'introspection.cache.ttl', 60, 0, 86_400) * 1000
-  const negativeTtlMs = integer(cacheOptions.negativeTtl, 'introspection.cache.negativeTtl', 5, 0, 3600) * 1000
+  optionsObject(cacheOptions, 'introspection.cache', ['maxEntries', 'maxBytes', 'ttl', 'negativeTtl'])
+  const maxEntries = integerOption(cacheOptions.maxEntries, 'introspection.cache.maxEntries', 10_000, 0, 10_000_000)
+  const maxBytes = integerOption(cacheOptions.maxBytes, 'introspection.cache.maxBytes', DEFAULT_INTROSPECTION_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 * 1024 * 1024)
+  const ttlMs = integerOption(cacheOptions.ttl, 'introspection.cache.ttl', 60, 0, 86_400) * 1000
+  const negativeTtlMs = integerOption(cacheOptions.negativeTtl, 'introspection.cache.negativeTtl', 5, 0, 3600) * 1000
   const fetchImpl = context.fetch ?? (globalThis.fetch as FetchLike | undefined)
   if (typeof fetchImpl !== 'function') throw configurationError('fetch must be a function (no global fetch found)')
   let fixedEndpoint: string | undefined
@@ -102,10 +89,10 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   }
   const rules: IntrospectionRules = { ...context.rules, issuers: context.issuers }
   const { clock } = context
-  const cache = new TtlCache<Answer>(maxEntries, clock)
+  const cache = new TtlCache<Answer>({ maxEntries, maxBytes }, clock)
   // Inactive answers live in their own, smaller cache: a flood of made-up tokens can then never
-  // evict the answers for real ones.
-  const negativeCache = new TtlCache<Answer>(Math.ceil(maxEntries / 10), clock)
+  // evict the answers for real ones. They all share one small object: the count bounds them.
+  const negativeCache = new TtlCache<Answer>({ maxEntries: Math.ceil(maxEntries / 10) }, clock)
   const inflight = new Map<string, Promise<Answer>>()
 
   let discovered: Promise<string> | undefined
@@ -138,7 +125,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     } catch (error) {
       throw DependencyUnavailable.create('introspection', 'The introspection endpoint is unavailable', RETRY_AFTER_SECONDS, error)
     }
-    // RFC 7662 §2.3: a refused client or a failing endpoint says nothing about the token: never 401.
+    // RFC 7662 §2.2: a refused client or a failing endpoint says nothing about the token: never 401.
     if (result.status !== 200) {
       throw DependencyUnavailable.create('introspection', `The introspection endpoint answered HTTP ${result.status}`, RETRY_AFTER_SECONDS)
     }
@@ -163,11 +150,13 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     // RFC 7662 §4: "the response MUST NOT be cached beyond the time indicated" by exp.
     const exp = answer.response['exp']
     const until = typeof exp === 'number' && Number.isFinite(exp) ? Math.min(now + ttlMs, exp * 1000) : now + ttlMs
-    cache.set(key, answer, until)
+    cache.set(key, answer, until, estimateBytes(answer.response))
   }
 
   async function lookup(token: string): Promise<Answer> {
-    const key = hashOf(token)
+    // The cache never holds the token itself, only its digest; both spellings of an ECDSA-signed token
+    // share one entry.
+    const key = tokenDigest(token)
     const cached = cache.get(key) ?? negativeCache.get(key)
     if (cached !== undefined) return cached
     // Concurrent requests with the same token share one call.

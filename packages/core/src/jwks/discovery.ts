@@ -7,7 +7,7 @@ import { checkFetchableUrl } from '../internal/url-policy.js'
  * then OpenID Connect Discovery 1.0 §4 (`/.well-known/openid-configuration` appended to the
  * issuer, as RFC 8414 §5 describes; OpenID Connect Discovery 1.0 §4.3).
  */
-export function metadataUrls(issuer: string): string[] {
+function metadataUrls(issuer: string): string[] {
   const url = new URL(issuer)
   const path = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
   return [

@@ -8,12 +8,13 @@ export const DEFAULT_MAX_KEYS = 32
 /** An immutable, indexed set of verification keys. */
 export class KeyIndex {
   readonly size: number
+  /** Every key of the set, in document order. */
+  readonly entries: readonly KeyEntry[]
   private readonly byKid = new Map<string, KeyEntry[]>()
-  private readonly all: KeyEntry[]
   private readonly withoutKid: KeyEntry[]
 
   constructor(entries: readonly KeyEntry[]) {
-    this.all = [...entries]
+    this.entries = [...entries]
     this.size = entries.length
     this.withoutKid = entries.filter((entry) => entry.kid === undefined)
     for (const entry of entries) {
@@ -24,11 +25,6 @@ export class KeyIndex {
     }
   }
 
-  /** Every key of the set, in document order. */
-  get entries(): readonly KeyEntry[] {
-    return this.all
-  }
-
   /**
    * Keys that may verify a token with `alg` and `kid`. A token without `kid` may be verified
    * by any key that fits the algorithm (bounded by the set size); a key published without
@@ -36,7 +32,7 @@ export class KeyIndex {
    * names another algorithm is never returned (RFC 8725 §3.1).
    */
   select(alg: AsymmetricAlgorithm, kid: string | undefined): KeyObject[] {
-    const pool = kid === undefined ? this.all : (this.byKid.get(kid) ?? this.withoutKid)
+    const pool = kid === undefined ? this.entries : (this.byKid.get(kid) ?? this.withoutKid)
     const out: KeyObject[] = []
     for (const entry of pool) {
       if ((entry.alg === undefined || entry.alg === alg) && keyFitsAlgorithm(entry.key, alg)) out.push(entry.key)

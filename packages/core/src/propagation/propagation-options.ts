@@ -1,6 +1,5 @@
-import type { KeyObject } from 'node:crypto'
 import type { FetchLike } from '../internal/fetch-json.js'
-import type { IntrospectionClientAuth } from '../introspection/introspection-options.js'
+import type { ClientAuthenticationOptions } from '../introspection/introspection-options.js'
 
 /** One downstream API the caller's token (or an exchanged one) may be sent to. */
 export interface Downstream {
@@ -22,18 +21,11 @@ export interface Downstream {
 }
 
 /** RFC 8693 token exchange at the authorization server. */
-export interface TokenExchangeOptions {
+export interface TokenExchangeOptions extends ClientAuthenticationOptions {
   /** Token endpoint. Default: `token_endpoint` of `issuer`'s metadata. */
   tokenEndpoint?: string
   /** The issuer whose metadata gives the token endpoint (needed without `tokenEndpoint`). */
   issuer?: string
-  /** This service's client id at the authorization server. */
-  clientId: string
-  clientSecret?: string
-  /** Default `'client_secret_basic'`; `'private_key_jwt'` needs `privateKey`. */
-  clientAuth?: IntrospectionClientAuth
-  privateKey?: KeyObject | string
-  privateKeyId?: string
   /** Timeout of one exchange, in milliseconds. Default 5000. */
   timeout?: number
   /** Exchanged tokens cached at most (until shortly before they expire). Default 1000; 0 disables. */

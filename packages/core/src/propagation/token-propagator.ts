@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto'
 import { configurationError } from '../errors.js'
 import type { Identity } from '../identity/identity.js'
 import type { FetchLike } from '../internal/fetch-json.js'
+import { integerOption, MAX_TIMER_MS, optionsObject } from '../internal/option-checks.js'
 import { postForm } from '../internal/post-form.js'
 import { TtlCache } from '../internal/ttl-cache.js'
 import { checkFetchableUrl } from '../internal/url-policy.js'
 import { authenticateClient, compileClientCredentials, type ClientCredentials } from '../introspection/client-auth.js'
 import { discoverEndpoint } from '../jwks/discovery.js'
+import { tokenDigest } from '../token/token-digest.js'
 import type { Downstream, TokenPropagationOptions } from './propagation-options.js'
 
 /** The caller's credentials, as accepted by `requireToken()`. */
@@ -55,9 +56,7 @@ const LIMITS = { maxBytes: 64 * 1024 }
 function compileDownstream(downstream: Downstream, index: number): CompiledDownstream {
   const name = `downstreams[${index}]`
   if (typeof downstream !== 'object' || downstream === null) throw configurationError(`${name} must be { url, audience?, scope? }`)
-  for (const key of Object.keys(downstream)) {
-    if (!['url', 'audience', 'scope', 'alwaysExchange'].includes(key)) throw configurationError(`${name}.${key} is not an option`)
-  }
+  optionsObject(downstream, name, ['url', 'audience', 'scope', 'alwaysExchange'])
   const checked = typeof downstream.url === 'string' ? checkFetchableUrl(downstream.url) : 'must be a URL string'
   if (typeof checked === 'string') throw configurationError(`${name}.url ${checked}: ${JSON.stringify(downstream.url)}`)
   if (checked.search !== '') throw configurationError(`${name}.url must not have a query`)
@@ -104,9 +103,7 @@ function matches(downstream: CompiledDownstream, target: URL): boolean {
  */
 export function createTokenPropagator(options: TokenPropagationOptions): TokenPropagator {
   if (typeof options !== 'object' || options === null) throw configurationError('createTokenPropagator: options are required')
-  for (const key of Object.keys(options)) {
-    if (!['downstreams', 'exchange', 'fetch', 'clock'].includes(key)) throw configurationError(`createTokenPropagator: ${key} is not an option`)
-  }
+  optionsObject(options, 'createTokenPropagator:', ['downstreams', 'exchange', 'fetch', 'clock'])
   if (!Array.isArray(options.downstreams) || options.downstreams.length === 0) {
     throw configurationError('createTokenPropagator: downstreams must list at least one downstream')
   }
@@ -154,14 +151,10 @@ export function createTokenPropagator(options: TokenPropagationOptions): TokenPr
 type Exchange = (token: string, identity: Identity, downstream: CompiledDownstream) => Promise<string>
 
 function compileExchange(options: NonNullable<TokenPropagationOptions['exchange']>, fetchImpl: FetchLike, clock: () => number): Exchange {
-  if (typeof options !== 'object' || options === null) throw configurationError('exchange must be an object')
-  const known = ['tokenEndpoint', 'issuer', 'clientId', 'clientSecret', 'clientAuth', 'privateKey', 'privateKeyId', 'timeout', 'cacheMaxEntries']
-  for (const key of Object.keys(options)) if (!known.includes(key)) throw configurationError(`exchange.${key} is not an option`)
+  optionsObject(options, 'exchange', ['tokenEndpoint', 'issuer', 'clientId', 'clientSecret', 'clientAuth', 'privateKey', 'privateKeyId', 'timeout', 'cacheMaxEntries'])
   const credentials: ClientCredentials = compileClientCredentials('exchange', options)
-  const timeoutMs = options.timeout ?? 5000
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 2_147_483_647) throw configurationError('exchange.timeout must be an integer of milliseconds')
-  const maxEntries = options.cacheMaxEntries ?? 1000
-  if (!Number.isInteger(maxEntries) || maxEntries < 0 || maxEntries > 1_000_000) throw configurationError('exchange.cacheMaxEntries must be an integer from 0 to 1000000')
+  const timeoutMs = integerOption(options.timeout, 'exchange.timeout', 5000, 1, MAX_TIMER_MS)
+  const maxEntries = integerOption(options.cacheMaxEntries, 'exchange.cacheMaxEntries', 1000, 0, 1_000_000)
   let endpoint: () => Promise<string>
   if (options.tokenEndpoint !== undefined) {
     const checked = typeof options.tokenEndpoint === 'string' ? checkFetchableUrl(options.tokenEndpoint) : 'must be a URL string'
@@ -180,7 +173,7 @@ function compileExchange(options: NonNullable<TokenPropagationOptions['exchange'
       return discovered
     }
   }
-  const cache = new TtlCache<string>(maxEntries, clock)
+  const cache = new TtlCache<string>({ maxEntries }, clock)
   const inflight = new Map<string, Promise<string>>()
 
   async function call(token: string, identity: Identity, downstream: CompiledDownstream): Promise<{ token: string; until: number }> {
@@ -216,7 +209,8 @@ function compileExchange(options: NonNullable<TokenPropagationOptions['exchange'
   }
 
   return async (token, identity, downstream) => {
-    const key = createHash('sha256').update(`${downstream.audience ?? ''}\n${downstream.scope ?? ''}\n${token}`).digest('base64url')
+    // The token's digest, never the token: both spellings of an ECDSA-signed token share an entry.
+    const key = `${downstream.audience ?? ''}\n${downstream.scope ?? ''}\n${tokenDigest(token)}`
     const cached = cache.get(key)
     if (cached !== undefined) return cached
     let pending = inflight.get(key)

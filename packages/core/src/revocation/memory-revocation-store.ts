@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto'
 import { configurationError } from '../errors.js'
+import { integerOption, numberOption, optionsObject } from '../internal/option-checks.js'
+import { tokenDigest } from '../token/token-digest.js'
 import type {
   IssuedBeforeRevocation,
   RevocationQuery,
@@ -36,11 +37,6 @@ interface Entry {
   before?: number
 }
 
-/** SHA-256 of a token, base64url: how tokens are keyed in revocation stores (RFC 9700 §4.9.3). */
-export function revocationTokenHash(token: string): string {
-  return createHash('sha256').update(token).digest('base64url')
-}
-
 function key(kind: Kind, issuer: string | undefined, value: string): string {
   return `${kind}\n${issuer ?? ''}\n${value}`
 }
@@ -75,13 +71,10 @@ function issuerOf(scope: { issuer?: unknown } | undefined): string | undefined {
  * ```
  */
 export function createRevocationStore(options: MemoryRevocationStoreOptions = {}): RevocationStore {
-  const maxEntries = options.maxEntries ?? 100_000
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw configurationError('maxEntries must be a positive integer')
-  const lifetime = options.maxTokenLifetime ?? 86_400
-  if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime <= 0) {
-    throw configurationError('maxTokenLifetime must be a positive number of seconds')
-  }
-  const lifetimeMs = lifetime * 1000
+  optionsObject(options, 'createRevocationStore:', ['maxEntries', 'maxTokenLifetime', 'clock'])
+  const maxEntries = integerOption(options.maxEntries, 'maxEntries', 100_000, 1)
+  // At least a second: a shorter lifetime would forget revocations before the tokens expire.
+  const lifetimeMs = numberOption(options.maxTokenLifetime, 'maxTokenLifetime', 86_400, 'seconds', 1) * 1000
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function') throw configurationError('clock must be a function returning milliseconds')
   const entries = new Map<string, Entry>()
@@ -140,7 +133,7 @@ export function createRevocationStore(options: MemoryRevocationStoreOptions = {}
       const expiresAt = time(revocation?.expiresAt, 'expiresAt') ?? now + lifetimeMs
       const issuer = issuerOf(revocation)
       if (revocation?.jti !== undefined) put(key('jti', issuer, nonEmpty(revocation.jti, 'jti')), { expiresAt })
-      else put(key('token', issuer, revocationTokenHash(nonEmpty((revocation as TokenRevocation | undefined)?.token, 'jti or token'))), { expiresAt })
+      else put(key('token', issuer, tokenDigest(nonEmpty((revocation as TokenRevocation | undefined)?.token, 'jti or token'))), { expiresAt })
     },
     async revokeSubject(subject, revocation) {
       issuedBefore('subject', nonEmpty(subject, 'subject'), revocation)

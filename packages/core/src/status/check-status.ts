@@ -1,10 +1,10 @@
 import type { Rejections } from '../credentials/rejections.js'
 import type { Identity } from '../identity/identity.js'
 import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
-import { revocationTokenHash } from '../revocation/memory-revocation-store.js'
 import type { RevocationStore } from '../revocation/revocation-store.js'
 import { checkDelegation, type DelegationRule } from './delegation.js'
 import { checkStepUp, type StepUpRule } from './step-up.js'
+import { tokenDigest } from '../token/token-digest.js'
 
 /** The status checks run after a token is verified and bound, compiled from the options. */
 export interface StatusConfig {
@@ -38,7 +38,7 @@ async function checkRevocation(identity: Identity, token: string, config: NonNul
     reason = await withTimeout(
       config.store.check({
         issuer: identity.issuer,
-        tokenHash: revocationTokenHash(token),
+        tokenHash: tokenDigest(token),
         jti: optionalString(claims['jti']),
         subject: identity.subject,
         sid: optionalString(claims['sid']),

@@ -19,7 +19,7 @@ export const RFC9068_REQUIRED_CLAIMS = Object.freeze(['iss', 'exp', 'aud', 'sub'
  * `typ` compares case-insensitively and may omit `application/` (RFC 7515 §4.1.9, RFC 7519 §5.1).
  * Returns the bare subtype in lower case.
  */
-export function normalizeTyp(typ: string): string {
+function normalizeTyp(typ: string): string {
   const lower = typ.toLowerCase()
   return lower.startsWith('application/') ? lower.slice('application/'.length) : lower
 }

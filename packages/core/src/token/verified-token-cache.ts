@@ -1,22 +1,24 @@
-import { hash, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { estimateBytes, TtlCache } from '../internal/ttl-cache.js'
+import { tokenDigest } from './token-digest.js'
 import { validateClaims } from './validate-claims.js'
 import { verifyJwt, type JwtVerifierConfig, type VerifiedJwt } from './verify-jwt.js'
 
 /** Default bound of the verified-token cache (entries of one authenticator). */
 export const DEFAULT_CACHE_MAX_ENTRIES = 10_000
+/** Default byte bound of the verified-token cache (estimated heap of one authenticator's entries). */
+export const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024
 
 /**
  * What the cache keeps of a verified token. Never the token itself: entries are found by the
- * SHA-256 of the token, so a heap dump of the cache yields no usable credential.
+ * token's digest, so a heap dump of the cache yields no usable credential.
  */
-export interface CachedVerification {
-  /** base64url SHA-256 of the token string. */
+interface CachedVerification {
+  /** The token's digest (`tokenDigest`: base64url SHA-256 of its canonical form). */
   readonly tokenHash: string
   readonly verified: VerifiedJwt
   /** The key that verified the signature: the entry goes when that key leaves the key set. */
   readonly key: KeyObject
-  /** Milliseconds: the entry is never served at or after this time (the token's `exp`). */
-  readonly expiresAt: number
 }
 
 /**
@@ -27,9 +29,11 @@ export interface CachedVerification {
 export interface TokenCacheControl {
   /** Entries currently held. */
   readonly size: number
-  /** Forgets one token. Returns whether it was cached. */
+  /** Estimated bytes those entries hold (bounded by `cache.maxBytes`). */
+  readonly bytes: number
+  /** Forgets one token (either spelling of an ECDSA-signed token). Returns whether it was cached. */
   delete(token: string): boolean
-  /** Forgets one token by its hash (base64url SHA-256, as `hashToken` computes). */
+  /** Forgets one token by its digest (as `tokenDigest` computes). */
   deleteHash(tokenHash: string): boolean
   /**
    * Forgets every token whose verified claims match `predicate` (for example
@@ -40,12 +44,6 @@ export interface TokenCacheControl {
   clear(): void
 }
 
-/** The cache key of a token: base64url SHA-256 of its string. */
-export function hashToken(token: string): string {
-  // The one-shot hash: no Hash object per request (it showed in CPU profiles of the hit path).
-  return hash('sha256', token, 'base64url')
-}
-
 /** Freezes a JSON value in depth: cached claims are shared by every request with that token. */
 function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return
@@ -54,28 +52,37 @@ function deepFreeze(value: unknown): void {
 }
 
 /**
- * A bounded LRU of verified tokens, keyed by token hash. Only the outcome of the work that
+ * A bounded LRU of verified tokens, keyed by token digest. Only the outcome of the work that
  * depends on nothing but the token bytes and the (constant) configuration is kept: strict
  * parsing, header checks, issuer lookup and the signature. Everything that depends on time or
  * on the request (claims against the clock, scopes, binding, revocation) is the caller's to
  * run again on every hit. Invalid tokens are never stored (no negative caching: an attacker
  * can vary a forged token at no cost, so a negative cache would only be filled by them).
+ * Both spellings of an ECDSA-signed token (its high-S twin) share one entry: both verify.
  */
 export class VerifiedTokenCache implements TokenCacheControl {
-  // A Map iterates in insertion order: re-inserting on a hit makes the first key the LRU one.
-  private readonly entries = new Map<string, CachedVerification>()
+  private readonly entries: TtlCache<CachedVerification>
   // Bumped by every key removal: a verification that was in flight across one is not stored,
   // since the key it used may be the one that just left.
   private generation = 0
 
   constructor(
-    private readonly maxEntries: number,
+    maxEntries: number,
     /** Longest an entry is kept, in milliseconds, even when `exp` is later. */
     private readonly maxTtlMs: number,
-  ) {}
+    /** Estimated bytes held at most (token and claims of every entry). */
+    maxBytes: number = DEFAULT_CACHE_MAX_BYTES,
+    clock: () => number = Date.now,
+  ) {
+    this.entries = new TtlCache({ maxEntries, maxBytes }, clock)
+  }
 
   get size(): number {
     return this.entries.size
+  }
+
+  get bytes(): number {
+    return this.entries.bytes
   }
 
   /**
@@ -84,41 +91,27 @@ export class VerifiedTokenCache implements TokenCacheControl {
    * Request-dependent checks (scopes, binding, revocation) are the caller's, after this.
    */
   verify(token: string, config: JwtVerifierConfig): VerifiedJwt | Promise<VerifiedJwt> {
-    const tokenHash = hashToken(token)
-    const now = config.clock()
-    const hit = this.get(tokenHash, now)
+    const tokenHash = tokenDigest(token)
+    const hit = this.entries.get(tokenHash)
     // Keys too old to use (the JWKS is down past maxStale): full verification answers 503.
     if (hit !== undefined && config.issuers.get(hit.verified.issuer)?.revalidate?.() !== false) {
       const { verified } = hit
-      validateClaims(verified.header['typ'] as string | undefined, verified.payload, config.rules, now / 1000)
+      validateClaims(verified.header['typ'] as string | undefined, verified.payload, config.rules, config.clock() / 1000)
       return verified
     }
     const generation = this.generation
     return verifyJwt(token, config).then((verified) => {
-      if (generation === this.generation) this.set(tokenHash, verified, verified.key, config.clock())
+      if (generation === this.generation) this.set(tokenHash, verified, config.clock(), token.length)
       return verified
     })
   }
 
-  /** The entry for `tokenHash` if it is still before its expiry at `now` (ms), else undefined. */
-  get(tokenHash: string, now: number): CachedVerification | undefined {
-    const entry = this.entries.get(tokenHash)
-    if (entry === undefined) return undefined
-    if (now >= entry.expiresAt) {
-      this.entries.delete(tokenHash)
-      return undefined
-    }
-    // Refresh recency only when the entry is not already the most recent one.
-    this.entries.delete(tokenHash)
-    this.entries.set(tokenHash, entry)
-    return entry
-  }
-
   /**
    * Stores a token that was just fully verified at `now` (ms). Tokens without a numeric `exp`
-   * are not stored (the verifier refuses them anyway); nor are ones already expired.
+   * are not stored (the verifier refuses them anyway); nor are ones already expired, nor one
+   * larger than the whole byte bound.
    */
-  set(tokenHash: string, verified: VerifiedJwt, key: KeyObject, now: number): void {
+  private set(tokenHash: string, verified: VerifiedJwt, now: number, tokenLength: number): void {
     const exp = verified.payload['exp']
     if (typeof exp !== 'number' || !Number.isFinite(exp)) return
     const expiresAt = Math.min(exp * 1000, now + this.maxTtlMs)
@@ -126,16 +119,14 @@ export class VerifiedTokenCache implements TokenCacheControl {
     // Requests with the same token share these objects: no request may change what the next sees.
     deepFreeze(verified.payload)
     deepFreeze(verified.header)
-    this.entries.delete(tokenHash)
-    this.entries.set(tokenHash, { tokenHash, verified, key, expiresAt })
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string
-      this.entries.delete(oldest)
-    }
+    // The decoded header and claims, plus the token's length for the signature and what the
+    // verification left attached.
+    const bytes = estimateBytes(verified.header, verified.payload) + tokenLength
+    this.entries.set(tokenHash, { tokenHash, verified, key: verified.key }, expiresAt, bytes)
   }
 
   delete(token: string): boolean {
-    return this.entries.delete(hashToken(token))
+    return this.entries.delete(tokenDigest(token))
   }
 
   deleteHash(tokenHash: string): boolean {
@@ -143,27 +134,13 @@ export class VerifiedTokenCache implements TokenCacheControl {
   }
 
   deleteWhere(predicate: (claims: Readonly<Record<string, unknown>>, issuer: string) => boolean): number {
-    let removed = 0
-    for (const [hash, entry] of this.entries) {
-      if (predicate(entry.verified.payload, entry.verified.issuer)) {
-        this.entries.delete(hash)
-        removed++
-      }
-    }
-    return removed
+    return this.entries.deleteWhere((entry) => predicate(entry.verified.payload, entry.verified.issuer))
   }
 
   /** Forgets every token verified by one of `keys` (they left their issuer's key set). */
   deleteByKeys(keys: ReadonlySet<KeyObject>): number {
     this.generation++
-    let removed = 0
-    for (const [hash, entry] of this.entries) {
-      if (keys.has(entry.key)) {
-        this.entries.delete(hash)
-        removed++
-      }
-    }
-    return removed
+    return this.entries.deleteWhere((entry) => keys.has(entry.key))
   }
 
   clear(): void {
@@ -174,6 +151,7 @@ export class VerifiedTokenCache implements TokenCacheControl {
 /** A cache that holds nothing: `cache: false`. The control API still works (as no-ops). */
 export const NO_CACHE: TokenCacheControl = Object.freeze({
   size: 0,
+  bytes: 0,
   delete: () => false,
   deleteHash: () => false,
   deleteWhere: () => 0,

@@ -276,6 +276,20 @@ describe('RFC 7662 introspection', () => {
       expect(issuer.stats.introspection).toBe(22)
     })
 
+    it('large answers are bounded by cache.maxBytes, not only by the count', async () => {
+      const large = (i: number) => issuer.opaqueToken({ groups: Array.from({ length: 400 }, (_, g) => `group-${i}-${g}`) }, { expiresIn: 3600 })
+      for (const [maxBytes, expected] of [[undefined, 10], [64 * 1024, 20]] as const) {
+        fresh()
+        const auth = createAuthenticator(options({ cache: { maxEntries: 1000, ...(maxBytes === undefined ? {} : { maxBytes }) } }))
+        const tokens = Array.from({ length: 10 }, (_, i) => large(i))
+        for (const token of tokens) await auth.authenticate(bearer(token))
+        for (const token of tokens) await auth.authenticate(bearer(token))
+        // Each answer is ~20 KB estimated: 8 MiB (default) keeps all ten, 64 KiB only the last
+        // few, so replaying the ten in order misses every time (LRU).
+        expect(issuer.stats.introspection).toBe(expected)
+      }
+    })
+
     it('the rfc9068 profile (a JWT profile) does not demand its claims from introspection responses', async () => {
       fresh()
       const auth = createAuthenticator(options({}, { profile: 'rfc9068' }))
@@ -367,6 +381,8 @@ describe('RFC 7662 introspection', () => {
     ['a bad mode', { mode: 'jwt' }, /introspection\.mode/],
     ['a negative ttl', { cache: { ttl: -1 } }, /introspection\.cache\.ttl/],
     ['an unbounded cache', { cache: { maxEntries: Infinity } }, /introspection\.cache\.maxEntries/],
+    ['a byte bound below 64 KiB', { cache: { maxBytes: 1024 } }, /introspection\.cache\.maxBytes/],
+    ['an unknown cache member', { cache: { max: 10 } }, /introspection\.cache\.max is not an option/],
     ['a secret with private_key_jwt', { clientAuth: 'private_key_jwt' }, /clientSecret cannot be used with private_key_jwt/],
   ])('configuration: %s is refused at creation', (_name, overrides, message) => {
     expect(() => createAuthenticator(options(overrides as never))).toThrow(message)

@@ -154,6 +154,7 @@ describe('revocation at the resource server (RFC 7009 §2.1, §3)', () => {
       await expect(store.revokeSession({ sid: 's', expiresAt: new Date('x') })).rejects.toThrow(TypeError)
       expect(() => createRevocationStore({ maxEntries: 0 })).toThrow(/maxEntries/)
       expect(() => createRevocationStore({ maxTokenLifetime: -1 })).toThrow(/maxTokenLifetime/)
+      expect(() => createRevocationStore({ maxTokenLifeTime: 60 } as never)).toThrow(/maxTokenLifeTime is not an option/)
     })
   })
 

@@ -372,7 +372,7 @@ export class EvaluationScope {
       true,
       (signal) => provider.load(this.providerContext(signal)),
       provider.infrastructure,
-      key === undefined ? undefined : (v: unknown) => provider.cache?.set(key, v, provider.ttl),
+      key === undefined ? undefined : (v: unknown) => provider.cache?.set(key, v),
     )
   }
 

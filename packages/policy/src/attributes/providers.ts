@@ -1,7 +1,6 @@
-import { configurationError } from '@portcullis/core'
+import { configurationError, numberOption, TtlCache } from '@portcullis/core'
 import type { Identity } from '@portcullis/core'
 import type { PortcullisRequest } from '@portcullis/core'
-import { TtlCache } from './ttl-cache.js'
 
 /**
  * What an attribute provider receives.
@@ -39,7 +38,7 @@ export interface ProviderContext {
  * ```ts
  * const directory: AttributeProvider = {
  *   load: async ({ identity, signal }) => (await fetch(`https://dir.example/u/${identity?.subject}`, { signal })).json(),
- *   ttl: 60_000,
+ *   ttl: 60, // seconds
  *   timeout: 200,
  * }
  * createPolicyEngine(documents, { providers: { directory } }) // conditions read subject.directory.department
@@ -50,7 +49,7 @@ export interface AttributeProvider {
   readonly category?: 'subject' | 'environment'
   /** Fetches the value: plain JSON-like data (objects, arrays, strings, finite numbers, booleans, null). */
   load(context: ProviderContext): unknown
-  /** Cross-request cache lifetime in ms; 0 or absent: memoized per request only. */
+  /** Cross-request cache lifetime in seconds (like every TTL); 0 or absent: memoized per request only. */
   readonly ttl?: number
   /**
    * Cache key; `undefined` means "do not cache this one". Default for subject providers:
@@ -64,6 +63,17 @@ export interface AttributeProvider {
   readonly infrastructure?: boolean
 }
 
+/** Provider values kept across requests, each for the provider's `ttl`. */
+export interface ProviderCache {
+  get(key: string): unknown
+  set(key: string, value: unknown): void
+}
+
+function providerCache(maxEntries: number, ttlMs: number, clock: () => number): ProviderCache {
+  const cache = new TtlCache<unknown>({ maxEntries }, clock)
+  return { get: (key) => cache.get(key), set: (key, value) => cache.set(key, value, clock() + ttlMs) }
+}
+
 /** A validated provider. */
 export interface CompiledProvider {
   readonly name: string
@@ -74,7 +84,7 @@ export interface CompiledProvider {
   readonly key: ((context: ProviderContext) => string | undefined) | undefined
   readonly timeout: number
   readonly infrastructure: boolean
-  readonly cache: TtlCache<unknown> | undefined
+  readonly cache: ProviderCache | undefined
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/
@@ -116,12 +126,8 @@ export function compileProviders(
     const category = provider.category ?? 'subject'
     if (category !== 'subject' && category !== 'environment') throw configurationError(`${where}: category must be 'subject' or 'environment'`)
     if (RESERVED[category].has(name)) throw configurationError(`${where}: ${category}.${name} is a built-in attribute`)
-    const ttl = provider.ttl ?? 0
-    const timeout = provider.timeout ?? 1000
-    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) throw configurationError(`${where}: ttl must be a number of ms >= 0`)
-    if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > 60_000) {
-      throw configurationError(`${where}: timeout must be a number of ms in (0, 60000]`)
-    }
+    const ttl = numberOption(provider.ttl, `${where}: ttl`, 0, 'seconds', 0, 31_536_000)
+    const timeout = numberOption(provider.timeout, `${where}: timeout`, 1000, 'ms', 1, 60_000)
     if (provider.key !== undefined && typeof provider.key !== 'function') throw configurationError(`${where}: key must be a function`)
     const key = provider.key === undefined ? (category === 'subject' ? defaultSubjectKey : undefined) : provider.key.bind(provider)
     if (ttl > 0 && key === undefined) throw configurationError(`${where}: an environment provider with a ttl needs a key(context)`)
@@ -134,7 +140,8 @@ export function compileProviders(
       key,
       timeout,
       infrastructure: provider.infrastructure === true,
-      cache: ttl > 0 ? new TtlCache<unknown>(cacheSize, clock) : undefined,
+      // Bounded, least recently used first: a flood of distinct subjects cannot grow memory.
+      cache: ttl > 0 ? providerCache(cacheSize, ttl * 1000, clock) : undefined,
     })
   }
   return out

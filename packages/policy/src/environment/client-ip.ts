@@ -1,6 +1,6 @@
 import type { PortcullisRequest } from '@portcullis/core'
-import type { CidrSet } from '../operators/cidr.js'
-import { parseIpAddress } from '../operators/ip-address.js'
+import type { CidrSet } from '@portcullis/core'
+import { parseIpAddress } from '@portcullis/core'
 
 /** Which header the trusted proxies write: only that one is read, the other is ignored. */
 export type ForwardingHeader = 'x-forwarded-for' | 'forwarded'

@@ -1,10 +1,10 @@
-import { configurationError } from '@portcullis/core'
+import { configurationError, optionsObject } from '@portcullis/core'
 import { resolveClientIp } from './client-ip.js'
 import { createDeviceTrustReader } from './device-trust.js'
 import { createZoneResolver } from './network-zone.js'
 import { createRiskModel, type RiskFactor } from './risk.js'
 import { parseAttributePath } from '../model/attribute-path.js'
-import { parseCidrList, type CidrSet } from '../operators/cidr.js'
+import { parseCidrList, type CidrSet } from '@portcullis/core'
 import { validateTimeZone } from '../operators/zoned-time.js'
 import type { EnvironmentRuntime } from '../attributes/decision-state.js'
 
@@ -80,7 +80,7 @@ export interface PolicyEnvironmentOptions {
  * ```
  */
 export function compileEnvironment(options: PolicyEnvironmentOptions = {}, providers: ReadonlySet<string> = new Set()): EnvironmentRuntime {
-  if (typeof options !== 'object' || options === null) throw configurationError('policy engine: environment must be an object')
+  optionsObject(options, 'policy engine: environment', ['timeZone', 'trustedProxies', 'forwardedHeader', 'zones', 'fallbackZone', 'deviceTrust', 'risk'])
   const wrap = <T>(what: string, f: () => T): T => {
     try {
       return f()

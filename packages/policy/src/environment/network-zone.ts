@@ -1,4 +1,4 @@
-import { parseCidrList, type CidrSet } from '../operators/cidr.js'
+import { parseCidrList, type CidrSet } from '@portcullis/core'
 
 /** Maps a client IP (or `undefined`: unknown client) to a zone name. */
 export type ZoneResolver = (ip: string | undefined) => string

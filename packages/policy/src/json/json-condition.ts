@@ -9,7 +9,7 @@ import type { EvaluationScope } from '../attributes/decision-state.js'
 type Fn = (scope: EvaluationScope) => boolean
 
 /** Limits of a condition tree. */
-export const CONDITION_LIMITS = Object.freeze({ depth: 16, nodes: 2000, branches: 256 })
+const CONDITION_LIMITS = Object.freeze({ depth: 16, nodes: 2000, branches: 256 })
 
 /** Compilation state shared by a document. */
 export interface ConditionCompiler {

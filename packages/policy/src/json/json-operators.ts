@@ -1,7 +1,7 @@
-import { parseCidrList } from '../operators/cidr.js'
+import { parseCidrList } from '@portcullis/core'
 import { compare, compareInstants, parseInstant, type ComparisonOperator } from '../operators/compare.js'
 import { ConditionError, describeValue } from '../operators/condition-error.js'
-import { parseIpAddress } from '../operators/ip-address.js'
+import { parseIpAddress } from '@portcullis/core'
 import { containsAll, containsAny, contains, intersects, isIn, isNotIn, subsetOf } from '../operators/sets.js'
 import { compileGlob, endsWith, equalsIgnoreCase, includes, startsWith } from '../operators/strings.js'
 import { parseTimeWindow, type TimeWindowConfig } from '../operators/time-of-day.js'
@@ -10,10 +10,10 @@ import { zoned, type TimeZoneSource, type ZonedConstraint } from '../operators/z
 import { parseBusinessHours, type BusinessHoursConfig } from '../environment/temporal.js'
 
 /** The operand an operator takes. */
-export type OperandKind = 'primitive' | 'comparable' | 'string' | 'list' | 'instant' | 'number' | 'cidrs' | 'window' | 'glob' | 'level' | 'none'
+type OperandKind = 'primitive' | 'comparable' | 'string' | 'list' | 'instant' | 'number' | 'cidrs' | 'window' | 'glob' | 'level' | 'none'
 
 /** A JSON operator: how its literal operand is checked and compiled, and how it applies. */
-export interface JsonOperator {
+interface JsonOperator {
   /** What the literal `value` must be (checked at load). */
   readonly operand: OperandKind
   /** Whether `ref` (attribute-to-attribute) is allowed instead of `value`. */

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
-import { configurationError } from '@portcullis/core'
+import { configurationError, numberOption, optionsObject } from '@portcullis/core'
 import { DOCUMENT_LIMITS, loadPolicyDocument } from './document.js'
 import type { PolicyEngine } from '../engine.js'
 import type { PolicyNode } from '../model/model.js'
@@ -74,8 +74,8 @@ export function watchPolicyFile(engine: PolicyEngine, path: string, options: Wat
   if (typeof path !== 'string' || path.length === 0) throw configurationError('watchPolicyFile: path must be a file path')
   const file = resolve(path)
   const name = basename(file)
-  const debounce = options.debounceMs ?? 100
-  if (!Number.isFinite(debounce) || debounce < 0) throw configurationError('watchPolicyFile: debounceMs must be >= 0')
+  optionsObject(options, 'watchPolicyFile:', ['debounceMs', 'onReload', 'onError'])
+  const debounce = numberOption(options.debounceMs, 'watchPolicyFile: debounceMs', 100, 'ms', 0, 60_000)
   let timer: NodeJS.Timeout | undefined
   let chain: Promise<boolean> = Promise.resolve(true)
 

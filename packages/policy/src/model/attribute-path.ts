@@ -1,7 +1,7 @@
 import { FORBIDDEN_KEYS } from '../attributes/sanitize.js'
 
 /** The four attribute categories. */
-export type AttributeCategory = 'subject' | 'resource' | 'action' | 'environment'
+type AttributeCategory = 'subject' | 'resource' | 'action' | 'environment'
 
 /** A parsed attribute path such as `subject.directory.department`. */
 export interface AttributePath {

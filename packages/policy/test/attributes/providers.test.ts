@@ -54,10 +54,11 @@ describe('attribute providers', () => {
 
   it('are cached across requests with a TTL, per subject, in a bounded cache', async () => {
     let now = 0
-    const directory = counting(async () => ({ department: 'eng' }), { ttl: 1000 })
+    const directory = counting(async () => ({ department: 'eng' }), { ttl: 1 })
     const engine = createPolicyEngine(byDepartment, { providers: { directory }, clock: () => now, providerCacheSize: 2 })
     const read = (subject: string): Promise<unknown> => engine.decide({ action: 'read', identity: identity({ subject }), request: request() })
     await read('alice')
+    now = 999 // ttl is in seconds: still cached just before one second
     await read('alice')
     expect(directory.calls).toBe(1)
     now = 1001
@@ -69,6 +70,21 @@ describe('attribute providers', () => {
     expect(directory.calls).toBe(5)
     await read('carol')
     expect(directory.calls).toBe(5)
+  })
+
+  it('options are checked by the shared validator: unknown engine and environment options, bad numbers', () => {
+    const load = (): unknown => 1
+    for (const options of [
+      { providerCacheSize: 1.5 },
+      { keepExplanations: -1 },
+      { resourceTimeout: 0 },
+      { cacheSize: 10 },
+      { environment: { timezone: 'UTC' } },
+      { providers: { x: { load, ttl: -1 } } },
+      { providers: { x: { load, timeout: 120_000 } } },
+    ]) {
+      expect(() => createPolicyEngine(byDepartment, options as never)).toThrow(expect.objectContaining({ code: 'invalid_configuration' }))
+    }
   })
 
   const failures: [string, AttributeProvider['load']][] = [

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import type { PortcullisRequest } from '@portcullis/core'
-import { parseCidrList } from '../../src/operators/cidr.js'
+import { parseCidrList, type PortcullisRequest } from '@portcullis/core'
 import { resolveClientIp } from '../../src/environment/client-ip.js'
 
 const proxies = parseCidrList(['10.0.0.0/8', '2001:db8:ffff::/48'])

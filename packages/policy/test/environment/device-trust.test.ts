@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import type { PortcullisRequest } from '@portcullis/core'
-import { parseCidrList } from '../../src/operators/cidr.js'
+import { parseCidrList, type PortcullisRequest } from '@portcullis/core'
 import { createDeviceTrustReader } from '../../src/environment/device-trust.js'
 
 const req = (value: unknown, remoteAddress = '192.0.2.1'): PortcullisRequest =>

@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { parseCidrList } from '../../src/operators/cidr.js'
-import { ipToBigInt, parseIpAddress } from '../../src/operators/ip-address.js'
+import { createAuthenticator, parseCidrList, parseIpAddress } from '@portcullis/core'
 
 describe('parseIpAddress', () => {
   it('keeps canonical IPv4 and canonicalises IPv6 (RFC 5952)', () => {
@@ -35,12 +34,13 @@ describe('parseIpAddress', () => {
     expect(parseIpAddress(value)).toBeUndefined()
   })
 
-  it('converts to integers', () => {
-    expect(ipToBigInt({ address: '1.2.3.4', family: 4 })).toBe(0x01020304n)
-    expect(ipToBigInt({ address: '2001:db8::1', family: 6 })).toBe(0x20010db8000000000000000000000001n)
-    expect(ipToBigInt({ address: '::1.2.3.4', family: 6 })).toBe(0x01020304n)
-    expect(ipToBigInt({ address: '::', family: 6 })).toBe(0n)
-    expect(ipToBigInt({ address: '1::', family: 6 })).toBe(1n << 112n)
+  it('reads the deprecated IPv4-compatible form ::a.b.c.d as IPv6, not as IPv4-mapped (RFC 4291 §2.5.5.1)', () => {
+    expect(parseIpAddress('::1.2.3.4')).toEqual({ address: '::102:304', family: 6 })
+    expect(parseIpAddress('::1:1.2.3.4')).toEqual({ address: '::1:102:304', family: 6 })
+  })
+
+  it('refuses leading zeros in an embedded IPv4 part and an empty or odd zone id', () => {
+    for (const value of ['::ffff:010.0.0.1', '::FFFF:1.2.3.04', 'fe80::1%', 'fe80::1%%']) expect(parseIpAddress(value)).toBeUndefined()
   })
 })
 
@@ -92,11 +92,11 @@ describe('parseCidrList', () => {
     ['10.0.0.1/8', /host bits/],
     ['2001:db8::1/32', /host bits/],
     ['::ffff:10.0.0.0/64', /at least 96/],
-    ['010.0.0.0/8', /not an IPv4/],
-    ['10.0.0/8', /not an IPv4/],
+    ['010.0.0.0/8', /not an IP address/],
+    ['10.0.0/8', /not an IP address/],
     ['fe80::%eth0/64', /zone id/],
-    ['example.com/24', /not an IPv4/],
-    ['', /not an IPv4/],
+    ['example.com/24', /not an IP address/],
+    ['', /not an IP address/],
   ])('refuses %j with a TypeError', (entry, message) => {
     expect(() => parseCidrList([entry])).toThrow(TypeError)
     expect(() => parseCidrList([entry])).toThrow(message)
@@ -149,5 +149,17 @@ describe('parseCidrList', () => {
       }),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('trustedProxies follows the same rule', () => {
+  const base = { issuer: 'https://id.example.com/', audience: 'https://api.example.com', secret: 'a-32-byte-secret-for-hs256-tests!' }
+
+  it.each(['10.0.0.0/08', '10.0.0.1/8', 'fe80::%eth0/64', '::ffff:10.0.0.0/64', '010.0.0.1'])('refuses %j as invalid_configuration', (entry) => {
+    expect(() => createAuthenticator({ ...base, trustedProxies: [entry] })).toThrow(expect.objectContaining({ code: 'invalid_configuration' }))
+  })
+
+  it('accepts what parseCidrList accepts', () => {
+    expect(() => createAuthenticator({ ...base, trustedProxies: ['10.0.0.0/8', '::ffff:172.16.0.0/108', '2001:db8::/32', '192.0.2.7'] })).not.toThrow()
   })
 })
