@@ -10,6 +10,12 @@ import * as koa from '@portcullis/koa'
 
 const engine = createPolicyEngine(policy({ id: 'docs', rules: [permit('all')] }))
 
+// @ts-expect-error the engine's obligation handlers are internal, not part of its public type
+export const handlers = engine.obligationHandlers
+// @ts-expect-error a rule's condition is opaque: it cannot be evaluated from outside the engine
+export const evaluate = permit('x', { when: () => true }).condition?.evaluate
+export const source: unknown = permit('x', { when: () => true }).condition?.source
+
 export const route = requirePolicy(engine, { action: 'read', resource: (req) => req.params['id'] })
 // @ts-expect-error the action is required
 export const noAction = requirePolicy(engine, { resource: (req: Request) => req.params['id'] })

@@ -28,11 +28,19 @@ export type KoaRouteDecorator = <This, M extends KoaRouteMethod<This>>(method: M
 
 // `requirement` enforces every requirement recorded for the method (read from the metadata at
 // call time, so decorators applied after this one count) through the same middleware as
-// requireScope(); its "next" calls the method. Errors are thrown to Koa's error path.
+// requireScope(); its "next" calls the method. Like an async function, the wrapper answers a
+// promise, rejected by any error (of a requirement, or of the method, thrown or rejected), to
+// Koa's error path.
 function wrap<M extends KoaRouteMethod<never>>(method: M, requirement: Requirement, name: string): M {
   const guard = toMiddleware(requirement, name)
   const wrapped = function (this: unknown, ctx: Context, next: Next): unknown {
-    return guard(ctx, (() => method.call(this as never, ctx, next)) as Next)
+    return guard(ctx, () => {
+      try {
+        return Promise.resolve(method.call(this as never, ctx, next))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    })
   }
   Object.defineProperty(wrapped, 'name', { value: name })
   return wrapped as unknown as M

@@ -129,4 +129,11 @@ describe('createPolicyRequirement (PEP)', () => {
     expect(() => createPolicyRequirement(engine, { action: 'read', resource: 'x' as never })).toThrow(/resource/)
     expect(() => createPolicyRequirement({} as never, { action: 'read' })).toThrow(/policy engine/)
   })
+
+  it('the engine keeps its obligation handlers and clock off its public surface', () => {
+    expect(Object.keys(engine).sort()).toEqual(['decide', 'explain', 'policy', 'update'])
+    // Something shaped like an engine is not one: the requirement needs the engine's internals.
+    const lookalike = { policy: engine.policy, decide: engine.decide, explain: engine.explain, update: engine.update }
+    expect(() => createPolicyRequirement(lookalike, { action: 'read' })).toThrow(/policy engine/)
+  })
 })
