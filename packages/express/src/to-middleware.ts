@@ -3,9 +3,18 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { getContext } from './context.js'
 import { toRequest } from './to-request.js'
 
-function apply(res: Response, enforcement: Enforcement): void {
+// Sets the enforcement's headers, then goes on. A header Node refuses goes to next(err), and
+// next() itself runs outside the try: an error thrown further down is not this requirement's.
+function proceed(res: Response, next: NextFunction, enforcement: Enforcement): unknown {
   const headers = enforcement.responseHeaders
-  if (headers !== undefined) for (const name in headers) res.setHeader(name, headers[name] as string)
+  if (headers !== undefined) {
+    try {
+      for (const name in headers) res.setHeader(name, headers[name] as string)
+    } catch (error) {
+      return next(error)
+    }
+  }
+  return next()
 }
 
 /**
@@ -29,16 +38,8 @@ export function toMiddleware(requirement: Requirement<Request>, name: string): R
     } catch (error) {
       return next(error)
     }
-    if (typeof (result as Partial<PromiseLike<Enforcement>>).then !== 'function') {
-      apply(res, result as Enforcement)
-      return next()
-    }
-    // next() runs in the fulfilment handler, not under the rejection one: an error thrown further
-    // down is not this requirement's refusal.
-    return Promise.resolve(result).then((enforcement) => {
-      apply(res, enforcement)
-      return next()
-    }, next)
+    if (typeof (result as Partial<PromiseLike<Enforcement>>).then !== 'function') return proceed(res, next, result as Enforcement)
+    return Promise.resolve(result).then((enforcement) => proceed(res, next, enforcement), next)
   }
   Object.defineProperty(middleware, 'name', { value: name })
   return middleware
