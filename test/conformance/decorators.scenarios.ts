@@ -1,6 +1,7 @@
 /**
- * `@RequireScope` and `@Authorize` on controller methods passed directly as route handlers, the
- * same scenarios for every adapter: `this` binding, enforcement, stacking in source order.
+ * `@RequireScope`, `@RequireAuthentication` and `@Authorize` on controller methods passed
+ * directly as route handlers, the same scenarios for every adapter: `this` binding,
+ * enforcement, stacking in source order.
  */
 import type http from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
@@ -10,11 +11,15 @@ import { startPolicyApp, type PolicyHarness } from './policy-fixtures.js'
 import { expectDenied, STEP_UP_CHALLENGE } from './policy.scenarios.js'
 import type { AdapterUnderTest } from './suite.js'
 
+// RFC 9470 §3: the challenge names every requirement of the route (acr_values and max_age).
+const stepUpChallenge = (description: string): string =>
+  `Bearer realm="api", error="insufficient_user_authentication", error_description="${description}", acr_values="mfa hwk", max_age="300"`
+
 const SCOPE_CHALLENGE =
   'Bearer realm="api", error="insufficient_scope", error_description="The access token does not have the required scope", scope="documents:write"'
 
 export function runDecoratorScenarios(adapter: AdapterUnderTest): void {
-  describe('decorators on controller methods (RequireScope, Authorize)', () => {
+  describe('decorators on controller methods (RequireScope, RequireAuthentication, Authorize)', () => {
     let issuer: LocalIssuer
     const servers: http.Server[] = []
     beforeAll(async () => {
@@ -86,6 +91,50 @@ export function runDecoratorScenarios(adapter: AdapterUnderTest): void {
       expect(res.headers['www-authenticate']).toBe(SCOPE_CHALLENGE)
       expect(h.loads).toEqual(['eng-1'])
       expect((await call(h, 'put', '/ctrl/reversed/eng-1', await token(['documents:write']))).status).toBe(200)
+    })
+
+    it('a decorated async method that rejects reaches the error path (500), never a hang', async () => {
+      const h = await startPolicyApp(adapter, issuer, servers)
+      const res = await call(h, 'get', '/ctrl/broken/eng-1', await token(['documents:read']))
+      expect(res.status).toBe(500)
+      expect(h.errors.map((e) => (e as Error).message)).toEqual(['documents-controller failed'])
+    })
+
+    it('@RequireAuthentication: a too weak or too old authentication gets 401 insufficient_user_authentication (RFC 9470 §3)', async () => {
+      const h = await startPolicyApp(adapter, issuer, servers)
+      const weak = await call(h, 'get', '/ctrl/pay/p-1', await token([], { acr: 'pwd', auth_time: NOW_S - 10 }))
+      expect({ status: weak.status, code: (h.errors.at(-1) as { code?: unknown } | undefined)?.code }).toEqual({ status: 401, code: 'insufficient_user_authentication' })
+      expect(weak.headers['www-authenticate']).toBe(stepUpChallenge('A stronger authentication is required'))
+      const stale = await call(h, 'get', '/ctrl/pay/p-1', await token([], { acr: 'hwk', auth_time: NOW_S - 301 }))
+      expect(stale.status).toBe(401)
+      expect(stale.headers['www-authenticate']).toBe(stepUpChallenge('A more recent authentication is required'))
+      const unknownTime = await call(h, 'get', '/ctrl/pay/p-1', await token([], { acr: 'mfa' }))
+      expect(unknownTime.headers['www-authenticate']).toBe(stepUpChallenge('The time of authentication is unknown'))
+      expect(h.loads).toEqual([])
+    })
+
+    it('@RequireAuthentication permits a fresh, strong authentication and the method keeps `this`', async () => {
+      const h = await startPolicyApp(adapter, issuer, servers)
+      const res = await call(h, 'get', '/ctrl/pay/p-1', await token([], { acr: 'mfa', auth_time: NOW_S - 300 }))
+      expect({ status: res.status, body: res.body as unknown, errors: h.errors }).toEqual({ status: 200, body: { id: 'p-1', subject: 'user-123', by: 'payments-controller' }, errors: [] })
+    })
+
+    it('@RequireAuthentication on a route without requireToken fails closed: 401 with a bare challenge', async () => {
+      const h = await startPolicyApp(adapter, issuer, servers)
+      const res = await h.send(h.agent.get('/public/ctrl/pay/p-1'))
+      expect({ status: res.status, code: (h.errors.at(-1) as { code?: unknown } | undefined)?.code }).toEqual({ status: 401, code: 'credentials_required' })
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="api"')
+    })
+
+    it('@RequireScope written above @RequireAuthentication runs first; both must pass (async method)', async () => {
+      const h = await startPolicyApp(adapter, issuer, servers)
+      const noScope = await call(h, 'put', '/ctrl/refund/p-1', await token(['documents:read'], { acr: 'pwd' }))
+      expect(noScope.status).toBe(403)
+      expect(noScope.headers['www-authenticate']).toBe(SCOPE_CHALLENGE.replace('documents:write', 'payments:write'))
+      const weak = await call(h, 'put', '/ctrl/refund/p-1', await token(['payments:write'], { acr: 'pwd', auth_time: NOW_S }))
+      expect(weak.headers['www-authenticate']).toBe(stepUpChallenge('A stronger authentication is required'))
+      const ok = await call(h, 'put', '/ctrl/refund/p-1', await token(['payments:write'], { acr: 'hwk', auth_time: NOW_S }))
+      expect({ status: ok.status, body: ok.body as unknown, errors: h.errors }).toEqual({ status: 200, body: { id: 'p-1', subject: 'user-123', by: 'payments-controller' }, errors: [] })
     })
   })
 }

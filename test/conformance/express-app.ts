@@ -4,6 +4,7 @@ import {
   Authorize,
   errorHandler,
   protectedResourceMetadata,
+  RequireAuthentication,
   requireAuthentication,
   requirePolicy,
   RequireScope,
@@ -11,6 +12,7 @@ import {
   requireToken,
 } from '@portcullis/express'
 import { identityView } from './helpers.js'
+import { PAYMENTS_STEP_UP } from './policy-fixtures.js'
 import type { AdapterUnderTest } from './suite.js'
 
 /**
@@ -73,7 +75,24 @@ export function expressAdapter(name: string, express: typeof Express): AdapterUn
       const answer = (req: Request, res: Response, by: string): void => {
         res.json({ id: req.params['id'], subject: req.auth?.subject ?? null, by })
       }
+      class PaymentsController {
+        readonly label = 'payments-controller'
+
+        @RequireAuthentication(PAYMENTS_STEP_UP)
+        pay(req: Request, res: Response): void {
+          answer(req, res, this.label)
+        }
+
+        @RequireScope('payments:write')
+        @RequireAuthentication(PAYMENTS_STEP_UP)
+        async refund(req: Request, res: Response): Promise<void> {
+          await Promise.resolve()
+          answer(req, res, this.label)
+        }
+      }
+      const payments = new PaymentsController()
       app.get('/public/docs/:id', requirePolicy(engine, read), (req, res) => answer(req, res, 'route'))
+      app.get('/public/ctrl/pay/:id', payments.pay)
       app.use(requireToken(tokenOptions))
       app.get('/docs/:id', requirePolicy(engine, read), (req, res) => answer(req, res, 'route'))
 
@@ -97,11 +116,20 @@ export function expressAdapter(name: string, express: typeof Express): AdapterUn
         reversed(req: Request, res: Response): void {
           answer(req, res, this.label)
         }
+
+        @RequireScope('documents:read')
+        async broken(_req: Request, _res: Response): Promise<void> {
+          await Promise.resolve()
+          throw new Error(`${this.label} failed`)
+        }
       }
       const controller = new DocumentsController()
       app.get('/ctrl/docs/:id', controller.show)
       app.put('/ctrl/docs/:id', controller.update)
       app.put('/ctrl/reversed/:id', controller.reversed)
+      app.get('/ctrl/broken/:id', controller.broken)
+      app.get('/ctrl/pay/:id', payments.pay)
+      app.put('/ctrl/refund/:id', payments.refund)
 
       const record: ErrorRequestHandler = (err, _req, _res, next) => {
         hooks.onError(err)

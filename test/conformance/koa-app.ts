@@ -6,6 +6,7 @@ import {
   Authorize,
   errorHandler,
   protectedResourceMetadata,
+  RequireAuthentication,
   requireAuthentication,
   requirePolicy,
   RequireScope,
@@ -13,6 +14,7 @@ import {
   requireToken,
 } from '@portcullis/koa'
 import { identityView } from './helpers.js'
+import { PAYMENTS_STEP_UP } from './policy-fixtures.js'
 import type { AdapterUnderTest } from './suite.js'
 
 /** The framework pieces a Koa major is tested with. */
@@ -112,8 +114,25 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
       const answer = (ctx: Context, by: string): void => {
         ctx.body = { id: idOf(ctx), subject: ctx.state.auth?.subject ?? null, by }
       }
+      class PaymentsController {
+        readonly label = 'payments-controller'
+
+        @RequireAuthentication(PAYMENTS_STEP_UP)
+        pay(ctx: Context): void {
+          answer(ctx, this.label)
+        }
+
+        @RequireScope('payments:write')
+        @RequireAuthentication(PAYMENTS_STEP_UP)
+        async refund(ctx: Context): Promise<void> {
+          await Promise.resolve()
+          answer(ctx, this.label)
+        }
+      }
+      const payments = new PaymentsController()
       const open = new KoaRouter()
       open.get('/public/docs/:id', requirePolicy(engine, read), (ctx) => answer(ctx, 'route'))
+      open.get('/public/ctrl/pay/:id', payments.pay)
       app.use(open.routes())
       app.use(requireToken(tokenOptions))
 
@@ -137,6 +156,12 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
         reversed(ctx: Context): void {
           answer(ctx, this.label)
         }
+
+        @RequireScope('documents:read')
+        async broken(_ctx: Context): Promise<void> {
+          await Promise.resolve()
+          throw new Error(`${this.label} failed`)
+        }
       }
       const controller = new DocumentsController()
       const router = new KoaRouter()
@@ -144,6 +169,9 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
       router.get('/ctrl/docs/:id', controller.show)
       router.put('/ctrl/docs/:id', controller.update)
       router.put('/ctrl/reversed/:id', controller.reversed)
+      router.get('/ctrl/broken/:id', controller.broken)
+      router.get('/ctrl/pay/:id', payments.pay)
+      router.put('/ctrl/refund/:id', payments.refund)
       app.use(router.routes())
       app.use(router.allowedMethods())
       const listener = app.callback()

@@ -69,6 +69,9 @@ export function documentsEngine(directory?: AttributeProvider): PolicyEngine {
   return createPolicyEngine(documents, { clock: () => NOW, ...(directory === undefined ? {} : { providers: { directory } }) })
 }
 
+/** The options of the payments controller's `@RequireAuthentication` (on the scenarios' clock). */
+export const PAYMENTS_STEP_UP = { acr: ['mfa', 'hwk'], maxAge: 300, clock: () => NOW }
+
 /** A started policy app and what it recorded. */
 export interface PolicyHarness {
   readonly agent: ReturnType<typeof request>

@@ -21,7 +21,12 @@ import type { AdapterUnderTest } from './suite.js'
  * - a `DocumentsController` whose `label` is `'documents-controller'`, methods passed directly:
  *   GET /ctrl/docs/:id `show` (`@Authorize` read), PUT /ctrl/docs/:id `update`
  *   (`@RequireScope('documents:write')` above `@Authorize` update), PUT /ctrl/reversed/:id
- *   `reversed` (`@Authorize` update above `@RequireScope('documents:write')`).
+ *   `reversed` (`@Authorize` update above `@RequireScope('documents:write')`), GET
+ *   /ctrl/broken/:id `broken` (`@RequireScope('documents:read')`, async, rejects with an Error);
+ * - a `PaymentsController` whose `label` is `'payments-controller'`, with `PAYMENTS_STEP_UP` (policy-fixtures.ts):
+ *   GET /public/ctrl/pay/:id (registered BEFORE `requireToken`) and GET /ctrl/pay/:id `pay`
+ *   (`@RequireAuthentication`), PUT /ctrl/refund/:id `refund` (`@RequireScope('payments:write')`
+ *   above `@RequireAuthentication`, async).
  * Every success answers 200 `{ id, subject, by }` (`by`: `'route'` or the controller's `this.label`).
  * Errors: recorded with hooks.onError, rendered by the framework's default handler, or by
  * `errorHandler()` with hooks.jsonErrors.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import express, { type Request, type Response } from 'express'
 import request from 'supertest'
 import { createPolicyEngine, deny, permit, policy, type PolicyAttributes } from '@portcullis/policy'
-import { Authorize, errorHandler, RequireScope, requirePolicy, requireToken } from '@portcullis/express'
+import { Authorize, errorHandler, RequireAuthentication, RequireScope, requirePolicy, requireToken } from '@portcullis/express'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 
 type Doc = { id: string; department: string; frozen: boolean }
@@ -31,6 +31,11 @@ class DocumentsController {
     await Promise.resolve()
     res.json({ updatedBy: req.auth?.subject, size: this.store.size })
   }
+
+  @RequireAuthentication({ acr: ['urn:example:mfa'], maxAge: 300 })
+  publish(req: Request, res: Response) {
+    res.json({ publishedBy: req.auth?.subject })
+  }
 }
 
 describe('README: Policies and Decorators', () => {
@@ -45,6 +50,7 @@ describe('README: Policies and Decorators', () => {
     })
     const controller = new DocumentsController(docs)
     app.put('/docs/:id', controller.update)
+    app.post('/docs/:id/publish', controller.publish)
     app.use(errorHandler())
   })
   afterAll(() => issuer.close())
@@ -68,5 +74,17 @@ describe('README: Policies and Decorators', () => {
     expect(res.status).toBe(403)
     expect(res.body).toMatchObject({ error: 'insufficient_scope' })
     expect((await request(app).put('/docs/2').set('Authorization', `Bearer ${writer}`)).body).toMatchObject({ error: 'access_denied' })
+  })
+
+  it('the @RequireAuthentication method asks for a stronger or more recent authentication (RFC 9470)', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const password = await issuer.token('documents:read', { sub: 'alice', acr: 'urn:example:pwd', auth_time: now })
+    const weak = await request(app).post('/docs/1/publish').set('Authorization', `Bearer ${password}`)
+    expect(weak.status).toBe(401)
+    expect(weak.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="insufficient_user_authentication", error_description="A stronger authentication is required", acr_values="urn:example:mfa", max_age="300"',
+    )
+    const mfa = await issuer.token('documents:read', { sub: 'alice', acr: 'urn:example:mfa', auth_time: now })
+    await request(app).post('/docs/1/publish').set('Authorization', `Bearer ${mfa}`).expect(200, { publishedBy: 'alice' })
   })
 })

@@ -5,10 +5,16 @@
 import type { NextFunction, Request, Response } from 'express'
 import type { Context } from 'koa'
 import { createPolicyEngine, permit, policy } from '@portcullis/policy'
-import { Authorize, RequireScope, requirePolicy } from '@portcullis/express'
+import { Authorize, RequireAuthentication, RequireScope, requirePolicy } from '@portcullis/express'
 import * as koa from '@portcullis/koa'
 
 const engine = createPolicyEngine(policy({ id: 'docs', rules: [permit('all')] }))
+
+// @ts-expect-error the engine's obligation handlers are internal, not part of its public type
+export const handlers = engine.obligationHandlers
+// @ts-expect-error a rule's condition is opaque: it cannot be evaluated from outside the engine
+export const evaluate = permit('x', { when: () => true }).condition?.evaluate
+export const source: unknown = permit('x', { when: () => true }).condition?.source
 
 export const route = requirePolicy(engine, { action: 'read', resource: (req) => req.params['id'] })
 // @ts-expect-error the action is required
@@ -41,6 +47,31 @@ export class ExpressController {
   // @ts-expect-error decorators apply to methods, not fields
   @RequireScope('documents:read')
   field = 1
+
+  @RequireScope('payments:write')
+  @RequireAuthentication({ acr: ['urn:example:mfa'], maxAge: 300 })
+  async pay(req: Request, res: Response): Promise<void> {
+    await Promise.resolve()
+    res.json(req.auth?.acr)
+  }
+
+  // @ts-expect-error maxAge is a number of seconds
+  @RequireAuthentication({ maxAge: '5m' })
+  stale(_req: Request, res: Response): void {
+    res.end()
+  }
+
+  // @ts-expect-error RequireAuthentication needs its options
+  @RequireAuthentication()
+  bare(_req: Request, res: Response): void {
+    res.end()
+  }
+
+  // @ts-expect-error an Express decorator on a Koa-style method
+  @RequireAuthentication({ acr: 'urn:example:mfa' })
+  koaPay(ctx: Context): void {
+    void ctx
+  }
 }
 
 export class KoaController {
@@ -55,6 +86,25 @@ export class KoaController {
   @koa.Authorize(engine, { action: 'read' })
   expressStyle(req: Request, res: Response): void {
     res.json(req.path)
+  }
+
+  @koa.RequireScope('payments:write')
+  @koa.RequireAuthentication({ acr: ['urn:example:mfa'], maxAge: 300 })
+  async pay(ctx: Context): Promise<void> {
+    await Promise.resolve()
+    ctx.body = ctx.state.auth?.acr
+  }
+
+  // @ts-expect-error a Koa decorator on an Express-style method
+  @koa.RequireAuthentication({ maxAge: 60 })
+  expressPay(req: Request, res: Response): void {
+    res.json(req.path)
+  }
+
+  // @ts-expect-error acr is a string or an array of strings
+  @koa.RequireAuthentication({ acr: 3 })
+  weak(ctx: Context): void {
+    ctx.body = null
   }
 }
 

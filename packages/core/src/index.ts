@@ -42,10 +42,10 @@ export type {
   TokenRevocation,
 } from './revocation/revocation-store.js'
 
-export { createAuthenticationRequirement } from './status/authentication-requirement.js'
-export type { AuthenticationRequirement, RequireAuthenticationOptions } from './status/authentication-requirement.js'
-export type { StepUpOptions } from './status/step-up.js'
-export type { AllowedActor, DelegationOptions } from './status/delegation.js'
+export { createAuthenticationRequirement } from './requirements/authentication-requirement.js'
+export type { AuthenticationRequirement, RequireAuthenticationOptions } from './requirements/authentication-requirement.js'
+export type { StepUpOptions } from './requirements/step-up.js'
+export type { AllowedActor, DelegationOptions } from './identity/delegation.js'
 
 export type { DpopNonceOptions, DpopOptions, MtlsOptions } from './binding/binding-options.js'
 export { createMemoryReplayStore } from './binding/dpop/replay-store.js'
@@ -55,20 +55,24 @@ export type { CertificateHeaderFormat } from './binding/mtls/client-certificate.
 export type { ChallengeSchemes } from './credentials/rejections.js'
 export type { TokenScheme } from './credentials/extract-token.js'
 
-export { createProtectedResourceMetadata } from './metadata/protected-resource-metadata.js'
-export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './metadata/protected-resource-metadata.js'
+export { createProtectedResourceMetadata } from './resource-metadata/protected-resource-metadata.js'
+export type { ProtectedResourceMetadata, ProtectedResourceMetadataOptions } from './resource-metadata/protected-resource-metadata.js'
 
 export { createTokenPropagator, TokenPropagationError } from './propagation/token-propagator.js'
 export type { CallerToken, TokenPropagationErrorCode, TokenPropagator } from './propagation/token-propagator.js'
 export type { Downstream, TokenExchangeOptions, TokenPropagationOptions } from './propagation/propagation-options.js'
 
-export { createScopeRequirement } from './scopes/scope-requirement.js'
+export { createScopeRequirement } from './requirements/scope-requirement.js'
 export { isScopeToken } from './scopes/parse-scopes.js'
 
+// Route requirements: one contract (scopes, step-up, policies), enforced alone or in order.
+export { SATISFIED } from './requirements/requirement.js'
+export type { Enforcement, Requirement, RequirementInput } from './requirements/requirement.js'
+export { DEFAULT_AUTH_CONTEXT } from './requirements/default-context.js'
+export { enforceRequirements } from './requirements/enforce-requirements.js'
 // Route decorators: metadata owned by the core (also installs the Symbol.metadata polyfill).
-export { decorateRoute, enforceRouteRequirements, routeRequirements } from './decorators/metadata.js'
-export type { RouteRequirement, RouteRequirementArgs } from './decorators/metadata.js'
-export type { RequireScopeOptions, ScopeMatch, ScopeRequirement } from './scopes/scope-requirement.js'
+export { decorateRoute, routeRequirements } from './requirements/route-requirements.js'
+export type { RequireScopeOptions, ScopeMatch, ScopeRequirement } from './requirements/scope-requirement.js'
 
 export { DEFAULT_ALGORITHMS } from './token/algorithms.js'
 export type { Algorithm, AsymmetricAlgorithm, HmacAlgorithm } from './token/algorithms.js'

@@ -7,7 +7,7 @@ import type { IntrospectionOptions } from './introspection/introspection-options
 import type { JwksFetchEvent } from './jwks/remote-key-set.js'
 import type { StaticKeys } from './jwks/static-key-source.js'
 import type { RevocationOptions } from './revocation/revocation-store.js'
-import type { DelegationOptions } from './status/delegation.js'
+import type { DelegationOptions } from './identity/delegation.js'
 import type { Algorithm } from './token/algorithms.js'
 import type { TokenProfile } from './token/validate-claims.js'
 

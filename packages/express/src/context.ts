@@ -1,4 +1,4 @@
-import type { AuthContext } from '@portcullis/core'
+import { DEFAULT_AUTH_CONTEXT, type AuthContext } from '@portcullis/core'
 import type { Request } from 'express'
 
 // What requireToken shares with later middleware of the same request (realm, audit sink).
@@ -9,6 +9,7 @@ export function setContext(req: Request, context: AuthContext): void {
   contexts.set(req, context)
 }
 
-export function getContext(req: Request): AuthContext | undefined {
-  return contexts.get(req)
+/** The context of the request's `requireToken()`, or the core's default when none ran. */
+export function getContext(req: Request): AuthContext {
+  return contexts.get(req) ?? DEFAULT_AUTH_CONTEXT
 }

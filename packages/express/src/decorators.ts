@@ -1,9 +1,10 @@
 import {
+  createAuthenticationRequirement,
   createScopeRequirement,
   decorateRoute,
-  enforceRouteRequirements,
+  type RequireAuthenticationOptions,
   type RequireScopeOptions,
-  type RouteRequirement,
+  type Requirement,
 } from '@portcullis/core'
 import {
   createPolicyRequirement,
@@ -11,8 +12,7 @@ import {
   type PolicyRouteOptions,
 } from '@portcullis/policy'
 import type { NextFunction, Request, Response } from 'express'
-import { getContext } from './context.js'
-import { toRequest } from './to-request.js'
+import { toMiddleware } from './to-middleware.js'
 
 /** A controller method usable as an Express route handler. */
 export type ExpressRouteMethod<This> = (this: This, req: Request, res: Response, next: NextFunction) => unknown
@@ -20,19 +20,27 @@ export type ExpressRouteMethod<This> = (this: This, req: Request, res: Response,
 /** A standard (TC39) method decorator for Express route handlers. */
 export type ExpressRouteDecorator = <This, M extends ExpressRouteMethod<This>>(method: M, context: ClassMethodDecoratorContext<This, M>) => M
 
-// The wrapper enforces every requirement recorded for the method (read from the metadata at call
-// time, so decorators applied after this one count), then calls the method. Errors, from the
-// requirements or from an async method, go to next(err): Express 4 ignores rejected promises.
-function wrap<M extends ExpressRouteMethod<never>>(method: M, requirements: () => readonly RouteRequirement[], name: string): M {
-  const wrapped = async function (this: unknown, req: Request, res: Response, next: NextFunction): Promise<void> {
-    try {
-      const headers = await enforceRouteRequirements(requirements(), { request: toRequest(req), identity: req.auth, context: getContext(req), input: req })
-      for (const [header, value] of Object.entries(headers)) res.setHeader(header, value)
-      await method.call(this as never, req, res, next)
-    } catch (error) {
+// `requirement` enforces every requirement recorded for the method (read from the metadata at
+// call time, so decorators applied after this one count) through the same middleware as
+// requireScope(); its "next" calls the method. Errors, from the requirements or from the method
+// (also a rejected async one), go to next(err): Express 4 ignores rejected promises.
+function wrap<M extends ExpressRouteMethod<never>>(method: M, requirement: Requirement, name: string): M {
+  const guard = toMiddleware(requirement, name)
+  const wrapped = function (this: unknown, req: Request, res: Response, next: NextFunction): unknown {
+    const fail = (error: unknown): void => {
       if (typeof next !== 'function') throw error
       next(error)
     }
+    return guard(req, res, (error?: unknown) => {
+      if (error !== undefined) return fail(error)
+      let result: unknown
+      try {
+        result = method.call(this as never, req, res, next)
+      } catch (thrown) {
+        return fail(thrown)
+      }
+      return typeof (result as { then?: unknown } | null)?.then === 'function' ? Promise.resolve(result).then(() => undefined, fail) : undefined
+    })
   }
   Object.defineProperty(wrapped, 'name', { value: name })
   return wrapped as unknown as M
@@ -53,7 +61,28 @@ function wrap<M extends ExpressRouteMethod<never>>(method: M, requirements: () =
  * ```
  */
 export function RequireScope(scopes: string | readonly string[], options?: RequireScopeOptions): ExpressRouteDecorator {
-  const requirement: RouteRequirement = { kind: 'scope', requirement: createScopeRequirement(scopes, options) }
+  const requirement = createScopeRequirement(scopes, options)
+  return (method, context) => decorateRoute('@portcullis/express', method, context as ClassMethodDecoratorContext, requirement, wrap)
+}
+
+/**
+ * Method decorator: step-up authentication (RFC 9470) for the route (as
+ * `requireAuthentication()`): the user behind `req.auth` must have authenticated with one of
+ * the `acr` values and/or within `maxAge` seconds, else 401 `insufficient_user_authentication`.
+ * Options are validated when the class is defined.
+ *
+ * @example
+ * ```ts
+ * import { RequireAuthentication, RequireScope } from '@portcullis/express'
+ * class PaymentsController {
+ *   @RequireScope('payments:write')
+ *   @RequireAuthentication({ acr: ['urn:example:mfa'], maxAge: 300 })
+ *   pay(req: Request, res: Response) { res.status(201).end() }
+ * }
+ * ```
+ */
+export function RequireAuthentication(options: RequireAuthenticationOptions): ExpressRouteDecorator {
+  const requirement = createAuthenticationRequirement(options)
   return (method, context) => decorateRoute('@portcullis/express', method, context as ClassMethodDecoratorContext, requirement, wrap)
 }
 
@@ -73,6 +102,6 @@ export function RequireScope(scopes: string | readonly string[], options?: Requi
  * ```
  */
 export function Authorize(engine: PolicyEngine, options: PolicyRouteOptions<Request>): ExpressRouteDecorator {
-  const requirement = { kind: 'policy', requirement: createPolicyRequirement<Request>(engine, options) } as RouteRequirement
+  const requirement = createPolicyRequirement<Request>(engine, options)
   return (method, context) => decorateRoute('@portcullis/express', method, context as ClassMethodDecoratorContext, requirement, wrap)
 }

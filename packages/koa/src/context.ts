@@ -1,4 +1,4 @@
-import type { AuthContext } from '@portcullis/core'
+import { DEFAULT_AUTH_CONTEXT, type AuthContext } from '@portcullis/core'
 import type { Context } from 'koa'
 
 // What requireToken shares with later middleware of the same request (realm, audit sink).
@@ -9,6 +9,7 @@ export function setContext(ctx: Context, context: AuthContext): void {
   contexts.set(ctx, context)
 }
 
-export function getContext(ctx: Context): AuthContext | undefined {
-  return contexts.get(ctx)
+/** The context of the request's `requireToken()`, or the core's default when none ran. */
+export function getContext(ctx: Context): AuthContext {
+  return contexts.get(ctx) ?? DEFAULT_AUTH_CONTEXT
 }

@@ -1,9 +1,10 @@
 import {
+  createAuthenticationRequirement,
   createScopeRequirement,
   decorateRoute,
-  enforceRouteRequirements,
+  type RequireAuthenticationOptions,
   type RequireScopeOptions,
-  type RouteRequirement,
+  type Requirement,
 } from '@portcullis/core'
 import {
   createPolicyRequirement,
@@ -11,8 +12,7 @@ import {
   type PolicyRouteOptions,
 } from '@portcullis/policy'
 import type { Context, Next } from 'koa'
-import { getContext } from './context.js'
-import { toRequest } from './to-request.js'
+import { toMiddleware } from './to-middleware.js'
 
 // Declared as a method so that its parameter is checked bivariantly: a handler typed with a
 // narrower context (`RouterContext` of @koa/router) is accepted, an Express-style one is not.
@@ -26,14 +26,21 @@ export type KoaRouteMethod<This> = KoaRouteMethodShape<This>['handle']
 /** A standard (TC39) method decorator for Koa route middleware. */
 export type KoaRouteDecorator = <This, M extends KoaRouteMethod<This>>(method: M, context: ClassMethodDecoratorContext<This, M>) => M
 
-// The wrapper enforces every requirement recorded for the method (read from the metadata at call
-// time, so decorators applied after this one count), then calls the method; errors are thrown
-// to Koa's error path.
-function wrap<M extends KoaRouteMethod<never>>(method: M, requirements: () => readonly RouteRequirement[], name: string): M {
-  const wrapped = async function (this: unknown, ctx: Context, next: Next): Promise<unknown> {
-    const headers = await enforceRouteRequirements(requirements(), { request: toRequest(ctx), identity: ctx.state.auth, context: getContext(ctx), input: ctx })
-    for (const [header, value] of Object.entries(headers)) ctx.set(header, value)
-    return await method.call(this as never, ctx, next)
+// `requirement` enforces every requirement recorded for the method (read from the metadata at
+// call time, so decorators applied after this one count) through the same middleware as
+// requireScope(); its "next" calls the method. Like an async function, the wrapper answers a
+// promise, rejected by any error (of a requirement, or of the method, thrown or rejected), to
+// Koa's error path.
+function wrap<M extends KoaRouteMethod<never>>(method: M, requirement: Requirement, name: string): M {
+  const guard = toMiddleware(requirement, name)
+  const wrapped = function (this: unknown, ctx: Context, next: Next): unknown {
+    return guard(ctx, () => {
+      try {
+        return Promise.resolve(method.call(this as never, ctx, next))
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    })
   }
   Object.defineProperty(wrapped, 'name', { value: name })
   return wrapped as unknown as M
@@ -54,7 +61,28 @@ function wrap<M extends KoaRouteMethod<never>>(method: M, requirements: () => re
  * ```
  */
 export function RequireScope(scopes: string | readonly string[], options?: RequireScopeOptions): KoaRouteDecorator {
-  const requirement: RouteRequirement = { kind: 'scope', requirement: createScopeRequirement(scopes, options) }
+  const requirement = createScopeRequirement(scopes, options)
+  return (method, context) => decorateRoute('@portcullis/koa', method, context as ClassMethodDecoratorContext, requirement, wrap)
+}
+
+/**
+ * Method decorator: step-up authentication (RFC 9470) for the route (as
+ * `requireAuthentication()`): the user behind `ctx.state.auth` must have authenticated with one
+ * of the `acr` values and/or within `maxAge` seconds, else 401 `insufficient_user_authentication`.
+ * Options are validated when the class is defined.
+ *
+ * @example
+ * ```ts
+ * import { RequireAuthentication, RequireScope } from '@portcullis/koa'
+ * class PaymentsController {
+ *   @RequireScope('payments:write')
+ *   @RequireAuthentication({ acr: ['urn:example:mfa'], maxAge: 300 })
+ *   pay(ctx: Context) { ctx.status = 201 }
+ * }
+ * ```
+ */
+export function RequireAuthentication(options: RequireAuthenticationOptions): KoaRouteDecorator {
+  const requirement = createAuthenticationRequirement(options)
   return (method, context) => decorateRoute('@portcullis/koa', method, context as ClassMethodDecoratorContext, requirement, wrap)
 }
 
@@ -74,6 +102,6 @@ export function RequireScope(scopes: string | readonly string[], options?: Requi
  * ```
  */
 export function Authorize<C extends Context = Context>(engine: PolicyEngine, options: PolicyRouteOptions<C>): KoaRouteDecorator {
-  const requirement = { kind: 'policy', requirement: createPolicyRequirement<C>(engine, options) } as RouteRequirement
+  const requirement = createPolicyRequirement<C>(engine, options)
   return (method, context) => decorateRoute('@portcullis/koa', method, context as ClassMethodDecoratorContext, requirement, wrap)
 }

@@ -10,7 +10,8 @@ import { DecisionExplanation, ExplanationLog, type Explanation, type Infrastruct
 import { loadPolicyDocument } from './json/document.js'
 import type { PolicyNode } from './model/model.js'
 import type { CompiledObligation } from './obligations/obligation-spec.js'
-import { compileObligationHandlers, type ObligationHandler } from './obligations/obligation-handlers.js'
+import { compileObligationHandlers } from './obligations/obligation-handlers.js'
+import { attachEngineInternals } from './internal/engine-internals.js'
 import { PENDING } from './attributes/pending.js'
 import { compileProviders, type AttributeProvider, type CompiledProvider } from './attributes/providers.js'
 import { EvaluationScope, type RiskAssessment, type ScopeRuntime, type TrailEntry } from './attributes/decision-state.js'
@@ -110,10 +111,6 @@ export interface PolicyEngine {
    * `PolicyValidationError` and the last good policy stays in force.
    */
   update(policy: PolicyNode | string | object): void
-  /** @internal obligation handlers for the PEP. */
-  readonly obligationHandlers: ReadonlyMap<string, ObligationHandler>
-  /** @internal */
-  readonly clock: () => number
 }
 
 const MAX_PASSES = 32
@@ -288,12 +285,10 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
     return scope.infrastructureFailures.length > 0 ? finishAfterFailures(scope, root, decision) : finish(scope, root, decision)
   }
 
-  return {
+  const engine: PolicyEngine = {
     get policy() {
       return current.node
     },
-    obligationHandlers: handlers,
-    clock,
     decide(request) {
       const snapshot = current.compiled // atomic: this decision uses one policy version
       let scope: EvaluationScope
@@ -315,4 +310,6 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
       current = { node, compiled: compilePolicy(node) }
     },
   }
+  // What the policy requirement needs to discharge obligations, kept off the public type.
+  return attachEngineInternals(engine, { obligationHandlers: handlers, clock })
 }

@@ -1,6 +1,7 @@
 // The core README's policy examples, run as written (with in-memory stand-ins for the app's
 // store and directory), so the documentation cannot drift from the API.
 import { describe, expect, it } from '@jest/globals'
+import { DEFAULT_AUTH_CONTEXT } from '@portcullis/core'
 import {
   createPolicyEngine,
   createPolicyRequirement,
@@ -39,10 +40,10 @@ describe('README examples', () => {
   it('Policies: TypeScript form', async () => {
     const engine = createPolicyEngine(documents, { environment: { zones: { corporate: ['10.0.0.0/8'] } } })
     const read = createPolicyRequirement(engine, { action: 'read', resourceType: 'document', resource: (req: { id: string }) => store.get(req.id) })
-    const { decisionId, responseHeaders } = await read.enforce({ request, identity, context: undefined, input: { id: '42' } })
+    const { decisionId, responseHeaders } = await read.enforce({ request, identity, context: DEFAULT_AUTH_CONTEXT, input: { id: '42' } })
     expect(engine.explain(decisionId)?.determining).toEqual(['department-reads'])
     expect(responseHeaders).toEqual({})
-    const outside = await rejection(() => read.enforce({ request: makeRequest({ remoteAddress: '8.8.8.8' }), identity, context: undefined, input: { id: '42' } }))
+    const outside = await rejection(() => read.enforce({ request: makeRequest({ remoteAddress: '8.8.8.8' }), identity, context: DEFAULT_AUTH_CONTEXT, input: { id: '42' } }))
     expect(outside.status).toBe(403)
   })
 
@@ -103,8 +104,8 @@ describe('README examples', () => {
       { obligationHandlers: { 'require-ticket': requireTicket } },
     )
     const deploy = createPolicyRequirement(engine, { action: 'deploy' })
-    await expect(deploy.enforce({ request: makeRequest({ headers: { 'x-change-ticket': 'CHG-1' } }), identity, context: undefined, input: {} })).resolves.toBeDefined()
-    expect((await rejection(() => deploy.enforce({ request: makeRequest(), identity, context: undefined, input: {} }))).status).toBe(403)
+    await expect(deploy.enforce({ request: makeRequest({ headers: { 'x-change-ticket': 'CHG-1' } }), identity, context: DEFAULT_AUTH_CONTEXT, input: {} })).resolves.toBeDefined()
+    expect((await rejection(() => deploy.enforce({ request: makeRequest(), identity, context: DEFAULT_AUTH_CONTEXT, input: {} }))).status).toBe(403)
   })
 
   it('Explanations', async () => {

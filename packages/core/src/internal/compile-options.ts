@@ -16,9 +16,9 @@ import type { FetchLike } from './fetch-json.js'
 import { checkFetchableUrl } from './url-policy.js'
 import { compileBinding, type BindingConfig } from '../binding/compile-binding.js'
 import { createIntrospector, type Introspector } from '../introspection/introspector.js'
-import type { StatusConfig } from '../status/check-status.js'
-import { compileDelegation } from '../status/delegation.js'
-import { compileStepUp } from '../status/step-up.js'
+import type { StatusConfig } from '../identity/check-status.js'
+import { compileDelegation } from '../identity/delegation.js'
+import { compileStepUp } from '../requirements/step-up.js'
 
 const KNOWN_OPTIONS = new Set([
   'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge',

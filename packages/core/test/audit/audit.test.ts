@@ -21,8 +21,8 @@ describe('audit events (OWASP Logging Vocabulary)', () => {
     await rejection(() => auth.authenticate({ method: 'GET', url: '/', headers: { authorization: 'Bearer a b' } }))
     await rejection(() => auth.authenticate({ method: 'GET', url: '/', headers: {} }))
     const scope = createScopeRequirement('b')
-    scope.check(result?.identity, request, auth.context)
-    createScopeRequirement('a').check(result?.identity, request, auth.context)
+    expect(() => scope.enforce({ request, identity: result?.identity, context: auth.context, input: undefined })).toThrow(/scope/)
+    createScopeRequirement('a').enforce({ request, identity: result?.identity, context: auth.context, input: undefined })
 
     expect(events.map((e) => [e.event, e.level, e.outcome, e.reason])).toEqual([
       ['authn_login_success', 'INFO', 'success', 'accepted'],

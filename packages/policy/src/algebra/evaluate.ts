@@ -1,6 +1,7 @@
 import { combine, stoppedAt, type Applicability } from './combine.js'
 import { indeterminateFor, underIndeterminateTarget, type CombiningAlgorithm, type Decision, type Effect } from './decision.js'
-import type { ConditionImpl, PolicyNode, Rule, TargetSpec } from '../model/model.js'
+import type { PolicyNode, Rule, TargetSpec } from '../model/model.js'
+import { conditionOf, type ConditionImpl } from '../model/condition-impl.js'
 import { isConditionError } from '../operators/condition-error.js'
 import { PENDING } from '../attributes/pending.js'
 import { reasonOf, type EvaluationScope, type TrailEntry } from '../attributes/decision-state.js'
@@ -65,7 +66,7 @@ function compileRule(rule: Rule): CompiledRule {
     effect: rule.effect,
     indeterminate: indeterminateFor(rule.effect),
     target: compileTarget(rule.target),
-    condition: rule.condition,
+    condition: conditionOf(rule),
     entry: Object.freeze({ effect: rule.effect, rule: rule.id, obligations: rule.obligations, advice: rule.advice }),
     dynamic: isDynamic(rule.obligations) || isDynamic(rule.advice),
   }

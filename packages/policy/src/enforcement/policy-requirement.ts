@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import type { AuthContext } from '@portcullis/core'
 import type { AuditLevel } from '@portcullis/core'
-import { createAuditor } from '@portcullis/core'
-import { createRejections } from '@portcullis/core'
 import { configurationError, type PortcullisError } from '@portcullis/core'
-import type { Identity } from '@portcullis/core'
-import type { PortcullisRequest } from '@portcullis/core'
+import type { Enforcement as RequirementEnforcement, Requirement, RequirementInput } from '@portcullis/core'
 import type { DecisionResult, PolicyEngine } from '../engine.js'
 import type { Enforcement, Explanation } from '../explanations/explanation.js'
+import { engineInternals } from '../internal/engine-internals.js'
 import { runHandler, type ObligationContext } from '../obligations/obligation-handlers.js'
 
 /**
@@ -43,21 +40,22 @@ export interface PolicyRouteOptions<In> {
  * const { decisionId, responseHeaders }: PolicyEnforcement = await requirement.enforce({ request, identity, context, input: req })
  * ```
  */
-export interface PolicyEnforcement {
+export interface PolicyEnforcement extends RequirementEnforcement {
   readonly decisionId: string
   /** Headers from the response-headers obligation; the adapter sets them on the response. */
   readonly responseHeaders: Readonly<Record<string, string>>
 }
 
 /**
- * The framework-neutral `requirePolicy`.
+ * The framework-neutral `requirePolicy`: a core `Requirement`, so the adapters mount it like
+ * any other.
  *
  * @example
  * ```ts
  * const requirement: PolicyRequirement<Request> = createPolicyRequirement(engine, { action: 'read' })
  * ```
  */
-export interface PolicyRequirement<In> {
+export interface PolicyRequirement<In> extends Requirement<In> {
   readonly action: string
   readonly resourceType: string | undefined
   /**
@@ -65,11 +63,10 @@ export interface PolicyRequirement<In> {
    * `PortcullisError`, and only that: 403 `access_denied` (body `{ error, decision_id }`),
    * 401 `insufficient_user_authentication` (step-up), or 503 when an infrastructure provider failed.
    */
-  enforce(args: { request: PortcullisRequest; identity: Identity | undefined; context: AuthContext | undefined; input: In }): Promise<PolicyEnforcement>
+  enforce(input: RequirementInput<In>): Promise<PolicyEnforcement>
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$/
-const FALLBACK_CONTEXT: AuthContext = { rejections: createRejections('api'), auditor: createAuditor(undefined, Date.now) }
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
 function toPlain(explanation: Explanation): unknown {
   const json = (explanation as { toJSON?: () => unknown }).toJSON
@@ -89,9 +86,11 @@ const RANK: Record<AuditLevel, number> = { INFO: 0, WARN: 1, CRITICAL: 2 }
  * ```
  */
 export function createPolicyRequirement<In>(engine: PolicyEngine, options: PolicyRouteOptions<In>): PolicyRequirement<In> {
-  if (typeof engine !== 'object' || engine === null || typeof engine.decide !== 'function') {
+  const internals = engineInternals(engine)
+  if (internals === undefined || typeof engine.decide !== 'function') {
     throw configurationError('requirePolicy: the first argument must be a policy engine (createPolicyEngine)')
   }
+  const { obligationHandlers, clock } = internals
   if (typeof options !== 'object' || options === null) throw configurationError('requirePolicy: options { action, resource? } are required')
   const { action, resource, resourceType } = options
   if (typeof action !== 'string' || !NAME.test(action)) throw configurationError(`requirePolicy: action ${JSON.stringify(action)} must match ${NAME.source}`)
@@ -103,8 +102,8 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
   return {
     action,
     resourceType,
-    async enforce({ request, identity, context = FALLBACK_CONTEXT, input }) {
-      const { rejections, auditor } = context ?? FALLBACK_CONTEXT
+    async enforce({ request, identity, context, input }) {
+      const { rejections, auditor } = context
       let result: DecisionResult
       try {
         result = await engine.decide({
@@ -127,11 +126,11 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
         identity,
         request,
         decision: result.decision === 'Deny' ? 'Deny' : 'Permit',
-        now: engine.clock(),
+        now: clock(),
       }
       const discharge = (): Enforcement | undefined => {
         for (const obligation of result.obligations) {
-          const handler = engine.obligationHandlers.get(obligation.id)
+          const handler = obligationHandlers.get(obligation.id)
           if (handler === undefined) return { outcome: 'deny', reason: `obligation ${JSON.stringify(obligation.id)} has no handler` }
           const outcome = runHandler(handler, obligation, obligationContext)
           if (!outcome.fulfilled) {
@@ -145,7 +144,7 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
           if (outcome.auditLevel !== undefined && RANK[outcome.auditLevel] > RANK[level]) level = outcome.auditLevel
         }
         for (const advice of result.advice) {
-          const handler = engine.obligationHandlers.get(advice.id)
+          const handler = obligationHandlers.get(advice.id)
           if (handler === undefined) continue // advice may be ignored
           const outcome = runHandler(handler, advice, obligationContext)
           if (outcome.fulfilled && outcome.auditLevel !== undefined && RANK[outcome.auditLevel] > RANK[level]) level = outcome.auditLevel

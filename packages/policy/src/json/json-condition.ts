@@ -1,6 +1,7 @@
 import { parseAttributePath, type AttributePath } from '../model/attribute-path.js'
 import { checkOperand, JSON_OPERATORS } from './json-operators.js'
-import type { ConditionImpl, IssueSink } from '../model/model.js'
+import type { IssueSink } from '../model/model.js'
+import type { ConditionImpl } from '../model/condition-impl.js'
 import type { Levels } from '../environment/classification.js'
 import { ConditionError } from '../operators/condition-error.js'
 import { PENDING } from '../attributes/pending.js'

@@ -1,6 +1,7 @@
 import type { PolicyAttributes } from './attributes.js'
 import type { CombiningAlgorithm, Effect } from '../algebra/decision.js'
-import { checkAlgorithm, checkId, checkObligations, checkTarget, checkUniqueIds, type ConditionImpl, type IssueSink, type Policy, type PolicyNode, type PolicySet, type Rule, type Target } from './model.js'
+import type { ConditionImpl } from './condition-impl.js'
+import { checkAlgorithm, checkId, checkObligations, checkTarget, checkUniqueIds, type IssueSink, type Policy, type PolicyNode, type PolicySet, type Rule, type Target } from './model.js'
 import type { ObligationSpec } from '../obligations/obligation-spec.js'
 import { PolicyValidationError, type PolicyIssue } from '../json/policy-error.js'
 import type { EvaluationScope } from '../attributes/decision-state.js'

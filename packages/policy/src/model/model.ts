@@ -1,8 +1,8 @@
 import { isScopeToken } from '@portcullis/core'
 import { COMBINING_ALGORITHMS, type CombiningAlgorithm, type Effect } from '../algebra/decision.js'
 import { builtInParamProblems, type CompiledObligation, type ObligationSpec } from '../obligations/obligation-spec.js'
-import type { EvaluationScope } from '../attributes/decision-state.js'
 import { parseAttributePath, type AttributePath } from './attribute-path.js'
+import type { ConditionImpl } from './condition-impl.js'
 
 /** Compiles a JSON condition at a path (the JSON loader gives one; TypeScript builders do not). */
 export type ConditionCompilerFn = (node: unknown, path: string) => ConditionImpl | undefined
@@ -33,11 +33,17 @@ export interface TargetSpec extends Target {
   readonly match?: ConditionImpl
 }
 
-/** A compiled condition. `opaque` marks a TypeScript predicate (it may swallow internal signals). */
-export interface ConditionImpl {
-  readonly evaluate: (scope: EvaluationScope) => unknown
-  readonly opaque: boolean
-  /** The JSON source of a declarative condition, for explanations. */
+/**
+ * The compiled condition of a rule, opaque: made by `permit()` / `deny()` from a TypeScript
+ * predicate, or by `loadPolicyDocument()` from a JSON condition.
+ *
+ * @example
+ * ```ts
+ * const source: unknown = loadedRule.condition?.source // the JSON condition, for display
+ * ```
+ */
+export interface RuleCondition {
+  /** The JSON source of a declarative condition; undefined for a TypeScript predicate. */
   readonly source?: unknown
 }
 
@@ -54,7 +60,7 @@ export interface Rule {
   readonly id: string
   readonly effect: Effect
   readonly target: Target | undefined
-  readonly condition: ConditionImpl | undefined
+  readonly condition: RuleCondition | undefined
   readonly obligations: readonly CompiledObligation[]
   readonly advice: readonly CompiledObligation[]
   readonly description: string | undefined

@@ -1,5 +1,5 @@
 import type { AttributePath } from '../model/attribute-path.js'
-import type { ConditionImpl } from '../model/model.js'
+import type { ConditionImpl } from '../model/condition-impl.js'
 import { ConditionError } from '../operators/condition-error.js'
 import { PENDING } from '../attributes/pending.js'
 import type { EvaluationScope } from '../attributes/decision-state.js'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { isPortcullisError, type PortcullisRequest } from '@portcullis/core'
+import { DEFAULT_AUTH_CONTEXT, isPortcullisError, type PortcullisRequest } from '@portcullis/core'
 import { createPolicyEngine, createPolicyRequirement, loadPolicyDocument } from '@portcullis/policy'
 import { identity } from '../fixtures.js'
 
@@ -26,7 +26,7 @@ describe('hostile inputs never produce anything but a PortcullisError', () => {
         const request: PortcullisRequest = { method: 'GET', url: '/x', headers, ...(remote === null ? {} : { remoteAddress: remote }) }
         const who = identity({ claims: (typeof claims === 'object' && claims !== null ? claims : { value: claims }) as never })
         try {
-          await requirement.enforce({ request, identity: who, context: undefined, input: resource })
+          await requirement.enforce({ request, identity: who, context: DEFAULT_AUTH_CONTEXT, input: resource })
           return true
         } catch (error) {
           return isPortcullisError(error) && [401, 403, 503].includes(error.status)

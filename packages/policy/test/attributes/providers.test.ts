@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { DEFAULT_AUTH_CONTEXT } from '@portcullis/core'
 import {
   createPolicyEngine,
   createPolicyRequirement,
@@ -101,7 +102,7 @@ describe('attribute providers', () => {
     it(`a provider that ${what} makes the rule Indeterminate (403, never 500), named in the explanation`, async () => {
       const engine = createPolicyEngine(byDepartment, { providers: { directory: { load, timeout: 50 } } })
       const requirement = createPolicyRequirement(engine, { action: 'read' })
-      const error = await rejection(() => requirement.enforce({ request: request(), identity: identity(), context: undefined, input: {} }))
+      const error = await rejection(() => requirement.enforce({ request: request(), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input: {} }))
       expect(error.status).toBe(403)
       expect(error.code).toBe('access_denied')
       const explanation = engine.explain(error.decisionId as string)
@@ -122,7 +123,7 @@ describe('attribute providers', () => {
   it('an infrastructure provider failure answers 503, not 403', async () => {
     const engine = createPolicyEngine(byDepartment, { providers: { directory: { load: () => Promise.reject(new Error('down')), infrastructure: true } } })
     const requirement = createPolicyRequirement(engine, { action: 'read' })
-    const error = await rejection(() => requirement.enforce({ request: request(), identity: identity(), context: undefined, input: {} }))
+    const error = await rejection(() => requirement.enforce({ request: request(), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input: {} }))
     expect(error.status).toBe(503)
     expect(error.code).toBe('temporarily_unavailable')
     expect((error.headers as Record<string, string>)['Retry-After']).toBe('5')
@@ -137,14 +138,14 @@ describe('attribute providers', () => {
       }),
       { providers: { directory: { load: () => Promise.reject(new Error('down')), infrastructure: true } } },
     )
-    const error = await rejection(() => createPolicyRequirement(engine, { action: 'read' }).enforce({ request: request(), identity: identity(), context: undefined, input: {} }))
+    const error = await rejection(() => createPolicyRequirement(engine, { action: 'read' }).enforce({ request: request(), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input: {} }))
     // permit-overrides: Indeterminate{P} with Deny gives Indeterminate{DP}; nothing determined it: 503.
     expect(error.status).toBe(503)
     const explicit = createPolicyEngine(policy({ id: 'p', rules: [permit<A>('dir', { when: (a) => a.subject.directory.department === 'eng' }), deny('blocked')] }), {
       providers: { directory: { load: () => Promise.reject(new Error('down')), infrastructure: true } },
     })
     // deny-overrides: the provider failed, but 'blocked' denies explicitly: a verdict, 403.
-    const denied = await rejection(() => createPolicyRequirement(explicit, { action: 'read' }).enforce({ request: request(), identity: identity(), context: undefined, input: {} }))
+    const denied = await rejection(() => createPolicyRequirement(explicit, { action: 'read' }).enforce({ request: request(), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input: {} }))
     expect(denied.status).toBe(403)
     expect(explicit.explain(denied.decisionId as string)?.infrastructureFailures).toEqual(['subject.directory'])
   })

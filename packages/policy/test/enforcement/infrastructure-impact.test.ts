@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
+import { DEFAULT_AUTH_CONTEXT } from '@portcullis/core'
 import { createPolicyEngine, createPolicyRequirement, deny, permit, policy, policySet, type CombiningAlgorithm, type PolicyAttributes, type PolicyNode, type Rule } from '@portcullis/policy'
 import { identity, request } from '../fixtures.js'
 
@@ -22,7 +23,7 @@ async function outcome(algorithm: CombiningAlgorithm, specs: readonly (readonly 
     providers: { dir: { infrastructure: true, load: () => (dir === 'down' ? Promise.reject(new Error('directory down')) : Promise.resolve(dir)) } },
   })
   try {
-    await createPolicyRequirement(engine, { action: 'read' }).enforce({ request: request(), identity: identity(), context: undefined, input: {} })
+    await createPolicyRequirement(engine, { action: 'read' }).enforce({ request: request(), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input: {} })
     return 200
   } catch (error) {
     return (error as { status: number }).status

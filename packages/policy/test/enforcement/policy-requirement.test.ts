@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  DEFAULT_AUTH_CONTEXT,
   errorBody,
   type PortcullisError,
 } from '@portcullis/core'
@@ -35,14 +36,14 @@ describe('createPolicyRequirement (PEP)', () => {
   const read = createPolicyRequirement(engine, { action: 'read', resource: (i: typeof input) => i.doc })
 
   it('permits when a rule permits and returns the decision id', async () => {
-    const result = await read.enforce({ request: request(), identity: identity(), context: undefined, input })
+    const result = await read.enforce({ request: request(), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input })
     expect(result.decisionId).toMatch(/^[0-9a-f-]{36}$/)
     expect(result.responseHeaders).toEqual({})
     expect(engine.explain(result.decisionId)?.determining).toEqual(['owner-reads'])
   })
 
   it('denies with 403 access_denied and only the decision id in the body', async () => {
-    const error = (await rejection(() => read.enforce({ request: request(), identity: identity({ subject: 'bob' }), context: undefined, input }))) as unknown as PortcullisError
+    const error = (await rejection(() => read.enforce({ request: request(), identity: identity({ subject: 'bob' }), context: DEFAULT_AUTH_CONTEXT, input }))) as unknown as PortcullisError
     expect(error.code).toBe('access_denied')
     expect(error.status).toBe(403)
     expect(errorBody(error)).toEqual({ error: 'access_denied', decision_id: error.decisionId })
@@ -50,14 +51,14 @@ describe('createPolicyRequirement (PEP)', () => {
   })
 
   it('a deny rule overrides the permit (deny-overrides)', async () => {
-    const error = await rejection(() => read.enforce({ request: request({ remoteAddress: '198.51.100.1' }), identity: identity(), context: undefined, input }))
+    const error = await rejection(() => read.enforce({ request: request({ remoteAddress: '198.51.100.1' }), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input }))
     expect(error.code).toBe('access_denied')
     expect(engine.explain(error.decisionId as string)?.determining).toEqual(['untrusted'])
   })
 
   it('a resource loader that throws never permits', async () => {
     const broken = createPolicyRequirement(engine, { action: 'read', resource: () => { throw new Error('db down') } })
-    const error = await rejection(() => broken.enforce({ request: request(), identity: identity(), context: undefined, input: {} }))
+    const error = await rejection(() => broken.enforce({ request: request(), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input: {} }))
     expect(error.status).toBe(403)
     const explanation = engine.explain(error.decisionId as string)
     expect(explanation?.errors[0]?.rule).toBe('owner-reads')
@@ -66,16 +67,16 @@ describe('createPolicyRequirement (PEP)', () => {
 
   it('step-up obligation: 401 insufficient_user_authentication, fulfilled by a recent mfa', async () => {
     const update = createPolicyRequirement(engine, { action: 'update' })
-    const error = await rejection(() => update.enforce({ request: request(), identity: identity({ acr: 'pwd' }), context: undefined, input: {} }))
+    const error = await rejection(() => update.enforce({ request: request(), identity: identity({ acr: 'pwd' }), context: DEFAULT_AUTH_CONTEXT, input: {} }))
     expect(error.status).toBe(401)
     expect(error.code).toBe('insufficient_user_authentication')
     expect((error.headers as Record<string, string>)['WWW-Authenticate']).toBe(
       'Bearer realm="api", error="insufficient_user_authentication", error_description="A stronger or more recent authentication is required", acr_values="mfa", max_age="300"',
     )
     const old = identity({ acr: 'mfa', authTime: new Date(FROZEN - 301_000) })
-    expect((await rejection(() => update.enforce({ request: request(), identity: old, context: undefined, input: {} }))).status).toBe(401)
+    expect((await rejection(() => update.enforce({ request: request(), identity: old, context: DEFAULT_AUTH_CONTEXT, input: {} }))).status).toBe(401)
     const fresh = identity({ acr: 'mfa', authTime: new Date(FROZEN - 10_000) })
-    await expect(update.enforce({ request: request(), identity: fresh, context: undefined, input: {} })).resolves.toHaveProperty('decisionId')
+    await expect(update.enforce({ request: request(), identity: fresh, context: DEFAULT_AUTH_CONTEXT, input: {} })).resolves.toHaveProperty('decisionId')
   })
 
   it('response headers and enhanced monitoring obligations reach the adapter and the audit', async () => {
@@ -97,11 +98,11 @@ describe('createPolicyRequirement (PEP)', () => {
   it('a resource loader that hangs is time-boxed; one that rejects never permits; 503 is audited as unknown', async () => {
     const quick = createPolicyEngine(docs, { clock: () => FROZEN, resourceTimeout: 20 })
     const hanging = createPolicyRequirement(quick, { action: 'read', resource: () => new Promise(() => undefined) })
-    const slow = await rejection(() => hanging.enforce({ request: request(), identity: identity(), context: undefined, input: {} }))
+    const slow = await rejection(() => hanging.enforce({ request: request(), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input: {} }))
     expect(slow.status).toBe(403)
     expect(quick.explain(slow.decisionId as string)?.errors[0]?.reason).toMatch(/resource is unavailable: it did not answer within 20 ms/)
     const rejecting = createPolicyRequirement(quick, { action: 'read', resource: () => Promise.reject(new Error('gone')) })
-    expect((await rejection(() => rejecting.enforce({ request: request(), identity: identity(), context: undefined, input: {} }))).status).toBe(403)
+    expect((await rejection(() => rejecting.enforce({ request: request(), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input: {} }))).status).toBe(403)
 
     const { context, events } = await auditContext()
     const infra = createPolicyEngine(
@@ -127,5 +128,12 @@ describe('createPolicyRequirement (PEP)', () => {
     expect(() => createPolicyRequirement(engine, { action: '' })).toThrow(/action/)
     expect(() => createPolicyRequirement(engine, { action: 'read', resource: 'x' as never })).toThrow(/resource/)
     expect(() => createPolicyRequirement({} as never, { action: 'read' })).toThrow(/policy engine/)
+  })
+
+  it('the engine keeps its obligation handlers and clock off its public surface', () => {
+    expect(Object.keys(engine).sort()).toEqual(['decide', 'explain', 'policy', 'update'])
+    // Something shaped like an engine is not one: the requirement needs the engine's internals.
+    const lookalike = { policy: engine.policy, decide: engine.decide, explain: engine.explain, update: engine.update }
+    expect(() => createPolicyRequirement(lookalike, { action: 'read' })).toThrow(/policy engine/)
   })
 })

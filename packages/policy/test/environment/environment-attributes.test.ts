@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { DEFAULT_AUTH_CONTEXT } from '@portcullis/core'
 import {
   createPolicyEngine,
   crossBorder,
@@ -85,7 +86,7 @@ describe('environment attributes', () => {
     })
     // No resource loader: resource.classification is missing -> the risk score is Indeterminate.
     const requirement = createPolicyRequirement(engine, { action: 'read' })
-    const error = await rejection(() => requirement.enforce({ request: request({ remoteAddress: '192.168.1.1' }), identity: identity(), context: undefined, input: {} }))
+    const error = await rejection(() => requirement.enforce({ request: request({ remoteAddress: '192.168.1.1' }), identity: identity(), context: DEFAULT_AUTH_CONTEXT, input: {} }))
     const explanation = engine.explain(error.decisionId as string)
     expect(explanation?.decision).toBe('Indeterminate{DP}')
     expect(explanation?.errors.find((e) => e.rule === 'risky')?.reason).toMatch(/factor data-sensitivity: input resource.classification is missing/)

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
+import { DEFAULT_AUTH_CONTEXT } from '@portcullis/core'
 import { createPolicyEngine, createPolicyRequirement, deny, permit, policy, stepUp, type ObligationHandler } from '@portcullis/policy'
 import { FROZEN, identity, rejection, request } from '../fixtures.js'
 
 const enforce = (engine: ReturnType<typeof createPolicyEngine>, action = 'read', who = identity()): Promise<unknown> =>
-  createPolicyRequirement(engine, { action }).enforce({ request: request({ headers: { 'x-ticket': 'T-1' } }), identity: who, context: undefined, input: {} })
+  createPolicyRequirement(engine, { action }).enforce({ request: request({ headers: { 'x-ticket': 'T-1' } }), identity: who, context: DEFAULT_AUTH_CONTEXT, input: {} })
 
 describe('obligations and advice', () => {
   it('an obligation without a handler denies (403), named in the explanation', async () => {

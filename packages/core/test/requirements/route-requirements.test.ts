@@ -2,10 +2,14 @@ import { describe, expect, it } from '@jest/globals'
 import {
   createScopeRequirement,
   decorateRoute,
-  enforceRouteRequirements,
+  DEFAULT_AUTH_CONTEXT,
+  enforceRequirements,
   routeRequirements,
+  SATISFIED,
+  type Enforcement,
   type Identity,
-  type RouteRequirement,
+  type Requirement,
+  type RequirementInput,
 } from '@portcullis/core'
 import {
   createPolicyEngine,
@@ -18,16 +22,33 @@ import {
 type Handler = (this: unknown, input: string) => unknown
 
 const engine = createPolicyEngine(policy({ id: 'p', rules: [permit('all', { actions: ['read'], obligations: [responseHeaders({ 'Cache-Control': 'no-store' })] })] }))
-const scope = (s: string): RouteRequirement => ({ kind: 'scope', requirement: createScopeRequirement(s) })
 const calls: string[] = []
+const request = { method: 'GET', url: '/x', headers: {} }
+const input = (identity: Identity | undefined): RequirementInput => ({ request, identity, context: DEFAULT_AUTH_CONTEXT, input: undefined })
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (error) {
+    return error
+  }
+  throw new Error('did not throw')
+}
+// A requirement that records its name when enforced.
+const named = (name: string): Requirement => ({
+  enforce() {
+    calls.push(name)
+    return SATISFIED
+  },
+})
 
-// A fake adapter: the wrapper records the requirements it sees, then calls the method.
-function decorator(requirement: RouteRequirement, adapter = 'fake') {
+// A fake adapter: the wrapper enforces the requirement it is given (every requirement recorded
+// on the method), then calls the method.
+function decorator(requirement: Requirement, adapter = 'fake') {
   return <M extends Handler>(method: M, context: ClassMethodDecoratorContext): M =>
-    decorateRoute(adapter, method, context, requirement, (m, requirements) =>
-      function (this: unknown, input: string) {
-        calls.push(requirements().map((r) => (r.kind === 'scope' ? 'scope' : 'policy')).join(','))
-        return m.call(this, input)
+    decorateRoute(adapter, method, context, requirement, (m, recorded) =>
+      function (this: unknown, value: string) {
+        void recorded.enforce(input(undefined))
+        return m.call(this, value)
       } as M,
     )
 }
@@ -36,8 +57,8 @@ function decorator(requirement: RouteRequirement, adapter = 'fake') {
 const META = Symbol.for('Symbol.metadata')
 const meta = (cls: object): DecoratorMetadataObject => (cls as Record<symbol, DecoratorMetadataObject>)[META] as DecoratorMetadataObject
 
-const a = scope('a')
-const b = scope('b')
+const a = named('a')
+const b = named('b')
 
 class Controller {
   readonly name = 'controller'
@@ -66,7 +87,7 @@ describe('route decorators: metadata owned by the core', () => {
     calls.length = 0
     const { handle } = new Controller()
     expect(handle('x')).toBe('controller:x')
-    expect(calls).toEqual(['scope,scope'])
+    expect(calls).toEqual(['a', 'b'])
   })
 
   it('binds the method to its instance (detached calls keep `this`)', () => {
@@ -81,7 +102,7 @@ describe('route decorators: metadata owned by the core', () => {
   })
 
   it('a decorated override keeps the parent requirements of that method and adds its own', () => {
-    const c = scope('c')
+    const c = named('c')
     class Stricter extends Controller {
       @decorator(c)
       override handle(input: string): string {
@@ -92,7 +113,7 @@ describe('route decorators: metadata owned by the core', () => {
     expect(routeRequirements(meta(Controller), 'handle')).toEqual([a, b])
     calls.length = 0
     expect(new Stricter().handle('z')).toBe('stricter:z')
-    expect(calls).toEqual(['scope,scope,scope'])
+    expect(calls).toEqual(['c', 'a', 'b'])
   })
 
   it('refuses private methods, non-method targets and mixed adapters', () => {
@@ -108,6 +129,8 @@ describe('route decorators: metadata owned by the core', () => {
     }).toThrow(/public methods/)
     const fieldContext = { kind: 'field', name: 'x', metadata: {} } as unknown as ClassMethodDecoratorContext
     expect(() => decorateRoute('fake', () => undefined, fieldContext, a, (m) => m)).toThrow(/class methods/)
+    const methodContext = { kind: 'method', name: 'x', private: false, metadata: {}, addInitializer: () => undefined } as unknown as ClassMethodDecoratorContext
+    expect(() => decorateRoute('fake', () => undefined, methodContext, { kind: 'scope' } as never, (m) => m)).toThrow(/enforce/)
     expect(() => {
       class Mixed {
         @decorator(a, 'express')
@@ -119,18 +142,33 @@ describe('route decorators: metadata owned by the core', () => {
   })
 })
 
-describe('enforceRouteRequirements', () => {
+describe('enforceRequirements', () => {
   const identity = { subject: 'u', scopes: ['a'], claims: {}, audience: [], actor: [] } as unknown as Identity
-  const request = { method: 'GET', url: '/x', headers: {} }
+  const scopeA = createScopeRequirement('a')
+  const scopeB = createScopeRequirement('b')
+  const policyRequirement = createPolicyRequirement(engine, { action: 'read' })
 
-  it('stops at the first failing requirement, with its error', async () => {
-    const policyRequirement: RouteRequirement = { kind: 'policy', requirement: createPolicyRequirement(engine, { action: 'read' }) as never }
-    await expect(enforceRouteRequirements([b, policyRequirement], { request, identity, context: undefined, input: undefined })).rejects.toMatchObject({ code: 'insufficient_scope', status: 403 })
+  it('stops at the first failing requirement, with its error, before any later one runs', () => {
+    calls.length = 0
+    expect(thrown(() => enforceRequirements([named('first'), scopeB, policyRequirement, named('never')], input(identity)))).toMatchObject({ code: 'insufficient_scope', status: 403 })
+    expect(calls).toEqual(['first'])
   })
 
-  it('collects the response headers of permitted policies', async () => {
-    const policyRequirement: RouteRequirement = { kind: 'policy', requirement: createPolicyRequirement(engine, { action: 'read' }) as never }
-    await expect(enforceRouteRequirements([a, policyRequirement], { request, identity, context: undefined, input: undefined })).resolves.toEqual({ 'Cache-Control': 'no-store' })
-    await expect(enforceRouteRequirements([a], { request, identity, context: undefined, input: undefined })).resolves.toEqual({})
+  it('stays synchronous while every requirement is: met scope checks return SATISFIED itself', () => {
+    expect(enforceRequirements([scopeA, scopeA], input(identity))).toBe(SATISFIED)
+    expect(enforceRequirements([], input(identity))).toBe(SATISFIED)
+    expect(thrown(() => enforceRequirements([scopeA], input(undefined)))).toMatchObject({ code: 'credentials_required', status: 401 })
+  })
+
+  it('goes asynchronous at the first promise and collects the response headers of permitted policies', async () => {
+    const result = enforceRequirements([scopeA, policyRequirement], input(identity))
+    expect(result).toBeInstanceOf(Promise)
+    await expect(result).resolves.toEqual({ responseHeaders: { 'Cache-Control': 'no-store' } })
+  })
+
+  it('a later requirement wins on the same header; a refusal after a promise rejects', async () => {
+    const headers = (value: string): Requirement => ({ enforce: async (): Promise<Enforcement> => ({ responseHeaders: { 'X-Tag': value } }) })
+    await expect(enforceRequirements([headers('one'), headers('two')], input(identity))).resolves.toEqual({ responseHeaders: { 'X-Tag': 'two' } })
+    await expect(enforceRequirements([policyRequirement, scopeB], input(identity))).rejects.toMatchObject({ code: 'insufficient_scope' })
   })
 })

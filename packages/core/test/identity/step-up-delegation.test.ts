@@ -62,15 +62,6 @@ describe('step-up (RFC 9470) and delegation (RFC 8693)', () => {
       expect(error.headers['WWW-Authenticate']).not.toContain('acr_values')
     })
 
-    it('createAuthenticationRequirement: the per-route check', async () => {
-      const requirement = createAuthenticationRequirement({ acr: ['urn:example:mfa'], maxAge: 120, clock: () => NOW })
-      const identity = (await auth({}).authenticate(bearer(await issuer.mint({ acr: 'urn:example:mfa', auth_time: NOW_S - 100 }))))?.identity
-      const request = { method: 'GET', url: '/pay', headers: {} }
-      expect(requirement.check(identity, request, undefined)).toBeUndefined()
-      expect(requirement.check(undefined, request, undefined)?.code).toBe('credentials_required')
-      const later = createAuthenticationRequirement({ maxAge: 99, clock: () => NOW })
-      expect(later.check(identity, request, undefined)?.headers['WWW-Authenticate']).toMatch(/max_age="99"$/)
-    })
 
     it.each([
       [{ acr: [] }, /acr must be/],

@@ -1,9 +1,5 @@
-import type { AuthContext } from '../authenticator.js'
-import { createAuditor } from '../audit/auditor.js'
-import { createRejections } from '../credentials/rejections.js'
-import { configurationError, type PortcullisError } from '../errors.js'
-import type { Identity } from '../identity/identity.js'
-import type { PortcullisRequest } from '../request.js'
+import { configurationError } from '../errors.js'
+import { SATISFIED, type Enforcement, type Requirement, type RequirementInput } from './requirement.js'
 import { checkStepUp, compileStepUp, type StepUpOptions, type StepUpRule } from './step-up.js'
 
 /** Options of `requireAuthentication()`: the per-route step-up requirement (RFC 9470). */
@@ -12,17 +8,24 @@ export interface RequireAuthenticationOptions extends StepUpOptions {
   clock?: () => number
 }
 
-/** A compiled per-route step-up requirement. */
-export interface AuthenticationRequirement {
+/**
+ * A compiled per-route step-up requirement.
+ *
+ * @example
+ * ```ts
+ * const mfa: AuthenticationRequirement = createAuthenticationRequirement({ acr: 'urn:example:mfa' })
+ * mfa.rule.acrValues // ['urn:example:mfa']
+ * ```
+ */
+export interface AuthenticationRequirement extends Requirement {
   readonly rule: StepUpRule
   /**
-   * Returns `undefined` when `identity` meets the requirement, else the error to answer: 401
-   * without identity, 401 `insufficient_user_authentication` with `acr_values` / `max_age`.
+   * Synchronous: returns `SATISFIED` when the identity meets the requirement, else throws the
+   * error to answer: 401 without identity, 401 `insufficient_user_authentication` with
+   * `acr_values` / `max_age` (RFC 9470 §3).
    */
-  check(identity: Identity | undefined, request: PortcullisRequest, context: AuthContext | undefined): PortcullisError | undefined
+  enforce(input: RequirementInput): Enforcement
 }
-
-const FALLBACK_CONTEXT: AuthContext = { rejections: createRejections('api'), auditor: createAuditor(undefined, Date.now) }
 
 /**
  * Compiles `requireAuthentication({ acr, maxAge })`, the route-level twin of the `acr` and
@@ -33,7 +36,7 @@ const FALLBACK_CONTEXT: AuthContext = { rejections: createRejections('api'), aud
  * ```ts
  * import { createAuthenticationRequirement } from '@portcullis/core'
  * const mfa = createAuthenticationRequirement({ acr: ['urn:example:mfa'], maxAge: 300 })
- * const error = mfa.check(identity, request, undefined)
+ * mfa.enforce({ request, identity: result.identity, context: result.context, input: undefined }) // throws 401 when too weak or too old
  * ```
  */
 export function createAuthenticationRequirement(options: RequireAuthenticationOptions): AuthenticationRequirement {
@@ -47,20 +50,20 @@ export function createAuthenticationRequirement(options: RequireAuthenticationOp
   if (typeof clock !== 'function') throw configurationError('requireAuthentication: clock must be a function')
   return {
     rule,
-    check(identity, request, context = FALLBACK_CONTEXT) {
+    enforce({ identity, request, context }) {
       const { rejections, auditor } = context
       if (identity === undefined) {
         const error = rejections.credentialsRequired()
         if (auditor.enabled) auditor.emit('authn_login_fail', 'WARN', request, { outcome: 'failure', reason: 'missing', description: error.message })
-        return error
+        throw error
       }
       const failure = checkStepUp(identity, rule, clock())
-      if (failure === undefined) return undefined
+      if (failure === undefined) return SATISFIED
       const error = rejections.insufficientUserAuthentication(failure.requirement, failure.description)
       if (auditor.enabled) {
         auditor.emit('authz_fail', 'WARN', request, { outcome: 'failure', reason: error.reason, description: error.message, identity })
       }
-      return error
+      throw error
     },
   }
 }

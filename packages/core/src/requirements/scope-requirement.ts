@@ -1,10 +1,6 @@
-import type { AuthContext } from '../authenticator.js'
-import { createAuditor } from '../audit/auditor.js'
-import { createRejections } from '../credentials/rejections.js'
-import { configurationError, type PortcullisError } from '../errors.js'
-import type { Identity } from '../identity/identity.js'
-import type { PortcullisRequest } from '../request.js'
-import { isScopeToken } from './parse-scopes.js'
+import { configurationError } from '../errors.js'
+import { isScopeToken } from '../scopes/parse-scopes.js'
+import { SATISFIED, type Enforcement, type Requirement, type RequirementInput } from './requirement.js'
 
 /** How several required scopes combine. */
 export type ScopeMatch = 'all' | 'any'
@@ -15,19 +11,24 @@ export interface RequireScopeOptions {
   match?: ScopeMatch
 }
 
-/** A compiled scope requirement. */
-export interface ScopeRequirement {
+/**
+ * A compiled scope requirement.
+ *
+ * @example
+ * ```ts
+ * const requirement: ScopeRequirement = createScopeRequirement('orders:read')
+ * requirement.scopes // ['orders:read']
+ * ```
+ */
+export interface ScopeRequirement extends Requirement {
   readonly scopes: readonly string[]
   readonly match: ScopeMatch
   /**
-   * Returns `undefined` when `identity` satisfies the requirement, else the error to answer:
-   * 401 without identity, 403 `insufficient_scope` with the required scopes (RFC 6750 §3.1).
+   * Synchronous: returns `SATISFIED` when the identity has the scopes, else throws the error to
+   * answer: 401 without identity, 403 `insufficient_scope` with the required scopes (RFC 6750 §3.1).
    */
-  check(identity: Identity | undefined, request: PortcullisRequest, context: AuthContext | undefined): PortcullisError | undefined
+  enforce(input: RequirementInput): Enforcement
 }
-
-// Used when no requireToken ran before (a wiring mistake): still fail closed, with a challenge.
-const FALLBACK_CONTEXT: AuthContext = { rejections: createRejections('api'), auditor: createAuditor(undefined, Date.now) }
 
 /**
  * Compiles `requireScope(scopes, { match })`. Scopes are validated against the RFC 6749 §3.3
@@ -35,8 +36,9 @@ const FALLBACK_CONTEXT: AuthContext = { rejections: createRejections('api'), aud
  *
  * @example
  * ```ts
+ * import { createScopeRequirement } from '@portcullis/core'
  * const requirement = createScopeRequirement(['orders:read', 'admin'], { match: 'any' })
- * const error = requirement.check(identity, request, undefined)
+ * requirement.enforce({ request, identity: result.identity, context: result.context, input: undefined }) // throws 403 without either scope
  * ```
  */
 export function createScopeRequirement(scopes: string | readonly string[], options: RequireScopeOptions = {}): ScopeRequirement {
@@ -54,7 +56,7 @@ export function createScopeRequirement(scopes: string | readonly string[], optio
   return {
     scopes: frozen,
     match,
-    check(identity, request, context = FALLBACK_CONTEXT) {
+    enforce({ identity, request, context }) {
       const { rejections, auditor } = context
       if (identity === undefined) {
         const error = rejections.credentialsRequired()
@@ -63,7 +65,7 @@ export function createScopeRequirement(scopes: string | readonly string[], optio
             outcome: 'failure', reason: 'missing', description: error.message, requiredScopes: frozen,
           })
         }
-        return error
+        throw error
       }
       const granted = identity.scopes
       const ok = match === 'all' ? frozen.every((s) => granted.includes(s)) : frozen.some((s) => granted.includes(s))
@@ -73,7 +75,7 @@ export function createScopeRequirement(scopes: string | readonly string[], optio
             outcome: 'success', reason: 'scope', description: 'The required scope is granted', identity, requiredScopes: frozen,
           })
         }
-        return undefined
+        return SATISFIED
       }
       const error = rejections.insufficientScope(frozen)
       if (auditor.enabled) {
@@ -81,7 +83,7 @@ export function createScopeRequirement(scopes: string | readonly string[], optio
           outcome: 'failure', reason: 'scope', description: error.message, identity, requiredScopes: frozen,
         })
       }
-      return error
+      throw error
     },
   }
 }

@@ -1,5 +1,5 @@
 import { configurationError } from '../errors.js'
-import type { Identity } from '../identity/identity.js'
+import type { Identity } from './identity.js'
 import { TokenInvalid } from '../internal/failures.js'
 
 /** An actor allowed to act for others: by `sub`, optionally only from one issuer. */
