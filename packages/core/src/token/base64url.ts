@@ -1,0 +1,24 @@
+// Index of each base64url character (RFC 4648 §5) by char code; -1 for anything else.
+const VALUE = new Int8Array(128).fill(-1)
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i
+
+/**
+ * True when `text` is canonical unpadded base64url (RFC 7515 §2, RFC 4648 §3.5): only the
+ * URL-safe alphabet, no padding, a length that is not 1 modulo 4, and zero unused bits in the
+ * last character. Node's decoder accepts all of these variations, so a segment that is not
+ * canonical would have several spellings of the same bytes (one token, many strings).
+ */
+export function isCanonicalBase64url(text: string): boolean {
+  const length = text.length
+  const rest = length % 4
+  if (length === 0 || rest === 1) return false
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i)
+    if (code >= 128 || VALUE[code] === -1) return false
+  }
+  if (rest === 0) return true
+  // 2 characters carry 1 byte (4 unused bits), 3 characters carry 2 bytes (2 unused bits).
+  const last = VALUE[text.charCodeAt(length - 1)] as number
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0
+}
