@@ -119,7 +119,7 @@ function compileAlgorithms(options: RequireTokenOptions): Algorithm[] {
 function compileRemote(options: RequireTokenOptions, clock: () => number): RemoteKeySetOptions {
   const jwks: JwksOptions = options.jwks ?? {}
   for (const key of Object.keys(jwks)) {
-    if (!['timeout', 'cacheMaxAge', 'cooldown', 'maxStale', 'maxKeys', 'maxBytes', 'onFetch'].includes(key)) {
+    if (!['timeout', 'cacheMaxAge', 'cooldown', 'unknownKidWait', 'maxStale', 'maxKeys', 'maxBytes', 'onFetch'].includes(key)) {
       throw configurationError(`jwks.${key} is not an option`)
     }
   }
@@ -130,6 +130,7 @@ function compileRemote(options: RequireTokenOptions, clock: () => number): Remot
     timeoutMs: integer(jwks.timeout, 'jwks.timeout', 5000, 1, MAX_TIMER_MS),
     cacheMaxAgeMs: integer(jwks.cacheMaxAge, 'jwks.cacheMaxAge', 600_000, 0),
     cooldownMs: integer(jwks.cooldown, 'jwks.cooldown', 30_000, 0),
+    unknownKidWaitMs: integer(jwks.unknownKidWait, 'jwks.unknownKidWait', 500, 1, MAX_TIMER_MS),
     maxStaleMs: integer(jwks.maxStale, 'jwks.maxStale', 86_400_000, 0),
     maxKeys: integer(jwks.maxKeys, 'jwks.maxKeys', DEFAULT_MAX_KEYS, 1, 1000),
     maxBytes: integer(jwks.maxBytes, 'jwks.maxBytes', 512 * 1024, 1024, 16 * 1024 * 1024),
