@@ -114,7 +114,8 @@ export function requestUri(request: PortcullisRequest, rules: OriginRules): stri
     const forwardedHost = headerValue(request, 'x-forwarded-host')
     const host = forwardedHost === undefined ? headerValue(request, 'host') : forwardedHost
     const forwardedProto = headerValue(request, 'x-forwarded-proto')
-    const proto = typeof forwardedProto === 'string' ? forwardedProto.toLowerCase() : forwardedProto ?? (request.secure === true ? 'https' : 'http')
+    if (forwardedProto === null) return undefined
+    const proto = forwardedProto === undefined ? (request.secure === true ? 'https' : 'http') : forwardedProto.toLowerCase()
     if (host === null || proto === null || host === undefined || (proto !== 'http' && proto !== 'https')) return undefined
     origin = originOf(`${proto}://${host}`)
     // A configured list still limits what a proxy may claim.
