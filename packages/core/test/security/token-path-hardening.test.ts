@@ -161,7 +161,9 @@ describe('headers from a trusted proxy must hold exactly one value', () => {
   function viaProxy(events: AuditEvent[]) {
     return createAuthenticator({
       issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, clock: () => NOW,
-      trustedProxies: [PROXY], mtls: { certificateHeader: 'X-Client-Cert' }, audit: (event) => events.push(event),
+      trustedProxies: [PROXY], mtls: { certificateHeader: 'X-Client-Cert' }, audit: (event) => {
+        events.push(event)
+      },
     })
   }
 
