@@ -12,7 +12,7 @@ import {
   requireScope,
   requireToken,
 } from '@portcullis/koa'
-import { identityView } from './helpers.js'
+import { identityView, tamper } from './helpers.js'
 import type { AdapterUnderTest } from './suite.js'
 
 /** The framework pieces a Koa major is tested with. */
@@ -85,6 +85,9 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
       }
       const router = new KoaRouter()
       router.get('/me', show)
+      router.get('/tamper', (ctx) => {
+        ctx.body = { changed: tamper(ctx.state.auth) }
+      })
       if (routes.stepUp !== undefined) router.get('/step-up', requireAuthentication(routes.stepUp), show)
       app.use(router.routes())
       app.use(router.allowedMethods())
