@@ -5,21 +5,17 @@ const CLOSE_OBJECT = 0x7d
 const OPEN_ARRAY = 0x5b
 const CLOSE_ARRAY = 0x5d
 const COMMA = 0x2c
-const COLON = 0x3a
 
 /**
- * True when some object of the JSON text `json` names a member twice (RFC 8259 §4: names
- * "SHOULD be unique"; RFC 7515 §5.2 and RFC 7519 §4 let a verifier reject such a header or
- * claims set, and `JSON.parse` would silently keep the last one). `json` must already be valid
- * JSON (call it after `JSON.parse` succeeded): the scan only tracks strings, escapes and object
- * nesting, in one pass, and compares names after unescaping (`"a"` and `"\u0061"` are the same
- * name).
+ * Counts the member names in the JSON text `json` (which must be valid JSON): one linear
+ * pass that tracks only strings, escapes and container nesting. A string is a member name
+ * when it follows `{` or a `,` inside an object.
  */
-export function hasDuplicateMembers(json: string): boolean {
-  // One entry per open container: the names seen so far in an object, or null for an array.
-  const stack: Array<Set<string> | null> = []
-  // Whether the next string in the current object is a member name.
+function countMemberNames(json: string): number {
+  // For each open container: true for an object, false for an array.
+  const inObject: boolean[] = []
   let expectName = false
+  let names = 0
   const length = json.length
   let i = 0
   while (i < length) {
@@ -34,32 +30,51 @@ export function hasDuplicateMembers(json: string): boolean {
         end = json.indexOf('"', end + 1)
       }
       if (expectName) {
-        const names = stack[stack.length - 1] as Set<string>
-        const backslash = json.indexOf('\\', i + 1)
-        const escaped = backslash !== -1 && backslash < end
-        const name = escaped ? (JSON.parse(json.slice(i, end + 1)) as string) : json.slice(i + 1, end)
-        if (names.has(name)) return true
-        names.add(name)
+        names++
         expectName = false
       }
       i = end + 1
       continue
     }
     if (code === OPEN_OBJECT) {
-      stack.push(new Set())
+      inObject.push(true)
       expectName = true
     } else if (code === OPEN_ARRAY) {
-      stack.push(null)
+      inObject.push(false)
       expectName = false
     } else if (code === CLOSE_OBJECT || code === CLOSE_ARRAY) {
-      stack.pop()
+      inObject.pop()
       expectName = false
     } else if (code === COMMA) {
-      expectName = stack[stack.length - 1] != null
-    } else if (code === COLON) {
-      expectName = false
+      expectName = inObject[inObject.length - 1] === true
     }
     i++
   }
-  return false
+  return names
+}
+
+/** Counts the own members of every object in a value returned by `JSON.parse`. */
+function countMembers(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0
+  let count = 0
+  if (Array.isArray(value)) {
+    for (const item of value) count += countMembers(item)
+    return count
+  }
+  // JSON.parse makes every member an own, enumerable data property (even "__proto__").
+  for (const name in value) count += 1 + countMembers((value as Record<string, unknown>)[name])
+  return count
+}
+
+/**
+ * True when some object of the JSON text `json` names a member twice (RFC 8259 §4: names
+ * "SHOULD be unique"; RFC 7515 §5.2 and RFC 7519 §4 let a verifier reject such a header or
+ * claims set, and `JSON.parse` silently keeps the last one). `parsed` is `JSON.parse(json)`:
+ * `JSON.parse` keeps one member per distinct name (after unescaping, so `"a"` and `"\u0061"`
+ * are the same name), so the text has a duplicate exactly when it names more members than
+ * the parsed value holds. No names are copied or stored: one pass over the text, one over
+ * the value.
+ */
+export function hasDuplicateMembers(json: string, parsed: unknown = JSON.parse(json)): boolean {
+  return countMemberNames(json) !== countMembers(parsed)
 }

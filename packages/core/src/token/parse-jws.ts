@@ -38,7 +38,7 @@ function decodeJsonObject(segment: string, what: string): Record<string, unknown
     throw TokenInvalid.create('malformed', `The token ${what} is not a JSON object`)
   }
   // RFC 7515 §5.2, RFC 7519 §4: a member named twice is refused, never "last one wins".
-  if (hasDuplicateMembers(text)) {
+  if (hasDuplicateMembers(text, value)) {
     throw TokenInvalid.create('malformed', `The token ${what} names a member twice`)
   }
   return value as Record<string, unknown>

@@ -22,6 +22,7 @@ import {
 import { requestUri } from '../../src/binding/dpop/htu.js'
 import { jwkThumbprintOf } from '../../src/binding/dpop/verify-proof.js'
 import { compileTrustedProxies } from '../../src/binding/trusted-proxies.js'
+import { discoverEndpoint } from '../../src/jwks/discovery.js'
 import { bearer, manualClock, rejection } from '../helpers.js'
 
 const NOW = Date.UTC(2030, 0, 15, 12, 0, 0)
@@ -131,6 +132,17 @@ describe('discovered endpoints use https unless the issuer itself is loopback ht
     })
     expect((await rejection(() => auth.authenticate(bearer('opaque')))).status).toBe(503)
     expect(calls.some((url) => url.startsWith('http:'))).toBe(false)
+  })
+
+  it.each(['jwks_uri', 'introspection_endpoint', 'token_endpoint'])('discoverEndpoint(%s): http only for a loopback http issuer', async (member) => {
+    const limits = { timeoutMs: 1000, maxBytes: 65536 }
+    const https = fakeFetch({ 'https://a.example.com/.well-known/oauth-authorization-server': { issuer: A, [member]: 'http://127.0.0.1/x' } })
+    await expect(discoverEndpoint(A, member, https.fetch, limits)).rejects.toThrow(/must use https, as the issuer does/)
+    const local = 'http://127.0.0.1:4000/'
+    const loopback = fakeFetch({ 'http://127.0.0.1:4000/.well-known/oauth-authorization-server': { issuer: local, [member]: 'http://127.0.0.1:4000/x' } })
+    await expect(discoverEndpoint(local, member, loopback.fetch, limits)).resolves.toBe('http://127.0.0.1:4000/x')
+    const secure = fakeFetch({ 'https://a.example.com/.well-known/oauth-authorization-server': { issuer: A, [member]: 'https://keys.example.com/x' } })
+    await expect(discoverEndpoint(A, member, secure.fetch, limits)).resolves.toBe('https://keys.example.com/x')
   })
 
   it('a loopback http issuer may still use loopback http endpoints (local development)', async () => {
