@@ -50,8 +50,8 @@ function decodeHeader(value: string, format: CertificateHeaderFormat): Buffer {
  * The DER of the request's client certificate: from the configured proxy header when the
  * peer is a trusted proxy (the proxy's own socket certificate means nothing then), otherwise
  * from the TLS socket. A header from any other peer is ignored (SEC-08, MTLS-08). A forwarded
- * header that is repeated, a list or empty, or that is not exactly one well-formed X.509 certificate (parsed by node:crypto, MTLS-09) is
- * refused as `invalid_token`, never a 500.
+ * header that is repeated, a list or empty, or that is not exactly one well-formed X.509
+ * certificate (parsed by node:crypto, MTLS-09), is refused as `invalid_token`, never a 500.
  */
 export function clientCertificateOf(request: PortcullisRequest, rules: CertificateRules): Uint8Array | undefined {
   if (rules.header !== undefined && rules.trustProxy(request.remoteAddress)) {
