@@ -43,8 +43,9 @@ export class DpopReplayStoreFull extends Error {
  * The highest rate of DPoP proofs one process is assumed to accept: every such request costs
  * at least one public-key verification of a proof never seen before (the verification
  * micro-benchmark checks about 26,000 RS256 tokens/s, the cheapest, on one core of the
- * benchmark machine; ECDSA and EdDSA are slower) plus HTTP parsing (a bare Koa server answers about
- * 14,000 requests/s there). 50,000/s leaves a margin of about 2x for faster hardware.
+ * benchmark machine; ECDSA and EdDSA are slower) plus HTTP parsing (a bare Koa server
+ * answers about 14,000 requests/s there). 50,000/s leaves a margin of about 2x for faster
+ * hardware.
  */
 export const MAX_PROOFS_PER_SECOND = 50_000
 
