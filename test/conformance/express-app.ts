@@ -11,7 +11,7 @@ import {
   requireScope,
   requireToken,
 } from '@portcullis/express'
-import { identityView } from './helpers.js'
+import { identityView, tamper } from './helpers.js'
 import { PAYMENTS_STEP_UP } from './policy-fixtures.js'
 import type { AdapterUnderTest } from './suite.js'
 
@@ -58,6 +58,7 @@ export function expressAdapter(name: string, express: typeof Express): AdapterUn
         res.json({ ...identityView(req.auth), actor: req.auth?.actor ?? null, acr: req.auth?.acr ?? null })
       }
       app.get('/me', show)
+      app.get('/tamper', (req, res) => res.json({ changed: tamper(req.auth) }))
       if (routes.stepUp !== undefined) app.get('/step-up', requireAuthentication(routes.stepUp), show)
       const record: ErrorRequestHandler = (err, _req, _res, next) => {
         hooks.onError(err)

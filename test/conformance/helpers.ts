@@ -55,6 +55,32 @@ export function identityView(auth: Identity | undefined): IdentityView {
 }
 
 /**
+ * What a careless handler might do with `req.auth`: change the scope claim and a nested claim.
+ * Returns whether any change took (the claims of a cached answer must be frozen in depth).
+ */
+export function tamper(auth: Identity | undefined): boolean {
+  const claims = auth?.claims as Record<string, unknown> | undefined
+  if (claims === undefined) return false
+  let changed = false
+  try {
+    claims['scope'] = 'orders:read admin'
+    changed = true
+  } catch {
+    // frozen: the assignment throws in strict mode
+  }
+  const roles = (claims['ext'] as { roles?: unknown } | undefined)?.roles
+  try {
+    if (Array.isArray(roles)) {
+      roles.push('admin')
+      changed = true
+    }
+  } catch {
+    // frozen
+  }
+  return changed
+}
+
+/**
  * Serves `listener` on a loopback port. Node's default 16 KB header limit would answer a 100 KB
  * Authorization header with 431 before the app sees it; a larger limit lets the token-size
  * rule of Portcullis itself be tested.

@@ -13,7 +13,7 @@ import {
   requireScope,
   requireToken,
 } from '@portcullis/koa'
-import { identityView } from './helpers.js'
+import { identityView, tamper } from './helpers.js'
 import { PAYMENTS_STEP_UP } from './policy-fixtures.js'
 import type { AdapterUnderTest } from './suite.js'
 
@@ -87,6 +87,9 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
       }
       const router = new KoaRouter()
       router.get('/me', show)
+      router.get('/tamper', (ctx) => {
+        ctx.body = { changed: tamper(ctx.state.auth) }
+      })
       if (routes.stepUp !== undefined) router.get('/step-up', requireAuthentication(routes.stepUp), show)
       app.use(router.routes())
       app.use(router.allowedMethods())

@@ -20,6 +20,7 @@ import { runMetadataScenarios } from './metadata.scenarios.js'
 import { runRevocationScenarios } from './revocation.scenarios.js'
 import { runStepUpScenarios } from './step-up.scenarios.js'
 import { runMtlsScenarios } from './mtls.scenarios.js'
+import { runHardeningScenarios } from './hardening.scenarios.js'
 import {
   b64url,
   claimsFor,
@@ -178,6 +179,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
     runDelegationScenarios(adapter)
     runMetadataScenarios(adapter)
     runMtlsScenarios(adapter)
+    runHardeningScenarios(adapter)
     // One issuer with a key per algorithm serves the stateless scenarios. Scenarios that change
     // an issuer (outages, rotation, floods, hostile key sets) get their own issuer and app.
     let issuer: LocalIssuer

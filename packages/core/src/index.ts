@@ -48,7 +48,7 @@ export type { StepUpOptions } from './requirements/step-up.js'
 export type { AllowedActor, DelegationOptions } from './identity/delegation.js'
 
 export type { DpopNonceOptions, DpopOptions, MtlsOptions } from './binding/binding-options.js'
-export { createMemoryReplayStore } from './binding/dpop/replay-store.js'
+export { createMemoryReplayStore, DEFAULT_REPLAY_STORE_ENTRIES, DpopReplayStoreFull, MAX_PROOFS_PER_SECOND, replayStoreEntriesFor } from './binding/dpop/replay-store.js'
 export type { DpopReplayStore, MemoryReplayStore, MemoryReplayStoreOptions } from './binding/dpop/replay-store.js'
 export { certificateThumbprint } from './binding/mtls/client-certificate.js'
 export type { CertificateHeaderFormat } from './binding/mtls/client-certificate.js'

@@ -17,8 +17,16 @@ export interface JwksOptions {
   timeout?: number
   /** Age after which keys are refreshed in the background. Default 600000 (10 minutes). */
   cacheMaxAge?: number
-  /** Minimum time between refetches caused by an unknown `kid`. Default 30000. */
+  /**
+   * Minimum time between refetches caused by an unknown `kid`. Default 30000. A token issued
+   * after the keys were last fetched (its `iat`) may cause one sooner, at most once a second.
+   */
   cooldown?: number
+  /**
+   * Longest a request with an unknown `kid` waits for a JWKS fetch in flight, in milliseconds,
+   * before it is answered 503 with `Retry-After` (known keys never wait). Default 500.
+   */
+  unknownKidWait?: number
   /**
    * How long after `cacheMaxAge` the last good keys keep serving while the endpoint fails
    * (stale-if-error). Default 86400000 (1 day).

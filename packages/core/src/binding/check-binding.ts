@@ -7,6 +7,7 @@ import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
 import type { PortcullisRequest } from '../request.js'
 import type { BindingConfig, CompiledDpop, CompiledMtls } from './compile-binding.js'
 import { requestUri } from './dpop/htu.js'
+import { DpopReplayStoreFull } from './dpop/replay-store.js'
 import { verifyProof } from './dpop/verify-proof.js'
 import { clientCertificateOf, thumbprintMatches } from './mtls/client-certificate.js'
 
@@ -57,6 +58,10 @@ async function checkDpop(
   try {
     fresh = await dpop.replayStore.remember(key, Math.max(expiresAt, now + 1000))
   } catch (error) {
+    // Full of live proofs: refuse (503 + Retry-After) rather than forget one (it could be replayed).
+    if (error instanceof DpopReplayStoreFull) {
+      throw DependencyUnavailable.create('replay_store_full', 'The DPoP replay store is full; try again later', error.retryAfterSeconds)
+    }
     throw DependencyUnavailable.create('replay_store', 'The DPoP replay store is unavailable', 1, error)
   }
   // RFC 9449 §11.1: a proof is used once.

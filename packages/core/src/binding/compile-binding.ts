@@ -7,7 +7,7 @@ import { ALGORITHMS, DEFAULT_ALGORITHMS, isAlgorithm, isHmac, type AsymmetricAlg
 import type { DpopNonceOptions, DpopOptions, MtlsOptions } from './binding-options.js'
 import { compileOrigins, type OriginRules } from './dpop/htu.js'
 import { createNonceIssuer, type NonceIssuer } from './dpop/nonces.js'
-import { createMemoryReplayStore, type DpopReplayStore } from './dpop/replay-store.js'
+import { createMemoryReplayStore, replayStoreEntriesFor, type DpopReplayStore } from './dpop/replay-store.js'
 import type { ProofRules } from './dpop/verify-proof.js'
 import type { CertificateRules } from './mtls/client-certificate.js'
 import { compileTrustedProxies, type ProxyTrust } from './trusted-proxies.js'
@@ -95,7 +95,10 @@ function compileDpop(value: unknown, trustProxy: ProxyTrust, hasProxies: boolean
     // proof made for another server would then pass the htu check (RFC 9449 §4.3).
     throw configurationError('dpop.origin is required (the public origin of this API, e.g. https://api.example.com) unless trustedProxies is set')
   }
-  const replayStore = options.replayStore ?? createMemoryReplayStore({ clock })
+  const maxAgeSeconds = integerOption(options.maxAge, 'dpop.maxAge', 60, 1, 600)
+  // The default store holds every proof that can still be accepted at the highest rate this
+  // process can verify (replayStoreEntriesFor): an entry lives at most maxAge + 3 x tolerance + 1 s.
+  const replayStore = options.replayStore ?? createMemoryReplayStore({ clock, maxEntries: replayStoreEntriesFor(maxAgeSeconds + 3 * clockTolerance + 1) })
   if (typeof replayStore !== 'object' || replayStore === null || typeof replayStore.remember !== 'function') {
     throw configurationError('dpop.replayStore must have a remember(key, expiresAt) method')
   }
@@ -107,7 +110,7 @@ function compileDpop(value: unknown, trustProxy: ProxyTrust, hasProxies: boolean
       algorithms: new Set(algorithms),
       maxProofLength: integerOption(options.maxProofLength, 'dpop.maxProofLength', 8192, 512, 65536),
       maxJtiLength: 256,
-      maxAgeSeconds: integerOption(options.maxAge, 'dpop.maxAge', 60, 1, 600),
+      maxAgeSeconds,
       clockToleranceSeconds: clockTolerance,
     },
     origin: { origins, trustProxy },

@@ -1,4 +1,5 @@
 import { TokenInvalid } from '../internal/failures.js'
+import { readNumericDate } from '../token/numeric-date.js'
 import { parseScopes } from '../scopes/parse-scopes.js'
 import type { Claims } from './claims.js'
 import type { Actor, Confirmation, Identity, TokenType } from './identity.js'
@@ -14,12 +15,8 @@ function optionalString(claims: Record<string, unknown>, name: string): string |
 }
 
 function optionalDate(claims: Record<string, unknown>, name: string): Date | undefined {
-  const value = claims[name]
-  if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw TokenInvalid.create('claims', `The "${name}" claim must be a NumericDate`)
-  }
-  return new Date(value * 1000)
+  const value = readNumericDate(claims, name)
+  return value === undefined ? undefined : new Date(value * 1000)
 }
 
 function audienceList(aud: unknown): string[] {

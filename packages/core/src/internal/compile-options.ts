@@ -99,7 +99,7 @@ function compileAlgorithms(options: RequireTokenOptions): Algorithm[] {
 }
 
 function compileRemote(options: RequireTokenOptions, clock: () => number): RemoteKeySetOptions {
-  const jwks: JwksOptions = optionsObject(options.jwks ?? {}, 'jwks', ['timeout', 'cacheMaxAge', 'cooldown', 'maxStale', 'maxKeys', 'maxBytes', 'onFetch'])
+  const jwks: JwksOptions = optionsObject(options.jwks ?? {}, 'jwks', ['timeout', 'cacheMaxAge', 'cooldown', 'unknownKidWait', 'maxStale', 'maxKeys', 'maxBytes', 'onFetch'])
   if (jwks.onFetch !== undefined && typeof jwks.onFetch !== 'function') throw configurationError('jwks.onFetch must be a function')
   const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined)
   if (typeof fetchImpl !== 'function') throw configurationError('fetch must be a function (no global fetch found)')
@@ -107,6 +107,7 @@ function compileRemote(options: RequireTokenOptions, clock: () => number): Remot
     timeoutMs: integerOption(jwks.timeout, 'jwks.timeout', 5000, 1, MAX_TIMER_MS),
     cacheMaxAgeMs: integerOption(jwks.cacheMaxAge, 'jwks.cacheMaxAge', 600_000, 0),
     cooldownMs: integerOption(jwks.cooldown, 'jwks.cooldown', 30_000, 0),
+    unknownKidWaitMs: integerOption(jwks.unknownKidWait, 'jwks.unknownKidWait', 500, 1, MAX_TIMER_MS),
     maxStaleMs: integerOption(jwks.maxStale, 'jwks.maxStale', 86_400_000, 0),
     maxKeys: integerOption(jwks.maxKeys, 'jwks.maxKeys', DEFAULT_MAX_KEYS, 1, 1000),
     maxBytes: integerOption(jwks.maxBytes, 'jwks.maxBytes', 512 * 1024, 1024, 16 * 1024 * 1024),

@@ -2,7 +2,7 @@
  * Where Portcullis may fetch keys and metadata from: `https:` anywhere, plain `http:` only on
  * loopback (local development and tests). A token is never a source of URLs (RFC 8725 §3.10).
  */
-function isLoopbackHost(hostname: string): boolean {
+export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname
   return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host)
 }

@@ -1,4 +1,5 @@
 import { configurationError } from '../errors.js'
+import { deepFreeze } from '../internal/deep-freeze.js'
 import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
 import type { FetchLike } from '../internal/fetch-json.js'
 import { integerOption, MAX_TIMER_MS, optionsObject } from '../internal/option-checks.js'
@@ -138,7 +139,9 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     if (record['active'] !== true) return INACTIVE
     const response = { ...record }
     delete response['active']
-    return { active: true, response }
+    // Shared by every request with this token (cache and in-flight calls), as `req.auth.claims`:
+    // frozen like the claims of a cached JWT, so one handler cannot change what the next sees.
+    return { active: true, response: deepFreeze(response) }
   }
 
   function remember(key: string, answer: Answer): void {

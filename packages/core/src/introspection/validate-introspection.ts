@@ -1,4 +1,5 @@
 import { TokenInvalid } from '../internal/failures.js'
+import { readNumericDate } from '../token/numeric-date.js'
 
 /** The claim rules applied to an active introspection response (same as for JWTs). */
 export interface IntrospectionRules {
@@ -10,12 +11,7 @@ export interface IntrospectionRules {
 }
 
 function numericDate(response: Record<string, unknown>, name: string): number | undefined {
-  const value = response[name]
-  if (value === undefined) return undefined
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw TokenInvalid.create('claims', `The "${name}" member of the introspection response must be a NumericDate`)
-  }
-  return value
+  return readNumericDate(response, name, 'member of the introspection response')
 }
 
 function checkAudience(aud: unknown, audiences: readonly string[]): void {
@@ -26,10 +22,11 @@ function checkAudience(aud: unknown, audiences: readonly string[]): void {
 
 /**
  * Checks an active introspection response (RFC 7662 §2.2) at `nowSeconds` like a JWT's claims:
- * `iss` must be a configured issuer and `aud` must name this resource server when present
+ * `iss`, when present, must be `defaultIssuer` (the issuer whose endpoint was called), and `aud`
+ * must name this resource server when present
  * (RFC 7662 §4: the AS checks the audience too, so they are optional here); `exp`, `nbf` and `iat`
  * are honoured with the clock tolerance, since a cached answer can outlive the token. Returns
- * the issuer of the token (`defaultIssuer` when the response has no `iss`).
+ * the issuer of the token (always `defaultIssuer`).
  */
 export function validateIntrospection(
   response: Record<string, unknown>,
@@ -38,8 +35,10 @@ export function validateIntrospection(
   nowSeconds: number,
 ): string {
   const iss = response['iss']
-  if (iss !== undefined && (typeof iss !== 'string' || !rules.issuers.includes(iss))) {
-    throw TokenInvalid.create('issuer', 'The token issuer is not trusted')
+  // An endpoint speaks only for its own issuer: with several issuers configured, one issuer's
+  // endpoint answering with another's `iss` must not mint identities in that issuer's name.
+  if (iss !== undefined && (typeof iss !== 'string' || iss !== defaultIssuer || !rules.issuers.includes(iss))) {
+    throw TokenInvalid.create('issuer', 'The token issuer is not the issuer whose introspection endpoint answered')
   }
   for (const name of rules.requiredClaims) {
     if (!Object.hasOwn(response, name) || response[name] === undefined) {

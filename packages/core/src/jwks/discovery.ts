@@ -1,5 +1,5 @@
 import { fetchJson, type FetchLike, type FetchJsonLimits } from '../internal/fetch-json.js'
-import { checkFetchableUrl } from '../internal/url-policy.js'
+import { checkFetchableUrl, isLoopbackHost } from '../internal/url-policy.js'
 
 /**
  * The metadata locations of an issuer, in the order they are tried:
@@ -19,7 +19,8 @@ function metadataUrls(issuer: string): string[] {
 /**
  * Finds the `jwks_uri` of `issuer` from its metadata. A document whose `issuer` is not
  * identical to the configured one is not used (RFC 8414 §3.3, §4: code-point
- * equality, no normalisation), and the `jwks_uri` must itself be https (or loopback http).
+ * equality, no normalisation), and the `jwks_uri` must itself be https (plain http only when
+ * the issuer is itself a loopback http URL).
  * Throws an Error naming every location tried when none gives a usable document.
  */
 export function discoverJwksUri(issuer: string, fetchImpl: FetchLike, limits: FetchJsonLimits): Promise<string> {
@@ -32,6 +33,8 @@ export function discoverJwksUri(issuer: string, fetchImpl: FetchLike, limits: Fe
  */
 export async function discoverEndpoint(issuer: string, member: string, fetchImpl: FetchLike, limits: FetchJsonLimits): Promise<string> {
   const problems: string[] = []
+  const issuerUrl = new URL(issuer)
+  const plainHttpAllowed = issuerUrl.protocol === 'http:' && isLoopbackHost(issuerUrl.hostname)
   for (const location of metadataUrls(issuer)) {
     let document: unknown
     try {
@@ -53,6 +56,13 @@ export async function discoverEndpoint(issuer: string, member: string, fetchImpl
     const checked = checkFetchableUrl(endpoint)
     if (typeof checked === 'string') {
       problems.push(`${location}: ${member} ${checked}`)
+      continue
+    }
+    // Plain http (allowed on loopback for local development) only when the issuer itself is a
+    // loopback http URL: an https issuer's metadata must not send keys, introspection or token
+    // requests to an unauthenticated channel, loopback or not.
+    if (checked.protocol === 'http:' && !plainHttpAllowed) {
+      problems.push(`${location}: ${member} must use https, as the issuer does`)
       continue
     }
     return checked.href

@@ -1,5 +1,6 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { MIN_RSA_MODULUS_BITS } from '../token/algorithms.js'
+import { isSoundPublicKey } from './public-key-checks.js'
 
 /** One verification key of a key set, imported once. */
 export interface KeyEntry {
@@ -16,8 +17,8 @@ const VERIFYING_KTY = new Set(['RSA', 'EC', 'OKP'])
 /**
  * Imports one JWK as a public verification key, or returns `undefined` when the key is not
  * usable for verifying signatures: wrong `kty`, `use` other than `sig`, `key_ops` without
- * `verify`, private or symmetric material, RSA under 2048 bits, or members node:crypto cannot
- * import. An unusable key is skipped, never fatal to the whole set (RFC 7517 §5).
+ * `verify` or with duplicate values, private or symmetric material, RSA under 2048 bits,
+ * members node:crypto cannot import, or degenerate public parameters (`isSoundPublicKey`). An unusable key is skipped, never fatal to the whole set (RFC 7517 §5).
  */
 export function importJwk(jwk: unknown): KeyEntry | undefined {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) return undefined
@@ -26,6 +27,8 @@ export function importJwk(jwk: unknown): KeyEntry | undefined {
   if (typeof kty !== 'string' || !VERIFYING_KTY.has(kty)) return undefined
   if (use !== undefined && use !== 'sig') return undefined
   if (keyOps !== undefined && !(Array.isArray(keyOps) && keyOps.includes('verify'))) return undefined
+  // RFC 7517 §4.3: "Duplicate key operation values MUST NOT be present in the array."
+  if (keyOps !== undefined && new Set(keyOps as unknown[]).size !== (keyOps as unknown[]).length) return undefined
   if (kid !== undefined && typeof kid !== 'string') return undefined
   if (alg !== undefined && typeof alg !== 'string') return undefined
   // A key set that publishes private material is broken or hostile: never import it.
@@ -40,6 +43,9 @@ export function importJwk(jwk: unknown): KeyEntry | undefined {
   if (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) {
     return undefined
   }
+  // Degenerate keys (RSA e = 1, small-order EdDSA points, out-of-range EC coordinates) would
+  // verify "signatures" made without any private key.
+  if (!isSoundPublicKey(key, member)) return undefined
   return { kid, alg, key }
 }
 

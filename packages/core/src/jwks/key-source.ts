@@ -1,13 +1,23 @@
 import type { KeyObject } from 'node:crypto'
 import type { Algorithm } from '../token/algorithms.js'
 
+/** What a key source may learn about the token whose key it is asked for. */
+export interface KeyLookupHint {
+  /**
+   * The token's `iat` (seconds) when the token passes every check that does not need its
+   * signature (type, times, audience), otherwise `undefined`. Evaluated lazily: only sources
+   * that need it (an unknown `kid`) pay for it. Attacker-controlled: a hint, never a proof.
+   */
+  issuedAt(): number | undefined
+}
+
 /**
  * Where the verifier gets keys for one issuer. Returns the candidate keys for `alg`/`kid`
  * (empty: no such key, the token is invalid), or throws `DependencyUnavailable` when the
  * keys cannot be known right now (the request is answered 503, never `invalid_token`).
  */
 export interface KeySource {
-  getKeys(alg: Algorithm, kid: string | undefined): readonly KeyObject[] | Promise<readonly KeyObject[]>
+  getKeys(alg: Algorithm, kid: string | undefined, hint?: KeyLookupHint): readonly KeyObject[] | Promise<readonly KeyObject[]>
   /**
    * Registers `listener` to hear of keys that left the set (a JWKS refresh without them).
    * Sources whose keys never change (static keys, a secret) do not implement it.

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import { DependencyUnavailable } from '../internal/failures.js'
 import { fetchJson, type FetchLike } from '../internal/fetch-json.js'
 import type { AsymmetricAlgorithm } from '../token/algorithms.js'
-import type { KeySource } from './key-source.js'
+import type { KeyLookupHint, KeySource } from './key-source.js'
 import { carryOverKeys, parseJwkSet, type KeyIndex } from './key-index.js'
 
 /** What triggered a JWKS fetch (for metrics: `pep_jwks_fetches_total{trigger}`). */
@@ -26,6 +26,11 @@ export interface RemoteKeySetOptions {
   /** Minimum time between fetches caused by unknown `kid`s. Default 30000 ms. */
   cooldownMs: number
   /**
+   * Longest a request with an unknown `kid` waits for a fetch in flight before it is answered
+   * 503 with `Retry-After` (known keys never wait). Default 500 ms.
+   */
+  unknownKidWaitMs?: number
+  /**
    * How long, after `cacheMaxAgeMs`, the last good keys keep serving while the endpoint fails
    * (HTTP's stale-if-error, RFC 5861 §4). Default 1 day.
    */
@@ -42,11 +47,18 @@ export interface RemoteKeySetOptions {
 // After a failed fetch, requests wait at least this long before trying again, so an outage
 // of the key endpoint is not answered with a fetch per request.
 const MAX_RETRY_BACKOFF_MS = 5000
+// A token newer than the keys (its iat after the last fetch began) may trigger a refetch before
+// the cooldown ends, at most once per this interval: iat is attacker-controlled.
+const EARLY_REFETCH_INTERVAL_MS = 1000
+const DEFAULT_UNKNOWN_KID_WAIT_MS = 500
 
 /**
  * A JWK Set fetched from a URL (given, or found by discovery), with:
  * single-flight fetching (concurrent misses share one request), a cooldown on refetches for
- * unknown `kid`s (a flood of forged kids causes at most one fetch per cooldown, OpenID Connect Core 1.0 §10.1.1),
+ * unknown `kid`s (a flood of forged kids causes at most one fetch per cooldown, OpenID Connect Core 1.0 §10.1.1)
+ * except for tokens issued after the current keys were fetched (at most one early refetch per
+ * second, so a rotation does not lock users out for the cooldown), a bounded wait for requests
+ * with an unknown `kid` while a fetch is slow (`unknownKidWaitMs`, then 503),
  * background refresh after `cacheMaxAgeMs` while the current keys keep serving, and
  * stale-if-error: when the endpoint fails, the last good keys keep serving for `maxStaleMs`
  * beyond their `cacheMaxAgeMs`.
@@ -54,12 +66,16 @@ const MAX_RETRY_BACKOFF_MS = 5000
 export class RemoteKeySet implements KeySource {
   private index: KeyIndex | undefined
   private fetchedAt = 0
+  /** When the fetch that produced the current keys began: keys published later are not in them. */
+  private indexFetchStartedAt = Number.NEGATIVE_INFINITY
+  private lastEarlyRefetchAt = Number.NEGATIVE_INFINITY
   private lastAttemptAt = Number.NEGATIVE_INFINITY
   private lastAttemptFailed = false
   private lastError: unknown
   private pending: Promise<void> | undefined
   private uri: string | undefined
   private readonly retryBackoffMs: number
+  private readonly unknownKidWaitMs: number
   /** Keys older than this are never used: fresh time plus stale-if-error time. */
   private readonly usableForMs: number
   private readonly removalListeners: Array<(keys: ReadonlySet<KeyObject>) => void> = []
@@ -69,10 +85,11 @@ export class RemoteKeySet implements KeySource {
     private readonly options: RemoteKeySetOptions,
   ) {
     this.retryBackoffMs = Math.min(options.cooldownMs, MAX_RETRY_BACKOFF_MS)
+    this.unknownKidWaitMs = options.unknownKidWaitMs ?? DEFAULT_UNKNOWN_KID_WAIT_MS
     this.usableForMs = options.cacheMaxAgeMs + options.maxStaleMs
   }
 
-  async getKeys(alg: AsymmetricAlgorithm, kid: string | undefined): Promise<readonly KeyObject[]> {
+  async getKeys(alg: AsymmetricAlgorithm, kid: string | undefined, hint?: KeyLookupHint): Promise<readonly KeyObject[]> {
     const now = this.options.clock()
     if (this.index === undefined || now - this.fetchedAt > this.usableForMs) {
       if (this.pending !== undefined) await this.pending
@@ -87,17 +104,47 @@ export class RemoteKeySet implements KeySource {
     const keys = this.index.select(alg, kid)
     if (keys.length > 0) return keys
 
-    // No key for this kid/alg: maybe the issuer rotated. Refetch at most once per cooldown.
-    if (this.pending !== undefined) {
-      await this.pending
-    } else if (this.options.clock() - this.lastAttemptAt >= this.options.cooldownMs) {
-      await this.refresh('unknown_kid')
+    // No key for this kid/alg: maybe the issuer rotated. Refetch at most once per cooldown, or
+    // sooner (at most once per EARLY_REFETCH_INTERVAL_MS) for a token issued after the current
+    // keys were fetched: its key may have been published since.
+    let fetching = this.pending
+    if (fetching === undefined) {
+      const at = this.options.clock()
+      if (at - this.lastAttemptAt >= this.options.cooldownMs) {
+        fetching = this.refresh('unknown_kid')
+      } else if (this.mayRetry(at) && at - this.lastEarlyRefetchAt >= Math.min(EARLY_REFETCH_INTERVAL_MS, this.options.cooldownMs)) {
+        const issuedAt = hint?.issuedAt()
+        if (issuedAt !== undefined && issuedAt * 1000 > this.indexFetchStartedAt) {
+          this.lastEarlyRefetchAt = at
+          fetching = this.refresh('unknown_kid')
+        }
+      }
     }
+    if (fetching !== undefined) await this.waitBounded(fetching)
     const after = this.index.select(alg, kid)
     if (after.length > 0) return after
     // The endpoint failed on its last try: the key may exist there; we cannot tell.
     if (this.lastAttemptFailed) throw this.unavailable()
     return after
+  }
+
+  /**
+   * Waits for a fetch in flight for at most `unknownKidWaitMs`: a slow key endpoint must not
+   * hold a socket per request with an unknown kid for the whole fetch timeout.
+   */
+  private async waitBounded(fetching: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<true>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.unknownKidWaitMs)
+    })
+    try {
+      const timedOut = await Promise.race([fetching.then(() => false), late])
+      if (timedOut) {
+        throw DependencyUnavailable.create('jwks_unavailable', 'The signing keys of the issuer are being fetched; try again', 1)
+      }
+    } finally {
+      clearTimeout(timer)
+    }
   }
 
   revalidate(): boolean {
@@ -131,13 +178,15 @@ export class RemoteKeySet implements KeySource {
 
   private refresh(trigger: JwksFetchTrigger): Promise<void> {
     if (this.pending !== undefined) return this.pending
-    this.lastAttemptAt = this.options.clock()
+    const startedAt = this.options.clock()
+    this.lastAttemptAt = startedAt
     const run = async (): Promise<void> => {
       try {
         this.uri ??= await this.locate()
         const document = await fetchJson(this.options.fetch, this.uri, this.options)
         const { index, removed } = carryOverKeys(this.index, parseJwkSet(document, this.options.maxKeys))
         this.index = index
+        this.indexFetchStartedAt = startedAt
         if (removed.size > 0) for (const listener of this.removalListeners) listener(removed)
         this.fetchedAt = this.options.clock()
         this.lastAttemptFailed = false

@@ -4,6 +4,7 @@ import { ALGORITHMS, MIN_RSA_MODULUS_BITS, type Algorithm, type AsymmetricAlgori
 import type { KeySource } from './key-source.js'
 import { KeyIndex, parseJwkSet } from './key-index.js'
 import { importJwk, type KeyEntry } from './import-jwk.js'
+import { isSoundPublicKey } from './public-key-checks.js'
 
 /** A public key given in configuration: a JWK, a PEM (SPKI) string, or a `KeyObject`. */
 export type StaticKey = JsonWebKey | string | KeyObject
@@ -21,6 +22,7 @@ function checkedPublicKey(key: KeyObject, index: number): KeyEntry {
   if ((type === 'rsa' || type === 'rsa-pss') && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) {
     throw configurationError(`keys[${index}] is an RSA key under ${MIN_RSA_MODULUS_BITS} bits`)
   }
+  if (!isSoundPublicKey(key)) throw configurationError(`keys[${index}] has degenerate public parameters (e.g. RSA e = 1, a small-order point)`)
   return { kid: undefined, alg: undefined, key }
 }
 

@@ -1,4 +1,5 @@
 import { TokenInvalid } from '../internal/failures.js'
+import { readNumericDate } from './numeric-date.js'
 
 /** Which access-token profile the claims are checked against. */
 export type TokenProfile = 'jwt' | 'rfc9068'
@@ -40,15 +41,8 @@ function checkTyp(typ: string | undefined, profile: TokenProfile): void {
   if (bare !== 'jwt' && bare !== 'at+jwt') throw TokenInvalid.create('typ', 'The token type is not an access token type')
 }
 
-function numericDate(payload: Record<string, unknown>, name: string): number | undefined {
-  const value = payload[name]
-  if (value === undefined) return undefined
-  // RFC 7519 §2: a NumericDate is a JSON number; "1700000000" (a string) is malformed.
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw TokenInvalid.create('claims', `The "${name}" claim must be a NumericDate`)
-  }
-  return value
-}
+// RFC 7519 §2: one shared reader (range and integer checks) for every time claim.
+const numericDate = readNumericDate
 
 /**
  * Validates the claims of a signature-verified token (RFC 7519 §4.1, RFC 9068 §4) at

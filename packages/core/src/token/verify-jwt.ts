@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto'
 import { TokenInvalid } from '../internal/failures.js'
 import type { KeySource } from '../jwks/key-source.js'
 import { checkHeader } from './check-header.js'
+import { isNumericDate } from './numeric-date.js'
 import { parseCompactJws } from './parse-jws.js'
 import { validateClaims, type ClaimRules } from './validate-claims.js'
 import { verifySignature } from './verify-signature.js'
@@ -40,7 +41,11 @@ export async function verifyJwt(token: string, config: JwtVerifierConfig): Promi
   if (source === undefined || typeof iss !== 'string') {
     throw TokenInvalid.create('issuer', iss === undefined ? 'The "iss" claim is missing' : 'The token issuer is not trusted')
   }
-  const keys = await source.getKeys(header.alg, header.kid)
+  // The hint lets a remote key set refetch early for a token newer than its keys (rotation),
+  // and only for one that would otherwise be accepted.
+  const keys = await source.getKeys(header.alg, header.kid, {
+    issuedAt: () => plausibleIssuedAt(header.typ, jws.payload, config),
+  })
   if (keys.length === 0) throw TokenInvalid.create('unknown_key', 'No key of the issuer matches the token')
   let verifiedBy: KeyObject | undefined
   for (const key of keys) {
@@ -52,4 +57,15 @@ export async function verifyJwt(token: string, config: JwtVerifierConfig): Promi
   if (verifiedBy === undefined) throw TokenInvalid.create('signature', 'The token signature is invalid')
   validateClaims(header.typ, jws.payload, config.rules, config.clock() / 1000)
   return { issuer: iss, header: jws.header, payload: jws.payload, key: verifiedBy }
+}
+
+/** The token's `iat` when its claims pass every check but the signature's, else undefined. */
+function plausibleIssuedAt(typ: string | undefined, payload: Record<string, unknown>, config: JwtVerifierConfig): number | undefined {
+  try {
+    validateClaims(typ, payload, config.rules, config.clock() / 1000)
+  } catch {
+    return undefined
+  }
+  const iat = payload['iat']
+  return isNumericDate(iat) ? iat : undefined
 }

@@ -394,14 +394,18 @@ describe('DPoP replay (RFC 9449 §11.1)', () => {
     expect(error.status).toBe(503)
   })
 
-  it('the default store is bounded: replays are caught across many proofs', async () => {
+  it('a full store refuses new proofs (503, Retry-After) and never forgets a live one', async () => {
     const store = createMemoryReplayStore({ maxEntries: 3, clock: () => NOW })
     const auth = authenticator({ origin: ORIGIN, replayStore: store })
     const token = await boundToken()
     const proofs = [proofFor(token), proofFor(token), proofFor(token), proofFor(token)]
-    for (const proof of proofs) await auth.authenticate(dpopRequest(token, proof))
+    for (const proof of proofs.slice(0, 3)) await auth.authenticate(dpopRequest(token, proof))
     expect(store.size).toBe(3)
-    expect((await rejection(() => auth.authenticate(dpopRequest(token, proofs[3] as string)))).reason).toBe('dpop_replay')
+    const full = await rejection(() => auth.authenticate(dpopRequest(token, proofs[3] as string)))
+    expect({ status: full.status, reason: full.reason }).toEqual({ status: 503, reason: 'replay_store_full' })
+    expect(Number(full.headers['Retry-After'])).toBeGreaterThanOrEqual(1)
+    // The first proof (the one an attacker would flush out) is still a replay.
+    expect((await rejection(() => auth.authenticate(dpopRequest(token, proofs[0] as string)))).reason).toBe('dpop_replay')
   })
 })
 

@@ -1,6 +1,6 @@
 /** Bounds and expiry of the DPoP replay store and of server nonces (RFC 9449 §9, §11.1). */
 import { describe, expect, it } from '@jest/globals'
-import { createMemoryReplayStore } from '@portcullis/core'
+import { createMemoryReplayStore, DEFAULT_REPLAY_STORE_ENTRIES, DpopReplayStoreFull, MAX_PROOFS_PER_SECOND, replayStoreEntriesFor } from '@portcullis/core'
 import { normaliseHtu } from '../../src/binding/dpop/htu.js'
 import { createNonceIssuer } from '../../src/binding/dpop/nonces.js'
 import { manualClock } from '../helpers.js'
@@ -31,13 +31,35 @@ describe('in-memory replay store', () => {
     expect(store.size).toBe(1)
   })
 
-  it('is bounded: at maxEntries the oldest entry is dropped first', async () => {
+  it('is bounded, and never forgets a live entry: when full of live proofs it refuses (DpopReplayStoreFull)', async () => {
     const clock = manualClock()
     const store = createMemoryReplayStore({ maxEntries: 100, clock: clock.now })
-    for (let i = 0; i < 1000; i++) await store.remember(`k${i}`, clock.now() + 60_000 + i)
+    for (let i = 0; i < 100; i++) expect(await store.remember(`k${i}`, clock.now() + 60_000 + i)).toBe(true)
+    const full = await store.remember('new', clock.now() + 60_000).then(() => undefined, (error: unknown) => error)
+    expect(full).toBeInstanceOf(DpopReplayStoreFull)
+    expect((full as DpopReplayStoreFull).retryAfterSeconds).toBe(60)
     expect(store.size).toBe(100)
-    expect(await store.remember('k999', clock.now() + 60_000)).toBe(false)
-    expect(await store.remember('k0', clock.now() + 60_000)).toBe(true)
+    // The victim's proof (the oldest entry) is still remembered: a replay is still a replay.
+    expect(await store.remember('k0', clock.now() + 60_000)).toBe(false)
+    clock.advance(60_000)
+    expect(await store.remember('new', clock.now() + 60_000)).toBe(true)
+    expect(await store.remember('k50', clock.now() + 60_000)).toBe(false)
+  })
+
+  it('when full, frees expired entries even behind live ones (bounded sweep)', async () => {
+    const clock = manualClock()
+    const store = createMemoryReplayStore({ maxEntries: 3, clock: clock.now })
+    await store.remember('long', clock.now() + 60_000)
+    await store.remember('short1', clock.now() + 1000)
+    await store.remember('short2', clock.now() + 1000)
+    clock.advance(1000)
+    expect(await store.remember('next', clock.now() + 60_000)).toBe(true)
+    expect(store.size).toBe(2)
+  })
+
+  it('the default size covers the highest proof rate over a proof lifetime', () => {
+    expect(DEFAULT_REPLAY_STORE_ENTRIES).toBe(MAX_PROOFS_PER_SECOND * 76)
+    expect(replayStoreEntriesFor(600 + 3 * 300 + 1)).toBe(10_000_000)
   })
 
   it('refuses a nonsensical bound', () => {
@@ -79,14 +101,17 @@ describe('htu normalisation (RFC 3986 §6.2.2, §6.2.3, RFC 9449 §4.3)', () => 
     ['https://api.example.com:443/a', 'https://api.example.com/a'],
     ['http://api.example.com:80/a', 'http://api.example.com/a'],
     ['https://api.example.com', 'https://api.example.com/'],
-    ['https://api.example.com/a/./b/../c', 'https://api.example.com/a/c'],
     ['https://api.example.com/%7euser/%2f', 'https://api.example.com/~user/%2F'],
     ['https://api.example.com/a?b=c#d', 'https://api.example.com/a'],
   ])('%s -> %s', (input, expected) => {
     expect(normaliseHtu(input)).toBe(expected)
   })
 
-  it.each(['/a', 'ftp://api.example.com/a', 'https://user:pw@api.example.com/a', 'not a uri'])('%s is refused', (input) => {
+  // Dot segments are refused, not removed: Express and Koa route the path as received.
+  it.each([
+    '/a', 'ftp://api.example.com/a', 'https://user:pw@api.example.com/a', 'not a uri',
+    'https://api.example.com/a/./b/../c', 'https://api.example.com/admin/%2e%2e/orders', 'https://api.example.com/a\\..\\orders',
+  ])('%s is refused', (input) => {
     expect(normaliseHtu(input)).toBeUndefined()
   })
 })

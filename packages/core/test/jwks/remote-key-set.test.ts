@@ -68,7 +68,11 @@ describe('remote JWKS (OpenID Connect Core 1.0 §10.1.1; failure policy: docs/ar
   it('an unknown-kid flood causes at most one refetch per cooldown', async () => {
     const { jwks, auth, clock } = setup({ jwks: { cooldown: 30_000 } })
     await auth.authenticate(bearer(await mint()))
-    const forged = await Promise.all(Array.from({ length: 50 }, () => mint({ header: { kid: randomUUID() } })))
+    // Not newer than the keys (iat at the fetch): no early refetch applies (see below for newer ones).
+    const iat = Math.floor(clock.now() / 1000)
+    const forged = await Promise.all(
+      Array.from({ length: 50 }, () => issuer.mint({ iss: ISSUER, aud: AUDIENCE, iat }, { header: { kid: randomUUID() } })),
+    )
     for (const token of forged) {
       const error = await rejection(() => auth.authenticate(bearer(token)))
       expect(error.code).toBe('invalid_token')
@@ -159,7 +163,8 @@ describe('remote JWKS (OpenID Connect Core 1.0 §10.1.1; failure policy: docs/ar
       const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, jwksUri: JWKS, fetch: jwks.fetch, clock: clock.now })
       await auth.authenticate(bearer(await rotating.mint({ iss: ISSUER, aud: AUDIENCE })))
       await rotating.rotate()
-      const fresh = await rotating.mint({ iss: ISSUER, aud: AUDIENCE })
+      // Not newer than the keys (iat at the last fetch): no early refetch, the cooldown applies.
+      const fresh = await rotating.mint({ iss: ISSUER, aud: AUDIENCE, iat: Math.floor(clock.now() / 1000) })
       expect((await rejection(() => auth.authenticate(bearer(fresh)))).code).toBe('invalid_token')
       clock.advance(30_000)
       expect((await auth.authenticate(bearer(fresh)))?.identity.issuer).toBe(ISSUER)

@@ -1,6 +1,6 @@
 import { configurationError } from '../../errors.js'
 import type { PortcullisRequest } from '../../request.js'
-import type { ProxyTrust } from '../trusted-proxies.js'
+import { trustedProxyHeader, type ProxyTrust } from '../trusted-proxies.js'
 
 // RFC 3986 §2.3 unreserved characters: a percent-encoding of one of them is decoded (§6.2.2.2).
 const UNRESERVED = /[A-Za-z0-9\-._~]/
@@ -8,8 +8,8 @@ const PERCENT = /%([0-9A-Fa-f]{2})/g
 
 /**
  * Normalises the path of a URI as RFC 3986 §6.2.2 asks: percent-encodings in upper case
- * (§6.2.2.1), unreserved characters decoded (§6.2.2.2). Dot segments are already removed by
- * the WHATWG parser (§6.2.2.3).
+ * (§6.2.2.1), unreserved characters decoded (§6.2.2.2). Dot segments (§6.2.2.3) never get
+ * here: `normaliseHtu` refuses URIs that have any.
  */
 function normalisePath(path: string): string {
   return path.replace(PERCENT, (_match, hex: string) => {
@@ -18,13 +18,33 @@ function normalisePath(path: string): string {
   })
 }
 
+// scheme "://" authority, then the path exactly as written (up to the query or fragment).
+const RAW_PATH = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\\]*([^?#]*)/
+// A dot segment ("." or ".."), raw or percent-encoded in any case ("%2e", ".%2E"...).
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?=$|\/)/i
+// Spaces and controls anywhere (the WHATWG parser silently drops tabs and newlines) and
+// backslashes in the path (it reads them as "/"): what a router sees would differ.
+function hasControlOrSpace(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i)
+    if (code <= 0x20 || code === 0x7f) return true
+  }
+  return false
+}
+
 /**
  * Normalises an absolute http(s) URI for comparison (RFC 9449 §4.3 check 9): scheme
  * and host in lower case and the default port dropped (RFC 3986 §6.2.3, done by the WHATWG
  * parser), query and fragment removed, path normalised. Returns `undefined` for anything else
- * (relative URIs, other schemes, user info).
+ * (relative URIs, other schemes, user info), and for a path with dot segments (raw or
+ * percent-encoded) or backslashes: Express and Koa route on the path as received, without
+ * removing dot segments, so `/admin/../orders` is not the resource `/orders` to them and must
+ * never match a proof made for `/orders` (nor the other way round).
  */
 export function normaliseHtu(value: string): string | undefined {
+  if (hasControlOrSpace(value)) return undefined
+  const raw = RAW_PATH.exec(value)?.[1]
+  if (raw === undefined || raw.includes('\\') || DOT_SEGMENT.test(raw)) return undefined
   let url: URL
   try {
     url = new URL(value)
@@ -68,21 +88,14 @@ function pathOf(target: string): string | undefined {
     return end === -1 ? target : target.slice(0, end)
   }
   // absolute-form request target (RFC 9112 §3.2.2): only its path counts, never its authority.
-  try {
-    const url = new URL(target)
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.pathname : undefined
-  } catch {
-    return undefined
-  }
+  // The path is taken as written (a parsed URL would have removed its dot segments already).
+  if (!/^https?:\/\//i.test(target)) return undefined
+  const raw = RAW_PATH.exec(target)?.[1]
+  return raw === undefined ? undefined : raw === '' ? '/' : raw
 }
 
-function headerValue(request: PortcullisRequest, name: string): string | undefined | null {
-  const value = request.headers[name]
-  if (value === undefined) return undefined
-  // Repeated, or a list (a proxy appended to a client's copy instead of replacing it): unusable.
-  if (typeof value !== 'string' || value.includes(',')) return null
-  return value.trim()
-}
+// Proxy headers hold exactly one value; `Host` too (Node keeps only the first of two).
+const headerValue = trustedProxyHeader
 
 /**
  * Rebuilds the external URI of `request` (without query and fragment), normalised, for the
@@ -97,9 +110,12 @@ export function requestUri(request: PortcullisRequest, rules: OriginRules): stri
   if (path === undefined) return undefined
   let origin: string | undefined
   if (rules.trustProxy(request.remoteAddress)) {
-    const host = headerValue(request, 'x-forwarded-host') ?? headerValue(request, 'host')
+    // `??` would fall back to Host on an unusable (null) X-Forwarded-Host: only on an absent one.
+    const forwardedHost = headerValue(request, 'x-forwarded-host')
+    const host = forwardedHost === undefined ? headerValue(request, 'host') : forwardedHost
     const forwardedProto = headerValue(request, 'x-forwarded-proto')
-    const proto = typeof forwardedProto === 'string' ? forwardedProto.toLowerCase() : forwardedProto ?? (request.secure === true ? 'https' : 'http')
+    if (forwardedProto === null) return undefined
+    const proto = forwardedProto === undefined ? (request.secure === true ? 'https' : 'http') : forwardedProto.toLowerCase()
     if (host === null || proto === null || host === undefined || (proto !== 'http' && proto !== 'https')) return undefined
     origin = originOf(`${proto}://${host}`)
     // A configured list still limits what a proxy may claim.

@@ -25,9 +25,48 @@ export interface DpopReplayStore {
   remember(key: string, expiresAt: number): Promise<boolean>
 }
 
+/**
+ * Rejection of {@link DpopReplayStore.remember} when the store is full of proofs that are still
+ * live: the request is answered 503 with `Retry-After: retryAfterSeconds`, since forgetting a
+ * live proof to make room would let it be replayed. Custom stores may throw it too.
+ */
+export class DpopReplayStoreFull extends Error {
+  readonly retryAfterSeconds: number
+  constructor(retryAfterSeconds: number) {
+    super('The DPoP replay store is full of live proofs')
+    this.name = 'DpopReplayStoreFull'
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds))
+  }
+}
+
+/**
+ * The highest rate of DPoP proofs one process is assumed to accept: every such request costs
+ * at least one public-key verification of a proof never seen before (the verification
+ * micro-benchmark checks about 26,000 RS256 tokens/s, the cheapest, on one core of the
+ * benchmark machine; ECDSA and EdDSA are slower) plus HTTP parsing (a bare Koa server
+ * answers about 14,000 requests/s there). 50,000/s leaves a margin of about 2x for faster
+ * hardware.
+ */
+export const MAX_PROOFS_PER_SECOND = 50_000
+
+/**
+ * Entries a store needs so that proofs arriving at {@link MAX_PROOFS_PER_SECOND} never fill it
+ * while they live: rate times the lifetime of an entry (`lifetimeSeconds`), at most 10^7.
+ * An entry lives until `iat + maxAge + 2 x clockTolerance + 1 s`, and `iat` may be up to
+ * `clockTolerance` ahead: at most `maxAge + 3 x clockTolerance + 1` seconds. With the defaults
+ * (maxAge 60 s, clockTolerance 5 s) that is 76 s, so 50,000 x 76 = 3,800,000 entries (about
+ * 110 bytes of heap each, measured: some 420 MB at worst, reached only at that sustained rate).
+ */
+export function replayStoreEntriesFor(lifetimeSeconds: number): number {
+  return Math.min(10_000_000, Math.ceil(MAX_PROOFS_PER_SECOND * lifetimeSeconds))
+}
+
+/** Default `maxEntries` of {@link createMemoryReplayStore}: the default DPoP window (76 s). */
+export const DEFAULT_REPLAY_STORE_ENTRIES = replayStoreEntriesFor(76)
+
 /** Options of {@link createMemoryReplayStore}. */
 export interface MemoryReplayStoreOptions {
-  /** Most entries kept (1 to 10^7). Default 100000. */
+  /** Most entries kept (1 to 10^7). Default {@link DEFAULT_REPLAY_STORE_ENTRIES} (3,800,000). */
   maxEntries?: number
   /** Current time in milliseconds. Default `Date.now`. */
   clock?: () => number
@@ -39,13 +78,19 @@ export interface MemoryReplayStore extends DpopReplayStore {
   readonly size: number
 }
 
+// When full, a sweep of the whole store for expired entries runs at most this often, so a
+// full store costs O(1) per refused proof, not O(maxEntries).
+const SWEEP_INTERVAL_MS = 1000
+
 /**
  * An in-memory {@link DpopReplayStore} for one process: entries expire with their proof and
- * the store never holds more than `maxEntries`. When full, the oldest entries go first: every
- * entry lives for the same window from its proof's `iat`, so they are the ones closest to expiry
- * (their proofs are about to be refused by the `iat` window anyway).
- * Size `maxEntries` above peak proofs per second times the proof window. Several processes
- * behind one endpoint need a shared store (e.g. Redis), or a replay may hit another process.
+ * the store never holds more than `maxEntries`. It never forgets a proof that could still be
+ * accepted: when it is full of live entries, `remember` rejects with {@link DpopReplayStoreFull}
+ * (503 with `Retry-After`) until some expire. The default size is such that proofs at the
+ * highest rate one process can verify cannot fill it within a proof's lifetime (see
+ * {@link replayStoreEntriesFor}); with a longer `dpop.maxAge` the default grows with it.
+ * Several processes behind one endpoint need a shared store (e.g. Redis), or a replay may hit
+ * another process.
  *
  * @example
  * ```ts
@@ -54,19 +99,35 @@ export interface MemoryReplayStore extends DpopReplayStore {
  * ```
  */
 export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}): MemoryReplayStore {
-  const maxEntries = options.maxEntries ?? 100_000
+  const maxEntries = options.maxEntries ?? DEFAULT_REPLAY_STORE_ENTRIES
   if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 10_000_000) {
     throw new RangeError('maxEntries must be an integer from 1 to 10000000')
   }
   const clock = options.clock ?? Date.now
   // Insertion order is close to expiry order (every proof gets the same window from its iat).
   const entries = new Map<string, number>()
+  let lastSweep = Number.NEGATIVE_INFINITY
 
-  function evict(now: number): void {
+  function evictExpired(now: number): void {
+    // The front first: usually the oldest, so the cheap loop frees most of what can be freed.
     for (const [key, expiresAt] of entries) {
-      if (expiresAt > now && entries.size < maxEntries) break
+      if (expiresAt > now) break
       entries.delete(key)
     }
+    if (entries.size < maxEntries || now - lastSweep < SWEEP_INTERVAL_MS) return
+    lastSweep = now
+    for (const [key, expiresAt] of entries) if (expiresAt <= now) entries.delete(key)
+  }
+
+  function soonestExpiry(): number {
+    let soonest = Number.POSITIVE_INFINITY
+    let looked = 0
+    // The front of the map is about the oldest; a bounded look is enough for Retry-After.
+    for (const expiresAt of entries.values()) {
+      if (expiresAt < soonest) soonest = expiresAt
+      if (++looked === 64) break
+    }
+    return soonest
   }
 
   return {
@@ -78,7 +139,10 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       const known = entries.get(key)
       if (known !== undefined && known > now) return Promise.resolve(false)
       if (known !== undefined) entries.delete(key)
-      evict(now)
+      evictExpired(now)
+      if (entries.size >= maxEntries) {
+        return Promise.reject(new DpopReplayStoreFull((soonestExpiry() - now) / 1000))
+      }
       entries.set(key, expiresAt)
       return Promise.resolve(true)
     },

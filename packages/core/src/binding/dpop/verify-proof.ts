@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { importJwk } from '../../jwks/import-jwk.js'
 import { TokenInvalid } from '../../internal/failures.js'
 import { keyFitsAlgorithm, type AsymmetricAlgorithm } from '../../token/algorithms.js'
+import { isNumericDate } from '../../token/numeric-date.js'
 import { parseCompactJws } from '../../token/parse-jws.js'
 import { verifySignature } from '../../token/verify-signature.js'
 import { normaliseHtu } from './htu.js'
@@ -134,7 +135,7 @@ export function verifyProof(proof: string, expected: ProofExpectations, rules: P
   if (typeof jti !== 'string' || jti === '') throw invalid('dpop_claims', 'The DPoP proof has no jti')
   if (jti.length > rules.maxJtiLength) throw invalid('dpop_claims', 'The DPoP proof jti is too long')
   if (typeof htm !== 'string' || typeof htu !== 'string') throw invalid('dpop_claims', 'The DPoP proof needs htm and htu')
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('dpop_claims', 'The DPoP proof needs a numeric iat')
+  if (!isNumericDate(iat)) throw invalid('dpop_claims', 'The DPoP proof needs iat, a NumericDate in whole seconds')
   if (typeof ath !== 'string') throw invalid('dpop_claims', 'The DPoP proof needs ath with an access token')
   // HTTP methods are case-sensitive (RFC 9110 §9.1).
   if (htm !== expected.method) throw invalid('dpop_htm', 'The DPoP proof is for another HTTP method')

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto'
 import { TokenInvalid } from '../../internal/failures.js'
 import type { PortcullisRequest } from '../../request.js'
-import type { ProxyTrust } from '../trusted-proxies.js'
+import { trustedProxyHeader, type ProxyTrust } from '../trusted-proxies.js'
 
 /**
  * How a TLS-terminating proxy forwards the client certificate:
@@ -20,7 +20,8 @@ export interface CertificateRules {
 
 // A certificate chain forwarded by a proxy is a few KB; anything far larger is refused unparsed.
 const MAX_HEADER_LENGTH = 32 * 1024
-const PEM = /^-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/
+// Exactly one certificate: a second one (a chain, or a list) is refused, not skipped.
+const PEM = /^-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----$/
 const RFC9440 = /^:([A-Za-z0-9+/]+={0,2}):$/
 
 function malformed(): TokenInvalid {
@@ -40,8 +41,7 @@ function decodeHeader(value: string, format: CertificateHeaderFormat): Buffer {
   } catch {
     throw malformed()
   }
-  // The first certificate is the client's; a chain may follow it.
-  const match = PEM.exec(pem)
+  const match = PEM.exec(pem.trim())
   if (match === null) throw malformed()
   return Buffer.from((match[1] as string).replace(/\s+/g, ''), 'base64')
 }
@@ -50,14 +50,16 @@ function decodeHeader(value: string, format: CertificateHeaderFormat): Buffer {
  * The DER of the request's client certificate: from the configured proxy header when the
  * peer is a trusted proxy (the proxy's own socket certificate means nothing then), otherwise
  * from the TLS socket. A header from any other peer is ignored (RFC 9700 §4.13; RFC 8705 §6.5). A forwarded
- * value that is not one well-formed X.509 certificate (parsed by node:crypto, RFC 8705 §7.5) is
- * refused as `invalid_token`, never a 500.
+ * header that is repeated, a list or empty, or that is not exactly one well-formed X.509
+ * certificate (parsed by node:crypto, RFC 8705 §7.5), is refused as `invalid_token`, never a 500.
  */
 export function clientCertificateOf(request: PortcullisRequest, rules: CertificateRules): Uint8Array | undefined {
   if (rules.header !== undefined && rules.trustProxy(request.remoteAddress)) {
-    const value = request.headers[rules.header]
-    if (value === undefined || value === '') return undefined
-    if (typeof value !== 'string') throw malformed()
+    // Exactly one copy holding one certificate (trustedProxyHeader): with a repeated, listed
+    // or empty copy the first certificate would be the client's choice, e.g. a victim's.
+    const value = trustedProxyHeader(request, rules.header)
+    if (value === undefined) return undefined
+    if (value === null) throw malformed()
     const der = decodeHeader(value, rules.format)
     try {
       // Parsed only to prove it is one certificate; the thumbprint is over these exact bytes.
