@@ -78,4 +78,31 @@ export type { JwksFetchEvent, JwksFetchTrigger } from './jwks/remote-key-set.js'
 export type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit/audit-event.js'
 export { createAuditor } from './audit/auditor.js'
 export type { AuditDetails, Auditor } from './audit/auditor.js'
+export { createAuditPipeline, isAuditPipeline } from './audit/audit-pipeline.js'
+export type { AuditPipeline, AuditPipelineOptions, AuditPipelineStats } from './audit/audit-pipeline.js'
+export type { AuditOption } from './audit/audit-options.js'
+export type { AuditMaskOptions, MaskableAuditField } from './audit/audit-mask.js'
+export { pinoSink } from './audit/sinks/pino-sink.js'
+export type { PinoLike } from './audit/sinks/pino-sink.js'
+export { jsonLinesSink } from './audit/sinks/json-lines-sink.js'
+export type { WritableLike } from './audit/sinks/json-lines-sink.js'
+export { otelLogSink } from './audit/sinks/otel-log-sink.js'
+export type { OtelLogRecordLike, OtelLoggerLike, OtelLoggerProviderLike } from './audit/sinks/otel-log-sink.js'
+
+export { createMetrics } from './observability/metrics.js'
+export type {
+  DecisionOutcome,
+  DecisionRequirement,
+  MetricStore,
+  MetricsOptions,
+  PortcullisMetrics,
+  PromClientLike,
+  VerificationOutcome,
+} from './observability/metrics.js'
+export { METRIC_REASONS, metricReason } from './observability/reason-codes.js'
+export type { MetricReason } from './observability/reason-codes.js'
+export { compileObservability } from './observability/compile-observability.js'
+export type { Observability } from './observability/compile-observability.js'
+export { SPAN_ATTRIBUTES, SPAN_NAMES, failSpan } from './observability/tracing.js'
+export type { SpanAttributeValue, SpanLike, TracerLike } from './observability/tracing.js'
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { configurationError } from '@portcullis/core'
+import { compileObservability, configurationError } from '@portcullis/core'
+import type { Observability, PortcullisMetrics, TracerLike } from '@portcullis/core'
 import type { Identity } from '@portcullis/core'
 import type { PortcullisRequest } from '@portcullis/core'
 import { parseAttributePath } from './model/attribute-path.js'
@@ -43,6 +44,16 @@ export interface PolicyEngineOptions {
    * long enough to be promoted by the garbage collector, which shows in the p99 latency.
    */
   readonly keepExplanations?: number
+  /**
+   * Metrics (`createMetrics()`) for the decisions enforced with this engine. Default: those of
+   * the request's `requireToken()`.
+   */
+  readonly metrics?: PortcullisMetrics
+  /**
+   * OpenTelemetry tracer for a span per enforced decision; attribute providers run inside it.
+   * Default: the tracer of the request's `requireToken()`.
+   */
+  readonly tracer?: TracerLike
 }
 
 /**
@@ -107,6 +118,8 @@ export interface PolicyEngine {
   readonly obligationHandlers: ReadonlyMap<string, ObligationHandler>
   /** @internal */
   readonly clock: () => number
+  /** @internal metrics and tracer of this engine (override the request's). */
+  readonly observability?: Observability
 }
 
 const MAX_PASSES = 32
@@ -144,6 +157,7 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   if (typeof resourceTimeout !== 'number' || !(resourceTimeout > 0 && resourceTimeout <= 60_000)) {
     throw configurationError('policy engine: resourceTimeout must be a number of ms in (0, 60000]')
   }
+  const observability = compileObservability(options, 'policy engine: ')
   const keep = options.keepExplanations ?? 100
   if (!Number.isInteger(keep) || keep < 0) throw configurationError('policy engine: keepExplanations must be an integer >= 0')
   const providers = compileProviders(options.providers, clock, cacheSize)
@@ -227,6 +241,7 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
     },
     obligationHandlers: handlers,
     clock,
+    observability,
     decide(request) {
       const snapshot = current.compiled // atomic: this decision uses one policy version
       let scope: EvaluationScope

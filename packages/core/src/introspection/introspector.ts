@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { configurationError } from '../errors.js'
 import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
 import type { FetchLike } from '../internal/fetch-json.js'
+import type { PortcullisMetrics } from '../observability/metrics.js'
 import { postForm } from '../internal/post-form.js'
 import { TtlCache } from '../internal/ttl-cache.js'
 import { checkFetchableUrl } from '../internal/url-policy.js'
@@ -33,6 +34,8 @@ export interface IntrospectionContext {
   readonly rules: Omit<IntrospectionRules, 'issuers'>
   readonly fetch: FetchLike | undefined
   readonly clock: () => number
+  /** Counts introspection requests and their duration. */
+  readonly metrics?: PortcullisMetrics | undefined
 }
 
 type Answer = { readonly active: true; readonly response: Record<string, unknown> } | { readonly active: false }
@@ -101,7 +104,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     if (typeof checked === 'string') throw configurationError(`introspection.issuer (used for discovery) ${checked}: ${JSON.stringify(issuer)}`)
   }
   const rules: IntrospectionRules = { ...context.rules, issuers: context.issuers }
-  const { clock } = context
+  const { clock, metrics } = context
   const cache = new TtlCache<Answer>(maxEntries, clock)
   // Inactive answers live in their own, smaller cache: a flood of made-up tokens can then never
   // evict the answers for real ones.
@@ -166,6 +169,18 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     cache.set(key, answer, until)
   }
 
+  async function measured(token: string, sink: PortcullisMetrics): Promise<Answer> {
+    const started = performance.now()
+    try {
+      const answer = await call(token)
+      sink.recordIntrospection(answer.active ? 'active' : 'inactive', (performance.now() - started) / 1000)
+      return answer
+    } catch (error) {
+      sink.recordIntrospection('error', (performance.now() - started) / 1000)
+      throw error
+    }
+  }
+
   async function lookup(token: string): Promise<Answer> {
     const key = hashOf(token)
     const cached = cache.get(key) ?? negativeCache.get(key)
@@ -173,7 +188,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     // Concurrent requests with the same token share one call.
     let pending = inflight.get(key)
     if (pending === undefined) {
-      pending = call(token).then(
+      pending = (metrics === undefined ? call(token) : measured(token, metrics)).then(
         (answer) => {
           inflight.delete(key)
           remember(key, answer)

@@ -49,12 +49,15 @@ export function createAuthenticationRequirement(options: RequireAuthenticationOp
     rule,
     check(identity, request, context = FALLBACK_CONTEXT) {
       const { rejections, auditor } = context
+      const metrics = context.observability?.metrics
       if (identity === undefined) {
+        metrics?.recordDecision('authentication', 'deny')
         const error = rejections.credentialsRequired()
         if (auditor.enabled) auditor.emit('authn_login_fail', 'WARN', request, { outcome: 'failure', reason: 'missing', description: error.message })
         return error
       }
       const failure = checkStepUp(identity, rule, clock())
+      metrics?.recordDecision('authentication', failure === undefined ? 'permit' : 'step_up')
       if (failure === undefined) return undefined
       const error = rejections.insufficientUserAuthentication(failure.requirement, failure.description)
       if (auditor.enabled) {
