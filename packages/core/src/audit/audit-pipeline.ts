@@ -74,6 +74,13 @@ export interface AuditPipelineStats {
 export interface AuditPipeline {
   /** Queues `event` (or drops and counts it when the buffer is full). O(1), synchronous. */
   emit(event: AuditEvent): void
+  /**
+   * The first half of `emit`, for producers that build events lazily: whether an event with
+   * this outcome is kept (sampling, buffer space). A `false` is counted (sampled out or dropped).
+   */
+  admit(outcome: AuditEvent['outcome']): boolean
+  /** The second half of `emit`: queues an event that `admit` let in. */
+  enqueue(event: AuditEvent): void
   /** Resolves when every event queued so far was delivered (or given up on). */
   flush(): Promise<void>
   stats(): AuditPipelineStats
@@ -186,6 +193,32 @@ export function createAuditPipeline(options: AuditPipelineOptions): AuditPipelin
     for (const resolve of done) resolve()
   }
 
+  function admit(outcome: AuditEvent['outcome']): boolean {
+    if (sampleRate < 1 && outcome === 'success' && random() >= sampleRate) {
+      stats.sampledOut++
+      return false
+    }
+    if (count >= size) {
+      stats.dropped++
+      metrics?.recordAuditDropped()
+      return false
+    }
+    return true
+  }
+
+  function enqueue(event: AuditEvent): void {
+    // Checked again: an event built after admit() may meet a buffer filled in between.
+    if (count >= size) {
+      stats.dropped++
+      metrics?.recordAuditDropped()
+      return
+    }
+    ring[(head + count) % size] = event
+    count++
+    stats.queued++
+    schedule()
+  }
+
   function schedule(): void {
     if (draining) return
     draining = true
@@ -196,20 +229,10 @@ export function createAuditPipeline(options: AuditPipelineOptions): AuditPipelin
     kind: 'audit-pipeline',
     correlationHeader: correlationHeader?.toLowerCase(),
     emit(event) {
-      if (sampleRate < 1 && event.outcome === 'success' && random() >= sampleRate) {
-        stats.sampledOut++
-        return
-      }
-      if (count >= size) {
-        stats.dropped++
-        metrics?.recordAuditDropped()
-        return
-      }
-      ring[(head + count) % size] = event
-      count++
-      stats.queued++
-      schedule()
+      if (admit(event.outcome)) enqueue(event)
     },
+    admit,
+    enqueue,
     flush() {
       if (!draining && count === 0) return Promise.resolve()
       return new Promise<void>((resolve) => waiters.push(resolve))

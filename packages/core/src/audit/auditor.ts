@@ -71,11 +71,13 @@ const DISABLED: Auditor = { enabled: false, emit: () => undefined }
 export function createAuditor(target: AuditSink | AuditPipeline | undefined, clock: () => number): Auditor {
   if (target === undefined) return DISABLED
   const pipeline = isAuditPipeline(target) ? target : undefined
-  const sink: AuditSink = pipeline === undefined ? (target as AuditSink) : (event) => pipeline.emit(event)
+  const sink: AuditSink = pipeline === undefined ? (target as AuditSink) : (event) => pipeline.enqueue(event)
   const correlationHeader = pipeline?.correlationHeader
   return {
     enabled: true,
     emit(name, level, request, details) {
+      // Sampling and a full buffer are decided before the event is built: a dropped event costs nothing.
+      if (pipeline !== undefined && !pipeline.admit(details.outcome)) return
       const identity = details.identity
       const event: AuditEvent = {
         datetime: new Date(clock()).toISOString(),

@@ -1,5 +1,5 @@
 /** A span attribute value (the OpenTelemetry `AttributeValue` primitives and string arrays). */
-export type SpanAttributeValue = string | number | boolean | readonly string[]
+export type SpanAttributeValue = string | number | boolean | string[]
 
 /**
  * The part of an OpenTelemetry `Span` (`@opentelemetry/api`) Portcullis uses.
@@ -17,9 +17,10 @@ export interface SpanLike {
 
 /**
  * An OpenTelemetry `Tracer` (`trace.getTracer('portcullis')` from `@opentelemetry/api`, an
- * optional peer dependency: the core never imports it). Only `startActiveSpan` is used, so
- * that work done inside a span (attribute providers, introspection and JWKS requests, store
- * calls) runs in that span's context.
+ * optional peer dependency: the core never imports it). Policy decisions use
+ * `startActiveSpan`, so that attribute providers and resource loaders run in the decision
+ * span's context; token verification uses `startSpan` (it is on every request, and making a
+ * span active costs a context switch), so its span is a child of the request's span.
  *
  * @example
  * ```ts
@@ -28,7 +29,14 @@ export interface SpanLike {
  * ```
  */
 export interface TracerLike {
-  startActiveSpan<T>(name: string, options: { kind?: number; attributes?: Record<string, SpanAttributeValue> }, fn: (span: SpanLike) => T): T
+  startActiveSpan<T>(name: string, options: SpanOptionsLike, fn: (span: SpanLike) => T): T
+  startSpan(name: string, options: SpanOptionsLike): SpanLike
+}
+
+/** The options Portcullis passes when it starts a span. */
+export interface SpanOptionsLike {
+  kind?: number
+  attributes?: Record<string, SpanAttributeValue>
 }
 
 /** OpenTelemetry `SpanStatusCode.ERROR`. */
@@ -74,7 +82,8 @@ export function failSpan(span: SpanLike, errorType: string, message: string): vo
 
 /** Checks that `value` looks like an OpenTelemetry tracer (for option validation). */
 export function isTracer(value: unknown): value is TracerLike {
-  return typeof value === 'object' && value !== null && typeof (value as { startActiveSpan?: unknown }).startActiveSpan === 'function'
+  return typeof value === 'object' && value !== null && typeof (value as { startActiveSpan?: unknown }).startActiveSpan === 'function' &&
+    typeof (value as { startSpan?: unknown }).startSpan === 'function'
 }
 
 /** Short internal aliases. */
