@@ -63,13 +63,16 @@ export class FastCounter {
         this.metric.inc(delta)
         continue
       }
-      const labels: Record<string, string> = {}
+      const indexes: number[] = []
       let rest = slot
       for (let i = this.labelNames.length - 1; i >= 0; i--) {
-        const list = this.values[i] as readonly string[]
-        labels[this.labelNames[i] as string] = list[rest % list.length] as string
-        rest = Math.floor(rest / list.length)
+        const length = (this.values[i] as readonly string[]).length
+        indexes[i] = rest % length
+        rest = Math.floor(rest / length)
       }
+      // Labels in declaration order: that is the order of the exposition text.
+      const labels: Record<string, string> = {}
+      for (let i = 0; i < this.labelNames.length; i++) labels[this.labelNames[i] as string] = (this.values[i] as readonly string[])[indexes[i] as number] as string
       this.metric.inc(labels, delta)
     }
   }
