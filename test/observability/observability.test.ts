@@ -184,7 +184,9 @@ describe.each([
     const [decide] = spans('portcullis.authorize')
     expect(decide?.attributes).toMatchObject({ 'portcullis.authz.outcome': 'deny', 'portcullis.authz.decision': 'NotApplicable' })
     expect(decide?.status.code).toBe(SpanStatusCode.UNSET)
-    expect(h.audit.filter((e) => e.event === 'authz_fail').map((e) => e.reason)).toEqual(['scope', 'policy'])
+    const fails = h.audit.filter((e) => e.event === 'authz_fail')
+    expect(fails.map((e) => [e.reason, e.route])).toEqual([['scope', '/orders'], ['policy', '/docs/:id']])
+    expect(fails[1]?.request_uri).toBe('/docs/doc-1')
   })
 
   it('failed 503: a store or provider outage is a span error with error.type, and counted', async () => {

@@ -52,6 +52,7 @@ export const SPAN_KIND_INTERNAL = 0
 export const SPAN_NAMES = {
   verify: 'portcullis.verify_token',
   decide: 'portcullis.authorize',
+  propagate: 'portcullis.propagate_token',
 } as const
 
 /** Attribute names on Portcullis spans. */
@@ -71,6 +72,7 @@ export const SPAN_ATTRIBUTES = {
   resourceType: 'portcullis.authz.resource_type',
   policyId: 'security_rule.ruleset.name',
   ruleName: 'security_rule.name',
+  propagation: 'portcullis.propagation.mode',
   errorType: 'error.type',
 } as const
 

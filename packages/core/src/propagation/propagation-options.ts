@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto'
 import type { FetchLike } from '../internal/fetch-json.js'
+import type { TracerLike } from '../observability/tracing.js'
 import type { IntrospectionClientAuth } from '../introspection/introspection-options.js'
 
 /** One downstream API the caller's token (or an exchanged one) may be sent to. */
@@ -58,6 +59,12 @@ export interface TokenPropagationOptions {
   exchange?: TokenExchangeOptions
   /** The fetch used for downstream calls and exchanges. Default: the global fetch. */
   fetch?: FetchLike
+  /**
+   * An OpenTelemetry tracer: each `fetch` / `headers` call runs in an active
+   * `portcullis.propagate_token` span, so the token-exchange request and the downstream request
+   * (and the `traceparent` your HTTP instrumentation adds to them) are its children.
+   */
+  tracer?: TracerLike
   /** Current time in milliseconds (tests). Default `Date.now`. */
   clock?: () => number
 }

@@ -3,7 +3,7 @@ import { createAuthenticator, createScopeRequirement, type AuditEvent } from '@p
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 import { bearer, rejection } from '../helpers.js'
 
-describe('audit events (OBSERVABILITY §C.2)', () => {
+describe('audit events (OWASP logging vocabulary)', () => {
   let issuer: LocalIssuer
   beforeAll(async () => {
     issuer = await createIssuer()
