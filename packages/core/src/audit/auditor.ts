@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { hash, randomUUID } from 'node:crypto'
 import type { Identity } from '../identity/identity.js'
 import type { PortcullisRequest } from '../request.js'
 import type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit-event.js'
@@ -32,7 +32,8 @@ export function correlationId(request: PortcullisRequest, correlationHeader?: st
 
 /** SHA-256 fingerprint prefix of a token, safe to log (SEC-05). */
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16)
+  // The one-shot hash: no Hash object per event.
+  return hash('sha256', token, 'hex').slice(0, 16)
 }
 
 function pathOf(url: string): string {
