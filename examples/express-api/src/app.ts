@@ -1,4 +1,5 @@
 import express, { type Express } from 'express'
+import type { Registry } from 'prom-client'
 import { errorHandler, requireScope, requireToken, type RequireTokenOptions } from '@portcullis/express'
 
 /** An order of the example API. */
@@ -26,6 +27,15 @@ export function createApp(auth: RequireTokenOptions): Express {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' })
   })
+
+  // Prometheus metrics, when the options carry them (`metrics: createMetrics({ client, registry })`).
+  // Open here for the demo; in production, serve them on an internal port or behind auth.
+  const registry = auth.metrics?.registry as Registry | undefined
+  if (registry !== undefined) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(registry.contentType).send(await registry.metrics())
+    })
+  }
 
   app.use(requireToken(auth))
 

@@ -3,12 +3,15 @@
  * process with in-memory state, and curl commands (with freshly minted tokens) to try it.
  */
 import type { AddressInfo } from 'node:net'
+import client from 'prom-client'
+import { createMetrics } from '@portcullis/core'
 import { createIssuer } from '@portcullis/testing'
 import { createApp } from './app.js'
 
 const port = Number(process.env['PORT'] ?? 3000)
 const issuer = await createIssuer({ audience: 'https://orders.example.test', tokenLifetime: 3600 })
-const app = createApp({ issuer: issuer.issuer, audience: issuer.audience })
+const metrics = createMetrics({ client, registry: new client.Registry() })
+const app = createApp({ issuer: issuer.issuer, audience: issuer.audience, metrics })
 
 const server = app.listen(port, '127.0.0.1')
 server.on('error', (error: NodeJS.ErrnoException) => {
@@ -30,6 +33,8 @@ server.on('listening', () => {
     console.log(`curl -i ${base}/orders -H 'Authorization: Bearer ${expired}'\n`)
     console.log('# No token at all (401 with a bare Bearer challenge)')
     console.log(`curl -i ${base}/orders\n`)
+    console.log('# Prometheus metrics of the requests above (portcullis_token_verifications_total, ...)')
+    console.log(`curl -s ${base}/metrics\n`)
     console.log('Press Ctrl+C to stop.')
   })()
 })

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import request from 'supertest'
+import client from 'prom-client'
+import { createMetrics } from '@portcullis/core'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 import { createApp } from '../src/app.js'
 
@@ -11,6 +13,19 @@ describe('example: Express orders API', () => {
     app = createApp({ issuer: issuer.issuer, audience: issuer.audience })
   })
   afterAll(() => issuer.close())
+
+  it('serves Prometheus metrics at /metrics when the options carry them, and not otherwise', async () => {
+    const registry = new client.Registry()
+    const observed = createApp({ issuer: issuer.issuer, audience: issuer.audience, metrics: createMetrics({ client, registry }) })
+    await request(observed).get('/orders').set('Authorization', `Bearer ${await issuer.token('orders:read')}`).expect(200)
+    await request(observed).get('/orders').expect(401)
+    const res = await request(observed).get('/metrics').expect(200)
+    expect(res.headers['content-type']).toContain('text/plain')
+    expect(res.text).toContain('portcullis_token_verifications_total{outcome="accepted",reason="none"} 1')
+    expect(res.text).toContain('portcullis_token_verifications_total{outcome="rejected",reason="missing"} 1')
+    expect(res.text).toContain('portcullis_authz_decisions_total{requirement="scope",decision="permit"} 1')
+    expect((await request(app).get('/metrics')).status).toBe(401)
+  })
 
   it('serves /health without a token', async () => {
     await request(app).get('/health').expect(200, { status: 'ok' })

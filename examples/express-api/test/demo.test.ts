@@ -21,8 +21,9 @@ describe('npm start (the demo)', () => {
         })
       })
       const curls = output.split('\n').filter((line) => line.startsWith('curl '))
-      expect(curls).toHaveLength(4)
+      expect(curls).toHaveLength(5)
       const statuses: number[] = []
+      let last = ''
       for (const line of curls) {
         const url = /(http:\/\/127\.0\.0\.1:\d+\/\S+)/.exec(line)?.[1] as string
         const token = /Bearer ([\w.-]+)/.exec(line)?.[1]
@@ -35,8 +36,13 @@ describe('npm start (the demo)', () => {
           ...(line.includes('-X POST') ? { body: JSON.stringify({ item: 'gear', quantity: 1 }) } : {}),
         })
         statuses.push(response.status)
+        last = await response.text()
       }
-      expect(statuses).toEqual([200, 403, 401, 401])
+      expect(statuses).toEqual([200, 403, 401, 401, 200])
+      // The metrics route saw the four requests before it.
+      expect(last).toContain('portcullis_token_verifications_total{outcome="accepted",reason="none"} 2')
+      expect(last).toContain('portcullis_token_verifications_total{outcome="rejected",reason="expired"} 1')
+      expect(last).toContain('portcullis_authz_decisions_total{requirement="scope",decision="deny"} 1')
     } finally {
       child.kill('SIGTERM')
     }

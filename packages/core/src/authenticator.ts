@@ -13,6 +13,8 @@ import type { RequireTokenOptions } from './options.js'
 import type { PortcullisRequest } from './request.js'
 import { NO_CACHE, VerifiedTokenCache, type TokenCacheControl } from './token/verified-token-cache.js'
 import { verifyJwt } from './token/verify-jwt.js'
+import type { Observability } from './observability/compile-observability.js'
+import { ATTR, SPAN, SPAN_KIND_INTERNAL, failSpan, type SpanLike } from './observability/tracing.js'
 
 /** A successful authentication. */
 export interface AuthResult {
@@ -39,7 +41,13 @@ const QUERY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Cache-C
 export interface AuthContext {
   readonly rejections: Rejections
   readonly auditor: Auditor
+  /** The metrics and tracer of `requireToken()`, for the decisions of later requirements. */
+  readonly observability?: Observability
 }
+
+// Dependency failures that are a store's (the others are the JWKS or introspection endpoint).
+const STORE_OF_REASON: Readonly<Record<string, 'revocation' | 'replay'>> = { revocation: 'revocation', replay_store: 'replay' }
+const VERIFY_OPTIONS = { kind: SPAN_KIND_INTERNAL }
 
 /** The framework-neutral `requireToken`: adapters call `authenticate` once per request. */
 export interface Authenticator {
@@ -69,14 +77,34 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   const compiled = compileOptions(options)
   const rejections = createRejections(compiled.realm, { ...compiled.binding.schemes, resourceMetadata: compiled.resourceMetadata })
   const auditor = createAuditor(compiled.audit, compiled.clock)
-  const context: AuthContext = { rejections, auditor }
-  const dpopContext: AuthContext = rejections.dpop === undefined ? context : { rejections: rejections.dpop, auditor }
+  const { observability } = compiled
+  const { metrics, tracer } = observability
+  const context: AuthContext = { rejections, auditor, observability }
+  const dpopContext: AuthContext = rejections.dpop === undefined ? context : { rejections: rejections.dpop, auditor, observability }
   const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs, compiled.cache.maxBytes, compiled.clock)
   if (cache !== undefined) {
     for (const source of compiled.verifier.issuers.values()) source.onKeysRemoved?.((keys) => cache.deleteByKeys(keys))
   }
 
-  function reject(request: PortcullisRequest, error: PortcullisError, token?: string): PortcullisError {
+  function reject(request: PortcullisRequest, started: number, span: SpanLike | undefined, error: PortcullisError, token?: string): PortcullisError {
+    const unavailable = error.code === 'temporarily_unavailable'
+    if (metrics !== undefined) {
+      metrics.recordVerification(unavailable ? 'error' : 'rejected', error.reason)
+      const store = unavailable ? STORE_OF_REASON[error.reason] : undefined
+      if (store !== undefined) metrics.recordStoreError(store)
+    }
+    if (span !== undefined) {
+      span.setAttribute(ATTR.httpStatus, error.status)
+      span.setAttribute(ATTR.authnReason, error.reason)
+      // A 401/400 is the verification's answer, not a fault of it: the span status stays unset.
+      if (unavailable) {
+        span.setAttribute(ATTR.authnOutcome, 'error')
+        failSpan(span, error.reason, error.message)
+      } else {
+        span.setAttribute(ATTR.authnOutcome, 'rejected')
+      }
+      span.end()
+    }
     if (auditor.enabled) {
       // A revoked token or a replayed DPoP proof presented again is a reuse (OWASP authn_token_reuse).
       const reuse = error.reason === 'revoked' || error.reason === 'dpop_replay'
@@ -86,29 +114,37 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
         reason: error.reason,
         description: error.message,
         token,
+        latencyMs: performance.now() - started,
       })
     }
     return error
   }
 
-  async function authenticate(request: PortcullisRequest): Promise<AuthResult | undefined> {
+  async function verify(request: PortcullisRequest, span: SpanLike | undefined): Promise<AuthResult | undefined> {
+    // Timed only for the audit trail (the span has its own clock).
+    const started = auditor.enabled ? performance.now() : 0
     let extracted
     try {
       extracted = extractToken(request, compiled.extraction, rejections)
     } catch (error) {
-      throw reject(request, error as PortcullisError)
+      throw reject(request, started, span, error as PortcullisError)
     }
     if (extracted === undefined) {
-      if (compiled.optional) return undefined
-      throw reject(request, rejections.credentialsRequired())
+      if (compiled.optional) {
+        span?.setAttribute(ATTR.authnOutcome, 'anonymous')
+        span?.end()
+        return undefined
+      }
+      throw reject(request, started, span, rejections.credentialsRequired())
     }
     const { token, method } = extracted
     // Errors of a DPoP request are challenged with the DPoP scheme (RFC 9449 §7.1, §7.2).
     const schemeRejections = extracted.scheme === 'dpop' ? (rejections.dpop ?? rejections) : rejections
     let identity: Identity
     let bindingHeaders: Readonly<Record<string, string>>
+    let opaque = false
     try {
-      const opaque = compiled.introspection?.accepts(token) === true
+      opaque = compiled.introspection?.accepts(token) === true
       let verified
       if (opaque) {
         verified = await compiled.introspection!.introspect(token)
@@ -116,6 +152,11 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
         // A cache hit skips only parsing and the signature; claims are checked against the clock
         // again, and the binding and status steps below run on hits and misses alike.
         const pending = cache === undefined ? verifyJwt(token, compiled.verifier) : cache.verify(token, compiled.verifier)
+        if (cache !== undefined) {
+          // A hit answers synchronously; a miss is a promise.
+          metrics?.recordTokenCache(!(pending instanceof Promise))
+          span?.setAttribute(ATTR.cacheHit, !(pending instanceof Promise))
+        }
         // A hit is synchronous: no await, so no extra trip through the microtask queue.
         verified = pending instanceof Promise ? await pending : pending
       }
@@ -123,7 +164,15 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
       bindingHeaders = await checkBinding(request, extracted, identity, compiled.binding, rejections)
       await checkStatus(identity, token, compiled.status, schemeRejections)
     } catch (error) {
-      throw reject(request, toPortcullisError(error, schemeRejections), token)
+      throw reject(request, started, span, toPortcullisError(error, schemeRejections), token)
+    }
+    metrics?.recordVerification('accepted', 'none')
+    if (span !== undefined) {
+      span.setAttribute(ATTR.authnOutcome, 'accepted')
+      span.setAttribute(ATTR.tokenFormat, opaque ? 'opaque' : 'jwt')
+      span.setAttribute(ATTR.tokenType, extracted.scheme)
+      if (identity.clientId !== undefined) span.setAttribute(ATTR.clientId, identity.clientId)
+      span.end()
     }
     if (auditor.enabled) {
       auditor.emit('authn_login_success', 'INFO', request, {
@@ -132,6 +181,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
         description: 'The access token was accepted',
         identity,
         token,
+        latencyMs: performance.now() - started,
       })
     }
     const requestContext = extracted.scheme === 'dpop' ? dpopContext : context
@@ -139,6 +189,12 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     // A fresh DPoP-Nonce comes with Cache-Control: no-store, which also covers RFC 6750 §2.3.
     return { identity, method, context: requestContext, responseHeaders: Object.keys(bindingHeaders).length === 0 ? responseHeaders : { ...responseHeaders, ...bindingHeaders } }
   }
+
+  // The verification span is not made active: that context switch would cost more than the rest
+  // of a cache hit. Every exit of verify() ends it (reject() for every failure).
+  const authenticate = tracer === undefined
+    ? (request: PortcullisRequest) => verify(request, undefined)
+    : (request: PortcullisRequest) => verify(request, tracer.startSpan(SPAN.verify, VERIFY_OPTIONS))
 
   return { context, cache: cache ?? NO_CACHE, authenticate }
 }

@@ -94,3 +94,31 @@ export { parseIpAddress } from './network/ip-address.js'
 export type { IpAddress } from './network/ip-address.js'
 // The one option validator (also used by @portcullis/policy): errors are invalid_configuration.
 export { integerOption, numberOption, optionsObject } from './internal/option-checks.js'
+export { createAuditPipeline, isAuditPipeline } from './audit/audit-pipeline.js'
+export type { AuditPipeline, AuditPipelineOptions, AuditPipelineStats } from './audit/audit-pipeline.js'
+export type { AuditOption } from './audit/audit-options.js'
+export type { AuditMaskOptions, MaskableAuditField } from './audit/audit-mask.js'
+export { pinoSink } from './audit/sinks/pino-sink.js'
+export type { PinoLike } from './audit/sinks/pino-sink.js'
+export { jsonLinesSink } from './audit/sinks/json-lines-sink.js'
+export type { WritableLike } from './audit/sinks/json-lines-sink.js'
+export { otelLogSink } from './audit/sinks/otel-log-sink.js'
+export type { OtelLogRecordLike, OtelLoggerLike, OtelLoggerProviderLike } from './audit/sinks/otel-log-sink.js'
+
+export { createMetrics } from './observability/metrics.js'
+export type {
+  DecisionOutcome,
+  DecisionRequirement,
+  MetricStore,
+  MetricsOptions,
+  PortcullisMetrics,
+  PromClientLike,
+  VerificationOutcome,
+} from './observability/metrics.js'
+export { METRIC_REASONS, metricReason } from './observability/reason-codes.js'
+export type { MetricReason } from './observability/reason-codes.js'
+export { compileObservability } from './observability/compile-observability.js'
+export type { Observability } from './observability/compile-observability.js'
+export { SPAN_ATTRIBUTES, SPAN_NAMES, failSpan } from './observability/tracing.js'
+export type { SpanAttributeValue, SpanLike, TracerLike } from './observability/tracing.js'
+

@@ -1,5 +1,7 @@
 import type { KeyObject } from 'node:crypto'
-import type { AuditSink } from './audit/audit-event.js'
+import type { AuditOption } from './audit/audit-options.js'
+import type { PortcullisMetrics } from './observability/metrics.js'
+import type { TracerLike } from './observability/tracing.js'
 import type { DpopOptions, MtlsOptions } from './binding/binding-options.js'
 import type { BearerMethod } from './credentials/extract-token.js'
 import type { FetchLike } from './internal/fetch-json.js'
@@ -105,8 +107,22 @@ export interface RequireTokenOptions {
   optional?: boolean
   /** The `realm` of challenges. Default `'api'`. */
   realm?: string
-  /** Audit sink receiving an event for every accepted and rejected request. */
-  audit?: AuditSink
+  /**
+   * Audit events for every accepted and rejected request: a sink function (called
+   * synchronously), a pipeline from `createAuditPipeline()`, or its options
+   * (`{ sinks, bufferSize, sampleRate, mask, correlationHeader }`).
+   */
+  audit?: AuditOption
+  /**
+   * Prometheus metrics (`createMetrics({ client, registry })`): verifications, cache hits,
+   * JWKS fetches, introspection calls, store errors, and the decisions of later requirements.
+   */
+  metrics?: PortcullisMetrics
+  /**
+   * An OpenTelemetry tracer (`trace.getTracer('portcullis')`): a span per verification and per
+   * policy decision. A 401/403 is an outcome attribute, a 503 is a span error.
+   */
+  tracer?: TracerLike
   /** Current time in milliseconds (tests). Default `Date.now`. */
   clock?: () => number
   /** Where tokens are read from. Default `['header']`; `'body'` and `'query'` are opt-in (RFC 6750 §2). */

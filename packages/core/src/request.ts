@@ -29,4 +29,9 @@ export interface PortcullisRequest {
    * certificate-bound tokens). Adapters read it from the TLS socket.
    */
   readonly clientCertificate?: Uint8Array
+  /**
+   * The matched route template (`/orders/:id`), when the adapter knows it: for audit events.
+   * Never the raw path: it is bounded by the application's routes.
+   */
+  readonly route?: string
 }

@@ -14,6 +14,8 @@ export function toRequest(req: Request): PortcullisRequest {
     body: req.body as unknown,
     remoteAddress: socket?.remoteAddress,
     secure,
+    // The matched route template (for audit), once routing has matched one.
+    route: typeof (req.route as { path?: unknown } | undefined)?.path === 'string' ? `${req.baseUrl ?? ''}${(req.route as { path: string }).path}` : undefined,
     // RFC 8705: the certificate of the TLS handshake, whether or not its chain was verified
     // (the token binding, not the chain, proves possession: RFC 8705 §6.2). Read lazily: only a
     // certificate-bound token needs it.

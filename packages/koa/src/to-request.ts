@@ -14,6 +14,8 @@ export function toRequest(ctx: Context): PortcullisRequest {
     body: (ctx.request as { body?: unknown }).body,
     remoteAddress: socket?.remoteAddress,
     secure,
+    // The route template @koa/router matched (for audit), once routing has matched one.
+    route: typeof (ctx as { _matchedRoute?: unknown })._matchedRoute === 'string' ? (ctx as unknown as { _matchedRoute: string })._matchedRoute : undefined,
     // RFC 8705: the certificate of the TLS handshake, whether or not its chain was verified
     // (the token binding, not the chain, proves possession: RFC 8705 §6.2). Read lazily: only a
     // certificate-bound token needs it.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { configurationError, integerOption, numberOption, optionsObject } from '@portcullis/core'
+import { compileObservability, configurationError, integerOption, numberOption, optionsObject } from '@portcullis/core'
+import type { PortcullisMetrics, TracerLike } from '@portcullis/core'
 import type { Identity } from '@portcullis/core'
 import type { PortcullisRequest } from '@portcullis/core'
 import { parseAttributePath } from './model/attribute-path.js'
@@ -44,6 +45,16 @@ export interface PolicyEngineOptions {
    * long enough to be promoted by the garbage collector, which shows in the p99 latency.
    */
   readonly keepExplanations?: number
+  /**
+   * Metrics (`createMetrics()`) for the decisions enforced with this engine. Default: those of
+   * the request's `requireToken()`.
+   */
+  readonly metrics?: PortcullisMetrics
+  /**
+   * OpenTelemetry tracer for a span per enforced decision; attribute providers run inside it.
+   * Default: the tracer of the request's `requireToken()`.
+   */
+  readonly tracer?: TracerLike
 }
 
 /**
@@ -115,7 +126,7 @@ export interface PolicyEngine {
 
 const MAX_PASSES = 32
 const NO_SKIPPED: unknown[] = []
-const ENGINE_OPTIONS = ['clock', 'providers', 'providerCacheSize', 'resourceTimeout', 'environment', 'obligationHandlers', 'keepExplanations']
+const ENGINE_OPTIONS = ['clock', 'providers', 'providerCacheSize', 'resourceTimeout', 'environment', 'obligationHandlers', 'keepExplanations', 'metrics', 'tracer']
 const NONE: CompiledObligation[] = []
 // The impact check tries every combination of values of the rules that read a failed
 // infrastructure attribute; beyond this many rules it assumes the failure is decisive.
@@ -151,6 +162,7 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   const cacheSize = integerOption(options.providerCacheSize, 'policy engine: providerCacheSize', 10_000, 0, 10_000_000)
   const resourceTimeout = numberOption(options.resourceTimeout, 'policy engine: resourceTimeout', 2000, 'ms', 1, 60_000)
   const keep = integerOption(options.keepExplanations, 'policy engine: keepExplanations', 100, 0, 1_000_000)
+  const observability = compileObservability(options, 'policy engine: ')
   const providers = compileProviders(options.providers, clock, cacheSize)
   const byCategory = (category: 'subject' | 'environment'): Map<string, CompiledProvider> =>
     new Map([...providers.values()].filter((p) => p.category === category).map((p) => [p.name, p]))
@@ -311,5 +323,5 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
     },
   }
   // What the policy requirement needs to discharge obligations, kept off the public type.
-  return attachEngineInternals(engine, { obligationHandlers: handlers, clock })
+  return attachEngineInternals(engine, { obligationHandlers: handlers, clock, observability })
 }

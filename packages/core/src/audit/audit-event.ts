@@ -18,6 +18,16 @@ export type AuditEventName =
   | 'authz_success'
   /** A scope or policy check failed (OWASP `authz_fail`). */
   | 'authz_fail'
+  /** A just-in-time grant was created, extended, revoked or expired (OWASP `authz_change`). */
+  | 'authz_change'
+  /** A privileged (admin or grant-elevated) route was used (OWASP `authz_admin`). */
+  | 'authz_admin'
+  /** The RS learnt that a token was revoked (OWASP `authn_token_revoked`). */
+  | 'authn_token_revoked'
+  /** A request was refused by a rate limit (OWASP `excess_rate_limit_exceeded`). */
+  | 'excess_rate_limit_exceeded'
+  /** A store was down and a feature ran fail-open (OWASP `sys_monitor_disabled`, closest fit). */
+  | 'sys_monitor_disabled'
 
 /** OWASP levels. */
 export type AuditLevel = 'INFO' | 'WARN' | 'CRITICAL'
@@ -34,11 +44,22 @@ export interface AuditEvent {
   readonly reason: string
   /** Human-readable, client-safe description. */
   readonly description: string
-  /** Correlation id: from `x-request-id` / `x-correlation-id` / `traceparent`, or generated. */
+  /**
+   * Correlation id: from the configured `correlationHeader` (default `x-request-id`, then
+   * `x-correlation-id`, then the `traceparent` trace id) when it is well formed (at most 128
+   * characters of `A-Z a-z 0-9 . _ : @ / + = -`), else a generated UUID.
+   */
   readonly correlation_id: string
+  /**
+   * Identifies this decision: the policy engine's decision id (the one the client received as
+   * `decision_id`) for policy events, a new UUID for every other event.
+   */
+  readonly decision_id: string
   readonly request_method: string
   /** Path only: the query is dropped, it may carry a token or personal data. */
   readonly request_uri: string
+  /** The route template (`/orders/:id`) when the adapter knows it. */
+  readonly route?: string
   readonly source_ip: string | undefined
   readonly useragent: string | undefined
   /** `sub` of the token, when it was read from a verified token. */
@@ -49,8 +70,8 @@ export interface AuditEvent {
   readonly token_fingerprint?: string
   /** For authorization events: the scopes the route requires. */
   readonly required_scopes?: readonly string[]
-  /** For policy decisions: the id the client received (`decision_id`). */
-  readonly decision_id?: string
+  /** Milliseconds the step took (token verification, policy decision), when measured. */
+  readonly latency_ms?: number
   /** For policy decisions: why (determining and erroring rules, obligations, attributes read, risk). */
   readonly explanation?: unknown
 }

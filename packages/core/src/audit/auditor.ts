@@ -3,7 +3,9 @@ import type { Identity } from '../identity/identity.js'
 import type { PortcullisRequest } from '../request.js'
 import { tokenDigest } from '../token/token-digest.js'
 import type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit-event.js'
+import { isAuditPipeline, type AuditPipeline } from './audit-pipeline.js'
 
+// Bounded and log-safe: no spaces, quotes, control characters or CR/LF (log injection).
 const CORRELATION = /^[A-Za-z0-9._:@/+=-]{1,128}$/
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/
 
@@ -12,8 +14,16 @@ function header(request: PortcullisRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
-/** A request's correlation id: a well-formed inbound id, else the trace id, else a new UUID. */
-function correlationId(request: PortcullisRequest): string {
+/**
+ * A request's correlation id. With `correlationHeader`: that header when well formed, else a
+ * new UUID. Without: `x-request-id` or `x-correlation-id` when well formed, else the trace id
+ * of `traceparent`, else a new UUID.
+ */
+export function correlationId(request: PortcullisRequest, correlationHeader?: string): string {
+  if (correlationHeader !== undefined) {
+    const value = header(request, correlationHeader)
+    return value !== undefined && CORRELATION.test(value) ? value : randomUUID()
+  }
   const inbound = header(request, 'x-request-id') ?? header(request, 'x-correlation-id')
   if (inbound !== undefined && CORRELATION.test(inbound)) return inbound
   const trace = header(request, 'traceparent')
@@ -25,7 +35,7 @@ function correlationId(request: PortcullisRequest): string {
  * The first 8 bytes of the token's digest ({@link tokenDigest}), in hex: safe to log, and the
  * same for both spellings of an ECDSA-signed token.
  */
-function tokenFingerprint(token: string): string {
+export function tokenFingerprint(token: string): string {
   return Buffer.from(tokenDigest(token), 'base64url').toString('hex', 0, 8)
 }
 
@@ -45,6 +55,8 @@ export interface AuditDetails {
   readonly requiredScopes?: readonly string[]
   readonly decisionId?: string
   readonly explanation?: unknown
+  /** How long the step took, in milliseconds. */
+  readonly latencyMs?: number
 }
 
 /** Emits events to a sink; a no-op (and no work at all) when there is no sink. */
@@ -55,12 +67,21 @@ export interface Auditor {
 
 const DISABLED: Auditor = { enabled: false, emit: () => undefined }
 
-/** Creates the auditor for a sink (or the disabled one). */
-export function createAuditor(sink: AuditSink | undefined, clock: () => number): Auditor {
-  if (sink === undefined) return DISABLED
+/**
+ * Creates the auditor for a sink or a pipeline (or the disabled one). A plain sink is called
+ * synchronously with each event, as it always was; a pipeline queues events and delivers
+ * them asynchronously (see `createAuditPipeline`).
+ */
+export function createAuditor(target: AuditSink | AuditPipeline | undefined, clock: () => number): Auditor {
+  if (target === undefined) return DISABLED
+  const pipeline = isAuditPipeline(target) ? target : undefined
+  const sink: AuditSink = pipeline === undefined ? (target as AuditSink) : (event) => pipeline.enqueue(event)
+  const correlationHeader = pipeline?.correlationHeader
   return {
     enabled: true,
     emit(name, level, request, details) {
+      // Sampling and a full buffer are decided before the event is built: a dropped event costs nothing.
+      if (pipeline !== undefined && !pipeline.admit(details.outcome)) return
       const identity = details.identity
       const event: AuditEvent = {
         datetime: new Date(clock()).toISOString(),
@@ -69,9 +90,11 @@ export function createAuditor(sink: AuditSink | undefined, clock: () => number):
         outcome: details.outcome,
         reason: details.reason,
         description: details.description,
-        correlation_id: correlationId(request),
+        correlation_id: correlationId(request, correlationHeader),
+        decision_id: details.decisionId ?? randomUUID(),
         request_method: request.method,
         request_uri: pathOf(request.url),
+        ...(typeof request.route === 'string' ? { route: request.route.slice(0, 256) } : {}),
         source_ip: request.remoteAddress,
         useragent: header(request, 'user-agent')?.slice(0, 512),
         ...(identity?.subject === undefined ? {} : { user_id: identity.subject }),
@@ -79,7 +102,7 @@ export function createAuditor(sink: AuditSink | undefined, clock: () => number):
         ...(identity === undefined ? {} : { issuer: identity.issuer }),
         ...(details.token === undefined ? {} : { token_fingerprint: tokenFingerprint(details.token) }),
         ...(details.requiredScopes === undefined ? {} : { required_scopes: details.requiredScopes }),
-        ...(details.decisionId === undefined ? {} : { decision_id: details.decisionId }),
+        ...(details.latencyMs === undefined ? {} : { latency_ms: Math.round(details.latencyMs * 1000) / 1000 }),
         ...(details.explanation === undefined ? {} : { explanation: details.explanation }),
       }
       try {

@@ -19,12 +19,17 @@ import { createIntrospector, type Introspector } from '../introspection/introspe
 import type { StatusConfig } from '../identity/check-status.js'
 import { compileDelegation } from '../identity/delegation.js'
 import { compileStepUp } from '../requirements/step-up.js'
+import { compileAudit } from '../audit/audit-options.js'
+import type { AuditSink } from '../audit/audit-event.js'
+import type { AuditPipeline } from '../audit/audit-pipeline.js'
+import { compileObservability, jwksFetchHook, type Observability } from '../observability/compile-observability.js'
 
 const KNOWN_OPTIONS = new Set([
   'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge',
   'requiredClaims', 'profile', 'optional', 'realm', 'audit', 'clock', 'bearerMethods', 'maxTokenLength',
   'fetch', 'jwks', 'introspection', 'revocation', 'acr', 'maxAge', 'delegation', 'resourceMetadata',
   'dpop', 'mtls', 'trustedProxies', 'cache',
+  'metrics', 'tracer',
 ])
 
 /** The options of `requireToken()`, checked and turned into what the request path uses. */
@@ -34,7 +39,9 @@ export interface CompiledOptions {
   readonly extraction: ExtractionRules
   readonly verifier: JwtVerifierConfig
   readonly clock: () => number
-  readonly audit: RequireTokenOptions['audit']
+  readonly audit: AuditSink | AuditPipeline | undefined
+  /** Metrics and tracer, when configured. */
+  readonly observability: Observability
   /** RFC 7662 introspection, when configured. */
   readonly introspection: Introspector | undefined
   /** Revocation, delegation and step-up checks (the status step). */
@@ -113,7 +120,7 @@ function compileRemote(options: RequireTokenOptions, clock: () => number): Remot
     maxBytes: integerOption(jwks.maxBytes, 'jwks.maxBytes', 512 * 1024, 1024, 16 * 1024 * 1024),
     fetch: fetchImpl,
     clock,
-    ...(jwks.onFetch === undefined ? {} : { onFetch: jwks.onFetch }),
+    ...jwksFetchHook(jwks.onFetch, options.metrics),
   }
 }
 
@@ -223,14 +230,15 @@ export function compileOptions(options: RequireTokenOptions): CompiledOptions {
     requiredClaims,
     profile,
   }
-  if (options.audit !== undefined && typeof options.audit !== 'function') throw configurationError('audit must be a function')
+  const audit = compileAudit(options.audit)
+  const observability = compileObservability(options)
   if (options.optional !== undefined && typeof options.optional !== 'boolean') throw configurationError('optional must be a boolean')
   const maxTokenLength = integerOption(options.maxTokenLength, 'maxTokenLength', 8192, 16, 1024 * 1024)
   const binding = compileBinding(options, clock, rules.clockToleranceSeconds)
   const introspection = options.introspection === undefined
     ? undefined
     : // The rfc9068 profile is a JWT profile: only the caller's own requiredClaims apply to introspection.
-      createIntrospector(options.introspection, { issuers, rules: { ...rules, requiredClaims: [...(options.requiredClaims ?? [])] }, fetch: options.fetch, clock })
+      createIntrospector(options.introspection, { issuers, rules: { ...rules, requiredClaims: [...(options.requiredClaims ?? [])] }, fetch: options.fetch, clock, metrics: observability.metrics })
   return {
     realm,
     optional: options.optional ?? false,
@@ -242,7 +250,8 @@ export function compileOptions(options: RequireTokenOptions): CompiledOptions {
       clock,
     },
     clock,
-    audit: options.audit,
+    audit,
+    observability,
     introspection,
     status: compileStatus(options, clock),
     resourceMetadata: compileResourceMetadata(options.resourceMetadata),

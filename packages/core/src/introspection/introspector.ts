@@ -3,6 +3,7 @@ import { deepFreeze } from '../internal/deep-freeze.js'
 import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
 import type { FetchLike } from '../internal/fetch-json.js'
 import { integerOption, MAX_TIMER_MS, optionsObject } from '../internal/option-checks.js'
+import type { PortcullisMetrics } from '../observability/metrics.js'
 import { postForm } from '../internal/post-form.js'
 import { estimateBytes, TtlCache } from '../internal/ttl-cache.js'
 import { checkFetchableUrl } from '../internal/url-policy.js'
@@ -35,6 +36,8 @@ interface IntrospectionContext {
   readonly rules: Omit<IntrospectionRules, 'issuers'>
   readonly fetch: FetchLike | undefined
   readonly clock: () => number
+  /** Counts introspection requests and their duration. */
+  readonly metrics?: PortcullisMetrics | undefined
 }
 
 type Answer = { readonly active: true; readonly response: Record<string, unknown> } | { readonly active: false }
@@ -89,7 +92,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     if (typeof checked === 'string') throw configurationError(`introspection.issuer (used for discovery) ${checked}: ${JSON.stringify(issuer)}`)
   }
   const rules: IntrospectionRules = { ...context.rules, issuers: context.issuers }
-  const { clock } = context
+  const { clock, metrics } = context
   const cache = new TtlCache<Answer>({ maxEntries, maxBytes }, clock)
   // Inactive answers live in their own, smaller cache: a flood of made-up tokens can then never
   // evict the answers for real ones. They all share one small object: the count bounds them.
@@ -156,6 +159,18 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     cache.set(key, answer, until, estimateBytes(answer.response))
   }
 
+  async function measured(token: string, sink: PortcullisMetrics): Promise<Answer> {
+    const started = performance.now()
+    try {
+      const answer = await call(token)
+      sink.recordIntrospection(answer.active ? 'active' : 'inactive', (performance.now() - started) / 1000)
+      return answer
+    } catch (error) {
+      sink.recordIntrospection('error', (performance.now() - started) / 1000)
+      throw error
+    }
+  }
+
   async function lookup(token: string): Promise<Answer> {
     // The cache never holds the token itself, only its digest; both spellings of an ECDSA-signed token
     // share one entry.
@@ -165,7 +180,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     // Concurrent requests with the same token share one call.
     let pending = inflight.get(key)
     if (pending === undefined) {
-      pending = call(token).then(
+      pending = (metrics === undefined ? call(token) : measured(token, metrics)).then(
         (answer) => {
           inflight.delete(key)
           remember(key, answer)

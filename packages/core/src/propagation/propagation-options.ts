@@ -1,4 +1,5 @@
 import type { FetchLike } from '../internal/fetch-json.js'
+import type { TracerLike } from '../observability/tracing.js'
 import type { ClientAuthenticationOptions } from '../introspection/introspection-options.js'
 
 /** One downstream API the caller's token (or an exchanged one) may be sent to. */
@@ -50,6 +51,12 @@ export interface TokenPropagationOptions {
   exchange?: TokenExchangeOptions
   /** The fetch used for downstream calls and exchanges. Default: the global fetch. */
   fetch?: FetchLike
+  /**
+   * An OpenTelemetry tracer: each `fetch` / `headers` call runs in an active
+   * `portcullis.propagate_token` span, so the token-exchange request and the downstream request
+   * (and the `traceparent` your HTTP instrumentation adds to them) are its children.
+   */
+  tracer?: TracerLike
   /** Current time in milliseconds (tests). Default `Date.now`. */
   clock?: () => number
 }

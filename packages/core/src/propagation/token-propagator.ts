@@ -2,6 +2,7 @@ import { configurationError } from '../errors.js'
 import type { Identity } from '../identity/identity.js'
 import type { FetchLike } from '../internal/fetch-json.js'
 import { integerOption, MAX_TIMER_MS, optionsObject } from '../internal/option-checks.js'
+import { ATTR, SPAN, SPAN_KIND_INTERNAL, failSpan, isTracer, type SpanLike, type TracerLike } from '../observability/tracing.js'
 import { postForm } from '../internal/post-form.js'
 import { TtlCache } from '../internal/ttl-cache.js'
 import { checkFetchableUrl } from '../internal/url-policy.js'
@@ -103,7 +104,7 @@ function matches(downstream: CompiledDownstream, target: URL): boolean {
  */
 export function createTokenPropagator(options: TokenPropagationOptions): TokenPropagator {
   if (typeof options !== 'object' || options === null) throw configurationError('createTokenPropagator: options are required')
-  optionsObject(options, 'createTokenPropagator:', ['downstreams', 'exchange', 'fetch', 'clock'])
+  optionsObject(options, 'createTokenPropagator:', ['downstreams', 'exchange', 'fetch', 'clock', 'tracer'])
   if (!Array.isArray(options.downstreams) || options.downstreams.length === 0) {
     throw configurationError('createTokenPropagator: downstreams must list at least one downstream')
   }
@@ -112,6 +113,8 @@ export function createTokenPropagator(options: TokenPropagationOptions): TokenPr
   if (typeof fetchImpl !== 'function') throw configurationError('fetch must be a function (no global fetch found)')
   const clock = options.clock ?? Date.now
   const exchange = options.exchange === undefined ? undefined : compileExchange(options.exchange, fetchImpl, clock)
+  const { tracer } = options
+  if (tracer !== undefined && !isTracer(tracer)) throw configurationError('createTokenPropagator: tracer must be an OpenTelemetry Tracer')
 
   async function authorization(caller: CallerToken, url: string | URL): Promise<Record<string, string>> {
     const target = url instanceof URL ? url : new URL(url)
@@ -136,17 +139,42 @@ export function createTokenPropagator(options: TokenPropagationOptions): TokenPr
     return { authorization: `Bearer ${exchanged}` }
   }
 
+  const send: FetchLike = fetchImpl
+  async function propagate(caller: CallerToken, url: string | URL, init: RequestInit, span?: SpanLike): Promise<Response> {
+    const header = await authorization(caller, url)
+    span?.setAttribute(ATTR.propagation, header.authorization === `Bearer ${caller.token}` ? 'forward' : 'exchange')
+    const headers = new Headers(init.headers)
+    headers.set('authorization', header.authorization)
+    // A redirect could lead the token off the allowed downstreams: never follow one.
+    return send(String(url), { ...init, headers, redirect: 'manual' })
+  }
+
+  /** Runs `work` in an active span: the exchange and downstream requests become its children. */
+  function traced<T>(url: string | URL, work: (span: SpanLike) => Promise<T>): Promise<T> {
+    return (tracer as TracerLike).startActiveSpan(SPAN.propagate, PROPAGATE_OPTIONS, async (span) => {
+      try {
+        const target = url instanceof URL ? url : URL.canParse(String(url)) ? new URL(url) : undefined
+        // The downstream's origin is one of the configured downstreams (or refused below).
+        if (target !== undefined) span.setAttribute('server.address', target.hostname)
+        return await work(span)
+      } catch (error) {
+        failSpan(span, error instanceof TokenPropagationError ? error.code : 'fetch_failed', 'The token could not be propagated')
+        throw error
+      } finally {
+        span.end()
+      }
+    })
+  }
+
   return {
-    headers: authorization,
-    async fetch(caller, url, init = {}) {
-      const header = await authorization(caller, url)
-      const headers = new Headers(init.headers)
-      headers.set('authorization', header.authorization)
-      // A redirect could lead the token off the allowed downstreams: never follow one.
-      return fetchImpl(String(url), { ...init, headers, redirect: 'manual' })
+    headers: tracer === undefined ? authorization : (caller, url) => traced(url, () => authorization(caller, url)),
+    fetch(caller, url, init = {}) {
+      return tracer === undefined ? propagate(caller, url, init) : traced(url, (span) => propagate(caller, url, init, span))
     },
   }
 }
+
+const PROPAGATE_OPTIONS = { kind: SPAN_KIND_INTERNAL }
 
 type Exchange = (token: string, identity: Identity, downstream: CompiledDownstream) => Promise<string>
 

@@ -52,12 +52,15 @@ export function createAuthenticationRequirement(options: RequireAuthenticationOp
     rule,
     enforce({ identity, request, context }) {
       const { rejections, auditor } = context
+      const metrics = context.observability?.metrics
       if (identity === undefined) {
+        metrics?.recordDecision('authentication', 'deny')
         const error = rejections.credentialsRequired()
         if (auditor.enabled) auditor.emit('authn_login_fail', 'WARN', request, { outcome: 'failure', reason: 'missing', description: error.message })
         throw error
       }
       const failure = checkStepUp(identity, rule, clock())
+      metrics?.recordDecision('authentication', failure === undefined ? 'permit' : 'step_up')
       if (failure === undefined) return SATISFIED
       const error = rejections.insufficientUserAuthentication(failure.requirement, failure.description)
       if (auditor.enabled) {

@@ -58,7 +58,9 @@ export function createScopeRequirement(scopes: string | readonly string[], optio
     match,
     enforce({ identity, request, context }) {
       const { rejections, auditor } = context
+      const metrics = context.observability?.metrics
       if (identity === undefined) {
+        metrics?.recordDecision('scope', 'deny')
         const error = rejections.credentialsRequired()
         if (auditor.enabled) {
           auditor.emit('authn_login_fail', 'WARN', request, {
@@ -70,6 +72,7 @@ export function createScopeRequirement(scopes: string | readonly string[], optio
       const granted = identity.scopes
       const ok = match === 'all' ? frozen.every((s) => granted.includes(s)) : frozen.some((s) => granted.includes(s))
       if (ok) {
+        metrics?.recordDecision('scope', 'permit')
         if (auditor.enabled) {
           auditor.emit('authz_success', 'INFO', request, {
             outcome: 'success', reason: 'scope', description: 'The required scope is granted', identity, requiredScopes: frozen,
@@ -78,6 +81,7 @@ export function createScopeRequirement(scopes: string | readonly string[], optio
         return SATISFIED
       }
       const error = rejections.insufficientScope(frozen)
+      metrics?.recordDecision('scope', 'deny')
       if (auditor.enabled) {
         auditor.emit('authz_fail', 'CRITICAL', request, {
           outcome: 'failure', reason: 'scope', description: error.message, identity, requiredScopes: frozen,

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import type { AuditLevel } from '@portcullis/core'
+import type { AuditLevel, AuthContext } from '@portcullis/core'
 import { configurationError, type PortcullisError } from '@portcullis/core'
 import type { Enforcement as RequirementEnforcement, Requirement, RequirementInput } from '@portcullis/core'
+import { SPAN_ATTRIBUTES as ATTR, SPAN_NAMES, failSpan } from '@portcullis/core'
+import type { DecisionOutcome, SpanLike } from '@portcullis/core'
 import type { DecisionResult, PolicyEngine } from '../engine.js'
 import type { Enforcement, Explanation } from '../explanations/explanation.js'
 import { engineInternals } from '../internal/engine-internals.js'
@@ -74,6 +76,8 @@ function toPlain(explanation: Explanation): unknown {
 }
 
 const RANK: Record<AuditLevel, number> = { INFO: 0, WARN: 1, CRITICAL: 2 }
+const DECIDE_OPTIONS = { kind: 0 } // SpanKind.INTERNAL
+const METRIC_OUTCOME: Record<Enforcement['outcome'], DecisionOutcome> = { permit: 'permit', deny: 'deny', 'step-up': 'step_up', unavailable: 'error' }
 
 /**
  * Compiles a route's policy requirement (mirrors `createScopeRequirement`). The PEP is
@@ -90,7 +94,7 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
   if (internals === undefined || typeof engine.decide !== 'function') {
     throw configurationError('requirePolicy: the first argument must be a policy engine (createPolicyEngine)')
   }
-  const { obligationHandlers, clock } = internals
+  const { obligationHandlers, clock, observability } = internals
   if (typeof options !== 'object' || options === null) throw configurationError('requirePolicy: options { action, resource? } are required')
   const { action, resource, resourceType } = options
   if (typeof action !== 'string' || !NAME.test(action)) throw configurationError(`requirePolicy: action ${JSON.stringify(action)} must match ${NAME.source}`)
@@ -99,11 +103,12 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
     throw configurationError(`requirePolicy: resourceType ${JSON.stringify(resourceType)} must match ${NAME.source}`)
   }
 
-  return {
-    action,
-    resourceType,
-    async enforce({ request, identity, context, input }) {
+  type EnforceArgs = Parameters<PolicyRequirement<In>['enforce']>[0]
+
+  async function enforceIn({ request, identity, input }: EnforceArgs, context: AuthContext, span: SpanLike | undefined): Promise<PolicyEnforcement> {
       const { rejections, auditor } = context
+      const metrics = observability?.metrics ?? context.observability?.metrics
+      const started = auditor.enabled ? performance.now() : 0
       let result: DecisionResult
       try {
         result = await engine.decide({
@@ -114,6 +119,8 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
           ...(resource === undefined ? {} : { resource: () => resource(input) }),
         })
       } catch {
+        metrics?.recordDecision('policy', 'deny')
+        span?.setAttribute(ATTR.decisionOutcome, 'deny')
         throw rejections.accessDenied(randomUUID())
       }
       const { decisionId, explanation } = result
@@ -172,11 +179,24 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
         enforcement = { ...enforcement, reason: `${enforcement.reason} (the failed infrastructure provider ${explanation.infrastructureFailures.join(', ')} could not change it)` }
       }
       explanation.enforcement = enforcement
+      metrics?.recordDecision('policy', METRIC_OUTCOME[enforcement.outcome])
+      if (span !== undefined) {
+        span.setAttribute(ATTR.decision, result.decision)
+        span.setAttribute(ATTR.decisionOutcome, enforcement.outcome)
+        span.setAttribute(ATTR.decisionId, decisionId)
+        span.setAttribute(ATTR.policyId, explanation.policy)
+        const rule = explanation.determining[0]
+        if (rule !== undefined) span.setAttribute(ATTR.ruleName, rule)
+        // A deny or step-up is the decision working; only a decision that could not be made
+        // (an infrastructure provider failed: 503) is an error of the span.
+        if (enforcement.outcome === 'unavailable') failSpan(span, 'policy_provider', 'A policy information source is unavailable')
+      }
 
       if (enforcement.outcome === 'permit') {
         if (auditor.enabled) {
           auditor.emit('authz_success', level, request, {
             outcome: 'success', reason: 'policy', description: 'The policy permits the request', identity, decisionId, explanation: toPlain(explanation),
+            latencyMs: performance.now() - started,
           })
         }
         return { decisionId, responseHeaders: Object.keys(headers).length === 0 ? NO_HEADERS : Object.freeze(headers) }
@@ -191,9 +211,25 @@ export function createPolicyRequirement<In>(engine: PolicyEngine, options: Polic
           identity,
           decisionId,
           explanation: toPlain(explanation),
+          latencyMs: performance.now() - started,
         })
       }
       throw error
+  }
+
+  return {
+    action,
+    resourceType,
+    enforce(args) {
+      const context = args.context
+      const tracer = observability?.tracer ?? context.observability?.tracer
+      if (tracer === undefined) return enforceIn(args, context, undefined)
+      // Attribute providers and the resource loader run inside the decision span's context.
+      return tracer.startActiveSpan(SPAN_NAMES.decide, DECIDE_OPTIONS, (span) => {
+        span.setAttribute(ATTR.action, action)
+        if (resourceType !== undefined) span.setAttribute(ATTR.resourceType, resourceType)
+        return enforceIn(args, context, span).finally(() => span.end())
+      })
     },
   }
 }

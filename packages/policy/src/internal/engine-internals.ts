@@ -1,3 +1,4 @@
+import type { Observability } from '@portcullis/core'
 import type { ObligationHandler } from '../obligations/obligation-handlers.js'
 
 /** What the policy requirement (the PEP) needs of an engine beyond its public surface. */
@@ -6,6 +7,8 @@ export interface EngineInternals {
   readonly obligationHandlers: ReadonlyMap<string, ObligationHandler>
   /** The engine's clock (ms), for the obligations' `now`. */
   readonly clock: () => number
+  /** The engine's own metrics and tracer (they override the request's). */
+  readonly observability?: Observability
 }
 
 // A registered symbol, not exported by the package: it keeps these members out of the public
