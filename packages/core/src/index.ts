@@ -42,7 +42,7 @@ export type {
 
 export { createAuthenticationRequirement } from './status/authentication-requirement.js'
 export type { AuthenticationRequirement, RequireAuthenticationOptions } from './status/authentication-requirement.js'
-export type { StepUpOptions } from './status/step-up.js'
+export type { StepUpOptions, StepUpRule } from './status/step-up.js'
 export type { AllowedActor, DelegationOptions } from './status/delegation.js'
 
 export type { DpopNonceOptions, DpopOptions, MtlsOptions } from './binding/binding-options.js'

@@ -41,6 +41,10 @@ export interface Rule {
   readonly id: string
   readonly effect: Effect
   readonly target: Target | undefined
+  /**
+   * The compiled condition (built by `permit`/`deny` or from a JSON document).
+   * @internal
+   */
   readonly condition: ConditionImpl | undefined
   readonly obligations: readonly CompiledObligation[]
   readonly advice: readonly CompiledObligation[]
