@@ -3,8 +3,9 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
-// The packages are ESM; CommonJS users reach them through require(esm). This runs
-// a real CommonJS program against the built packages (npm test builds them first).
+// The packages ship a CommonJS build beside the ESM one (the `require` condition of their
+// `exports`). This runs a real CommonJS program against the built workspace packages (npm test
+// builds them first); packages.test.ts does the same with the packed tarballs, also under Jest.
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../..', import.meta.url))
 

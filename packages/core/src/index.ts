@@ -44,7 +44,7 @@ export type {
 
 export { createAuthenticationRequirement } from './requirements/authentication-requirement.js'
 export type { AuthenticationRequirement, RequireAuthenticationOptions } from './requirements/authentication-requirement.js'
-export type { StepUpOptions } from './requirements/step-up.js'
+export type { StepUpOptions, StepUpRule } from './requirements/step-up.js'
 export type { AllowedActor, DelegationOptions } from './identity/delegation.js'
 
 export type { DpopNonceOptions, DpopOptions, MtlsOptions } from './binding/binding-options.js'

@@ -3,7 +3,10 @@ import type { Request } from 'express'
 
 // What requireToken shares with later middleware of the same request (realm, audit sink).
 // A WeakMap keeps it off the request object and lets it go with the request.
-const contexts = new WeakMap<Request, AuthContext>()
+// On globalThis under a registered symbol: when both the ESM and the CommonJS build of this
+// adapter are loaded (an ESM app with a CommonJS plugin), middleware of one still finds the
+// context that requireToken of the other stored.
+const contexts = ((globalThis as Record<symbol, unknown>)[Symbol.for('portcullis.express.contexts.v1')] ??= new WeakMap<Request, AuthContext>()) as WeakMap<Request, AuthContext>
 
 export function setContext(req: Request, context: AuthContext): void {
   contexts.set(req, context)

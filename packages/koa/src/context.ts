@@ -3,7 +3,10 @@ import type { Context } from 'koa'
 
 // What requireToken shares with later middleware of the same request (realm, audit sink).
 // A WeakMap keeps it off `ctx.state` and lets it go with the request.
-const contexts = new WeakMap<Context, AuthContext>()
+// On globalThis under a registered symbol: when both the ESM and the CommonJS build of this
+// adapter are loaded (an ESM app with a CommonJS plugin), middleware of one still finds the
+// context that requireToken of the other stored.
+const contexts = ((globalThis as Record<symbol, unknown>)[Symbol.for('portcullis.koa.contexts.v1')] ??= new WeakMap<Context, AuthContext>()) as WeakMap<Context, AuthContext>
 
 export function setContext(ctx: Context, context: AuthContext): void {
   contexts.set(ctx, context)

@@ -14,14 +14,12 @@ import {
 import type { Context, Next } from 'koa'
 import { toMiddleware } from './to-middleware.js'
 
-// Declared as a method so that its parameter is checked bivariantly: a handler typed with a
-// narrower context (`RouterContext` of @koa/router) is accepted, an Express-style one is not.
-interface KoaRouteMethodShape<This> {
-  handle(this: This, ctx: Context, next: Next): unknown
-}
-
-/** A controller method usable as Koa route middleware (`ctx` may be a `Context` subtype such as `RouterContext`). */
-export type KoaRouteMethod<This> = KoaRouteMethodShape<This>['handle']
+/**
+ * A controller method usable as Koa route middleware (`ctx` may be a `Context` subtype such as `RouterContext`).
+ * Declared through a method signature so that its parameter is checked bivariantly: a handler
+ * typed with a narrower context (`RouterContext` of @koa/router) is accepted, an Express-style one is not.
+ */
+export type KoaRouteMethod<This> = { handle(this: This, ctx: Context, next: Next): unknown }['handle']
 
 /** A standard (TC39) method decorator for Koa route middleware. */
 export type KoaRouteDecorator = <This, M extends KoaRouteMethod<This>>(method: M, context: ClassMethodDecoratorContext<This, M>) => M

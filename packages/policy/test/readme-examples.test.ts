@@ -1,4 +1,4 @@
-// The core README's policy examples, run as written (with in-memory stand-ins for the app's
+// The policy README's examples (packages/policy/README.md), run as written (with in-memory stand-ins for the app's
 // store and directory), so the documentation cannot drift from the API.
 import { describe, expect, it } from '@jest/globals'
 import { DEFAULT_AUTH_CONTEXT } from '@portcullis/core'

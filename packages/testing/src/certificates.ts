@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto'
+import { createHash, createPublicKey, generateKeyPairSync, sign, X509Certificate } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { isIP } from 'node:net'
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema'
@@ -23,6 +23,7 @@ import {
   Validity,
   Version,
 } from '@peculiar/asn1-x509'
+import { serialNumber } from './internal/serial-number.js'
 
 /*
  * X.509 certificates for mTLS tests, built from ASN.1 structures of @peculiar/asn1-x509 (a
@@ -67,6 +68,11 @@ export interface IssueOptions {
   notAfter?: Date
   /** Server certificates: subjectAltName DNS names and IPs. Default: `localhost`, `127.0.0.1`, `::1` for `localhost`, else the CN. */
   altNames?: readonly string[]
+  /**
+   * The subject's private key. Default: a fresh ECDSA P-256 key pair per certificate. Pass one to
+   * renew a certificate for the same key, or to issue many certificates quickly.
+   */
+  privateKey?: KeyObject
 }
 
 function toArrayBuffer(bytes: Buffer): ArrayBuffer {
@@ -95,8 +101,7 @@ interface Subject {
 function build(subject: Subject, issuerName: string, publicKey: KeyObject, signer: KeyObject, privateKey: KeyObject): TestCertificate {
   const notBefore = subject.options.notBefore ?? new Date(Date.now() - 3_600_000)
   const notAfter = subject.options.notAfter ?? new Date(notBefore.getTime() + 30 * 86_400_000)
-  const serial = randomBytes(16)
-  serial[0] = (serial[0] as number) & 0x7f // a positive INTEGER (RFC 5280 §4.1.2.2)
+  const serial = serialNumber()
   const extensions = [extension(id_ce_basicConstraints, true, new BasicConstraints({ cA: subject.ca }))]
   if (subject.usage !== undefined) extensions.push(extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage([subject.usage])))
   if (subject.altNames !== undefined && subject.altNames.length > 0) {
@@ -148,7 +153,7 @@ export function createCertificateAuthority(commonName = 'Portcullis Test CA'): T
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const self = build({ commonName, ca: true, options: {} }, commonName, publicKey, privateKey, privateKey)
   function issue(subject: string, usage: string, options: IssueOptions, altNames?: readonly string[]): TestCertificate {
-    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const pair = options.privateKey === undefined ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : { privateKey: options.privateKey, publicKey: createPublicKey(options.privateKey) }
     return build({ commonName: subject, ca: false, usage, altNames, options }, commonName, pair.publicKey, privateKey, pair.privateKey)
   }
   return {

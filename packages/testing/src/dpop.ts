@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto'
-import { calculateJwkThumbprint } from 'jose'
-import type { JWK } from 'jose'
+import type { JsonWebKey as JWK } from 'node:crypto'
+import { sha256Thumbprint } from './internal/jwk-thumbprint.js'
 import type { IssuerKey } from './keys.js'
 import { compactJws } from './internal/jws.js'
 import { mergeMembers } from './internal/members.js'
@@ -97,7 +97,7 @@ export function createDpopProof(options: DpopProofOptions): string {
  */
 export function jwkThumbprint(key: IssuerKey | JWK): Promise<string> {
   const jwk = 'publicJwk' in key ? key.publicJwk : key
-  return calculateJwkThumbprint(jwk, 'sha256')
+  return Promise.resolve(sha256Thumbprint(jwk as Readonly<Record<string, unknown>>))
 }
 
 /** The full private JWK (what a broken client might leak into a proof). */

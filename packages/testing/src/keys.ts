@@ -1,7 +1,7 @@
 import { generateKeyPair } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { calculateJwkThumbprint } from 'jose'
-import type { JWK } from 'jose'
+import type { JsonWebKey as JWK } from 'node:crypto'
+import { sha256Thumbprint } from './internal/jwk-thumbprint.js'
 import type { SigningAlgorithm } from './algorithms.js'
 import { assertSigningAlgorithm } from './internal/validate.js'
 
@@ -68,7 +68,7 @@ export async function generateSigningKey(
   assertSigningAlgorithm(alg, 'alg')
   const { publicKey, privateKey } = await keyPair(alg, options.modulusLength)
   const exported = publicKey.export({ format: 'jwk' }) as JWK
-  const kid = options.kid ?? (await calculateJwkThumbprint(exported, 'sha256'))
+  const kid = options.kid ?? sha256Thumbprint(exported as Readonly<Record<string, unknown>>)
   if (typeof kid !== 'string' || kid === '') throw new TypeError('kid must be a non-empty string')
   const publicJwk = Object.freeze({ ...exported, kid, alg, use: 'sig' })
   return Object.freeze({ kid, alg, privateKey, publicJwk })

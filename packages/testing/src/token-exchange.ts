@@ -1,4 +1,5 @@
-import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose'
+import type { JsonWebKey } from 'node:crypto'
+import { verifyIssuerJwt } from './internal/verify-jws.js'
 import { clientAuthentication, type IntrospectionClient } from './introspection.js'
 
 /**
@@ -25,7 +26,7 @@ export interface TokenExchangeHost {
   readonly client: IntrospectionClient
   readonly lifetime: number
   nowSeconds(): number
-  publishedKeys(): JSONWebKeySet
+  publishedKeys(): { readonly keys: readonly JsonWebKey[] }
   lookupOpaque(token: string): Record<string, unknown> | undefined
   mint(claims: Record<string, unknown>, expiresIn: number): Promise<string>
 }
@@ -68,7 +69,7 @@ export class TokenExchangeEndpoint {
       record(false)
       return { status: 400, body: { error: 'invalid_request' } }
     }
-    const subject = await this.#subject(subjectToken)
+    const subject = this.#subject(subjectToken)
     record(subject !== undefined)
     if (subject === undefined) return { status: 400, body: { error: 'invalid_grant' } }
     const claims: Record<string, unknown> = {
@@ -82,17 +83,9 @@ export class TokenExchangeEndpoint {
     return { status: 200, body: { access_token: accessToken, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: expiresIn } }
   }
 
-  async #subject(token: string): Promise<Record<string, unknown> | undefined> {
+  #subject(token: string): Record<string, unknown> | undefined {
     const opaque = this.#host.lookupOpaque(token)
     if (opaque !== undefined) return opaque
-    try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(this.#host.publishedKeys()), {
-        issuer: this.#host.issuer,
-        currentDate: new Date(this.#host.nowSeconds() * 1000),
-      })
-      return payload as Record<string, unknown>
-    } catch {
-      return undefined
-    }
+    return verifyIssuerJwt(token, this.#host.publishedKeys().keys, { issuer: this.#host.issuer, nowSeconds: this.#host.nowSeconds() })
   }
 }

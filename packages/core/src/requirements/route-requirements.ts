@@ -7,7 +7,9 @@ import './symbol-metadata.js'
 // A registered symbol: two installed copies of the core read the same metadata.
 const REQUIREMENTS = Symbol.for('portcullis.route-requirements')
 // Wrappers built by an adapter, with the adapter's name (stacking two adapters is a mistake).
-const wrappers = new WeakMap<object, string>()
+// Kept on globalThis under a registered symbol, like the metadata: the ESM and CommonJS builds
+// (or two installed copies) loaded in one process must see each other's wrappers.
+const wrappers = ((globalThis as Record<symbol, unknown>)[Symbol.for('portcullis.route-wrappers.v1')] ??= new WeakMap<object, string>()) as WeakMap<object, string>
 
 type Table = Map<string | symbol, Requirement[]>
 

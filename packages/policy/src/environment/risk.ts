@@ -40,7 +40,7 @@ export interface AppliedRiskFactor {
   readonly missing?: string
 }
 
-/** The outcome of {@link RiskModel.assess}. */
+/** The risk model's assessment of one decision: the score and the factors that applied. */
 export interface RiskAssessment {
   /** Sum of the applied weights, capped. */
   readonly score: number

@@ -33,7 +33,7 @@ export function parseTimeWindows(windows: readonly TimeWindowConfig[]): Temporal
   return { within: (instantMs) => compiled.some((window) => window.within(instantMs)) }
 }
 
-/** Configuration of {@link parseBusinessHours}. */
+/** Business hours: the `withinBusinessHours` operator's value and the `offHours` risk factor's `hours`. */
 export interface BusinessHoursConfig {
   /** IANA time zone of the office. */
   timeZone: string
