@@ -13,6 +13,9 @@ import type { RequireTokenOptions } from './options.js'
 import type { PortcullisRequest } from './request.js'
 import { NO_CACHE, VerifiedTokenCache, type TokenCacheControl } from './token/verified-token-cache.js'
 import { verifyJwt } from './token/verify-jwt.js'
+import { compileTrustedProxies } from './binding/trusted-proxies.js'
+import { clientAddress } from './network/client-address.js'
+import { addressKey } from './rate-limit/address-key.js'
 
 /** A successful authentication. */
 export interface AuthResult {
@@ -71,6 +74,8 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   const auditor = createAuditor(compiled.audit, compiled.clock)
   const context: AuthContext = { rejections, auditor }
   const dpopContext: AuthContext = rejections.dpop === undefined ? context : { rejections: rejections.dpop, auditor }
+  // Validated by compileOptions; the introspection guard counts per client address behind them.
+  const trustProxy = compileTrustedProxies(options.trustedProxies)
   const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs, compiled.cache.maxBytes, compiled.clock)
   if (cache !== undefined) {
     for (const source of compiled.verifier.issuers.values()) source.onKeysRemoved?.((keys) => cache.deleteByKeys(keys))
@@ -80,7 +85,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     if (auditor.enabled) {
       // A revoked token or a replayed DPoP proof presented again is a reuse (OWASP authn_token_reuse).
       const reuse = error.reason === 'revoked' || error.reason === 'dpop_replay'
-      const name = error.code === 'invalid_request' ? 'input_validation_fail' : reuse ? 'authn_token_reuse' : 'authn_login_fail'
+      const name = error.code === 'invalid_request' ? 'input_validation_fail' : error.code === 'rate_limited' ? 'excess_rate_limit_exceeded' : reuse ? 'authn_token_reuse' : 'authn_login_fail'
       auditor.emit(name, 'WARN', request, {
         outcome: error.code === 'temporarily_unavailable' ? 'unknown' : 'failure',
         reason: error.reason,
@@ -111,7 +116,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
       const opaque = compiled.introspection?.accepts(token) === true
       let verified
       if (opaque) {
-        verified = await compiled.introspection!.introspect(token)
+        verified = await compiled.introspection!.introspect(token, addressKey(clientAddress(request, trustProxy)))
       } else {
         // A cache hit skips only parsing and the signature; claims are checked against the clock
         // again, and the binding and status steps below run on hits and misses alike.

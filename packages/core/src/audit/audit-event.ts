@@ -18,6 +18,10 @@ export type AuditEventName =
   | 'authz_success'
   /** A scope or policy check failed (OWASP `authz_fail`). */
   | 'authz_fail'
+  /** A request was refused by a rate limit or the introspection guard (OWASP `excess_rate_limit_exceeded`). */
+  | 'excess_rate_limit_exceeded'
+  /** The rate limit store failed: limits are counted per process for a while (custom). */
+  | 'excess_rate_limit_degraded'
 
 /** OWASP levels. */
 export type AuditLevel = 'INFO' | 'WARN' | 'CRITICAL'
