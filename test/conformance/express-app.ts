@@ -4,6 +4,8 @@ import {
   Authorize,
   errorHandler,
   protectedResourceMetadata,
+  RateLimit,
+  rateLimit,
   RequireAuthentication,
   requireAuthentication,
   requirePolicy,
@@ -138,6 +140,36 @@ export function expressAdapter(name: string, express: typeof Express): AdapterUn
       }
       app.use(record)
       if (hooks.jsonErrors !== undefined) app.use(errorHandler({ onServerError: hooks.jsonErrors.onServerError }))
+      return app
+    },
+    createRateLimitApp(tokenOptions, hooks, clock) {
+      const app = express()
+      app.disable('x-powered-by')
+      app.use(requireToken(tokenOptions))
+      const show: RequestHandler = (req, res) => {
+        res.json(identityView(req.auth))
+      }
+      const proxies = ['127.0.0.1', '::1']
+      app.get('/rl/subject', rateLimit({ points: 2, duration: 60, clock }), show)
+      app.get('/rl/direct', rateLimit({ key: 'ip', points: 1, duration: 60, clock }), show)
+      app.get('/rl/proxied', rateLimit({ key: 'ip', points: 1, duration: 60, trustedProxies: proxies, clock }), show)
+      const tiers = [{ when: { scope: 'tier:pro' }, points: 3, duration: 60, name: 'pro' }, { points: 1, duration: 60 }]
+      app.get('/rl/tiers', rateLimit({ tiers, clock }), show)
+      class RateLimitController {
+        readonly label = 'rate-limit-controller'
+
+        @RateLimit({ points: 1, duration: 30, clock })
+        show(req: Request, res: Response): void {
+          res.json({ subject: req.auth?.subject ?? null, by: this.label })
+        }
+      }
+      app.get('/rl/ctrl', new RateLimitController().show)
+      const record: ErrorRequestHandler = (err, _req, _res, next) => {
+        hooks.onError(err)
+        next(err)
+      }
+      app.use(record)
+      app.use(errorHandler({ onServerError: hooks.jsonErrors?.onServerError ?? (() => undefined) }))
       return app
     },
   }

@@ -6,6 +6,8 @@ import {
   Authorize,
   errorHandler,
   protectedResourceMetadata,
+  RateLimit,
+  rateLimit,
   RequireAuthentication,
   requireAuthentication,
   requirePolicy,
@@ -175,6 +177,45 @@ export function koaAdapter(name: string, { Koa: KoaApp, Router: KoaRouter, bodyP
       router.get('/ctrl/broken/:id', controller.broken)
       router.get('/ctrl/pay/:id', payments.pay)
       router.put('/ctrl/refund/:id', payments.refund)
+      app.use(router.routes())
+      app.use(router.allowedMethods())
+      const listener = app.callback()
+      return (req, res) => {
+        void listener(req, res)
+      }
+    },
+    createRateLimitApp(tokenOptions, hooks, clock) {
+      const app = new KoaApp()
+      app.silent = true
+      app.use(errorHandler({ onServerError: hooks.jsonErrors?.onServerError ?? (() => undefined) }))
+      app.use(async (_ctx, next) => {
+        try {
+          await next()
+        } catch (error) {
+          hooks.onError(error)
+          throw error
+        }
+      })
+      app.use(requireToken(tokenOptions))
+      const show: Middleware = (ctx) => {
+        ctx.body = identityView(ctx.state.auth)
+      }
+      const proxies = ['127.0.0.1', '::1']
+      const tiers = [{ when: { scope: 'tier:pro' }, points: 3, duration: 60, name: 'pro' }, { points: 1, duration: 60 }]
+      class RateLimitController {
+        readonly label = 'rate-limit-controller'
+
+        @RateLimit({ points: 1, duration: 30, clock })
+        show(ctx: Context): void {
+          ctx.body = { subject: ctx.state.auth?.subject ?? null, by: this.label }
+        }
+      }
+      const router = new KoaRouter()
+      router.get('/rl/subject', rateLimit({ points: 2, duration: 60, clock }), show)
+      router.get('/rl/direct', rateLimit({ key: 'ip', points: 1, duration: 60, clock }), show)
+      router.get('/rl/proxied', rateLimit({ key: 'ip', points: 1, duration: 60, trustedProxies: proxies, clock }), show)
+      router.get('/rl/tiers', rateLimit({ tiers, clock }), show)
+      router.get('/rl/ctrl', new RateLimitController().show)
       app.use(router.routes())
       app.use(router.allowedMethods())
       const listener = app.callback()

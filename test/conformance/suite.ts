@@ -37,6 +37,7 @@ import {
 } from './helpers.js'
 import { runPolicyScenarios, type PolicyAppSetup } from './policy.scenarios.js'
 import { runDecoratorScenarios } from './decorators.scenarios.js'
+import { runRateLimitScenarios } from './rate-limit.scenarios.js'
 
 /** Hooks the app of an adapter calls; `onError` records an error and must not handle it. */
 export interface AppHooks {
@@ -68,6 +69,15 @@ export interface AdapterUnderTest {
   createLifecycleApp(tokenOptions: RequireTokenOptions, hooks: AppHooks, routes: LifecycleRoutes): http.RequestListener
   /** Builds the policy app described by {@link PolicyAppSetup} (policy.scenarios.ts). */
   createPolicyApp(setup: PolicyAppSetup, hooks: AppHooks): http.RequestListener
+  /**
+   * The rate limit app (rate-limit.scenarios.ts), errors rendered by `errorHandler()`:
+   * `requireToken(tokenOptions)`, then GET /rl/subject (`rateLimit({ points: 2, duration: 60 })`),
+   * /rl/direct (`key: 'ip'`, 1 per 60 s), /rl/proxied (the same, loopback as trusted proxy),
+   * /rl/tiers (`tier:pro` scope 3 per 60 s as `pro`, else 1 per 60 s) and /rl/ctrl (a controller
+   * method with `@RateLimit({ points: 1, duration: 30 })` answering `{ subject, by }`); every
+   * limit on `clock`.
+   */
+  createRateLimitApp(tokenOptions: RequireTokenOptions, hooks: AppHooks, clock: () => number): http.RequestListener
 }
 
 /** Optional routes of {@link AdapterUnderTest.createLifecycleApp}. */
@@ -1255,6 +1265,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
 
     runPolicyScenarios(adapter)
     runDecoratorScenarios(adapter)
+    runRateLimitScenarios(adapter)
 
     describe("rendering by the framework's default error handler", () => {
       it('errors: 401, 400, 403 and 503 keep status and headers with no custom renderer', async () => {

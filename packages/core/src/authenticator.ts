@@ -15,6 +15,9 @@ import { NO_CACHE, VerifiedTokenCache, type TokenCacheControl } from './token/ve
 import { verifyJwt } from './token/verify-jwt.js'
 import type { Observability } from './observability/compile-observability.js'
 import { ATTR, SPAN, SPAN_KIND_INTERNAL, failSpan, type SpanLike } from './observability/tracing.js'
+import { compileTrustedProxies } from './binding/trusted-proxies.js'
+import { clientAddress } from './network/client-address.js'
+import { addressKey } from './rate-limit/address-key.js'
 
 /** A successful authentication. */
 export interface AuthResult {
@@ -81,6 +84,8 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   const { metrics, tracer } = observability
   const context: AuthContext = { rejections, auditor, observability }
   const dpopContext: AuthContext = rejections.dpop === undefined ? context : { rejections: rejections.dpop, auditor, observability }
+  // Validated by compileOptions; the introspection guard counts per client address behind them.
+  const trustProxy = compileTrustedProxies(options.trustedProxies)
   const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs, compiled.cache.maxBytes, compiled.clock)
   if (cache !== undefined) {
     for (const source of compiled.verifier.issuers.values()) source.onKeysRemoved?.((keys) => cache.deleteByKeys(keys))
@@ -108,7 +113,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     if (auditor.enabled) {
       // A revoked token or a replayed DPoP proof presented again is a reuse (OWASP authn_token_reuse).
       const reuse = error.reason === 'revoked' || error.reason === 'dpop_replay'
-      const name = error.code === 'invalid_request' ? 'input_validation_fail' : reuse ? 'authn_token_reuse' : 'authn_login_fail'
+      const name = error.code === 'invalid_request' ? 'input_validation_fail' : error.code === 'rate_limited' ? 'excess_rate_limit_exceeded' : reuse ? 'authn_token_reuse' : 'authn_login_fail'
       auditor.emit(name, 'WARN', request, {
         outcome: error.code === 'temporarily_unavailable' ? 'unknown' : 'failure',
         reason: error.reason,
@@ -147,7 +152,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
       opaque = compiled.introspection?.accepts(token) === true
       let verified
       if (opaque) {
-        verified = await compiled.introspection!.introspect(token)
+        verified = await compiled.introspection!.introspect(token, addressKey(clientAddress(request, trustProxy)))
       } else {
         // A cache hit skips only parsing and the signature; claims are checked against the clock
         // again, and the binding and status steps below run on hits and misses alike.

@@ -122,3 +122,13 @@ export type { Observability } from './observability/compile-observability.js'
 export { SPAN_ATTRIBUTES, SPAN_NAMES, failSpan } from './observability/tracing.js'
 export type { SpanAttributeValue, SpanLike, TracerLike } from './observability/tracing.js'
 
+// Rate limits per identity: a requirement like the others, with a store seam for shared counters.
+export { createRateLimitRequirement } from './rate-limit/rate-limit-requirement.js'
+export type { RateLimitRequirement } from './rate-limit/rate-limit-requirement.js'
+export type { RateLimitCondition, RateLimitKey, RateLimitOptions, RateLimitRejection, RateLimitTier } from './rate-limit/rate-limit-options.js'
+export { createMemoryRateLimitStore, rateLimiterFlexibleStore } from './rate-limit/rate-limit-store.js'
+export type { FlexibleLimiter, MemoryRateLimitStoreOptions, RateLimitCount, RateLimitCounter, RateLimitPolicy, RateLimitStore } from './rate-limit/rate-limit-store.js'
+export { clientAddress } from './network/client-address.js'
+export { compileTrustedProxies } from './binding/trusted-proxies.js'
+export type { ProxyTrust } from './binding/trusted-proxies.js'
+export type { IntrospectionGuardOptions } from './introspection/introspection-options.js'

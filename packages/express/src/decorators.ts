@@ -1,7 +1,9 @@
 import {
   createAuthenticationRequirement,
+  createRateLimitRequirement,
   createScopeRequirement,
   decorateRoute,
+  type RateLimitOptions,
   type RequireAuthenticationOptions,
   type RequireScopeOptions,
   type Requirement,
@@ -103,5 +105,25 @@ export function RequireAuthentication(options: RequireAuthenticationOptions): Ex
  */
 export function Authorize(engine: PolicyEngine, options: PolicyRouteOptions<Request>): ExpressRouteDecorator {
   const requirement = createPolicyRequirement<Request>(engine, options)
+  return (method, context) => decorateRoute('@portcullis/express', method, context as ClassMethodDecoratorContext, requirement, wrap)
+}
+
+/**
+ * Method decorator: the route is rate limited (as `rateLimit()`), per identity or client
+ * address, with the `RateLimit` headers on allowed requests and 429 `rate_limited` over the
+ * limit. One counter set per decorator: methods decorated separately are limited separately.
+ * Options are validated when the class is defined.
+ *
+ * @example
+ * ```ts
+ * import { RateLimit } from '@portcullis/express'
+ * class SearchController {
+ *   @RateLimit({ key: 'client', points: 10, duration: 1 })
+ *   search(req: Request, res: Response) { res.json([]) }
+ * }
+ * ```
+ */
+export function RateLimit(options: RateLimitOptions): ExpressRouteDecorator {
+  const requirement = createRateLimitRequirement(options)
   return (method, context) => decorateRoute('@portcullis/express', method, context as ClassMethodDecoratorContext, requirement, wrap)
 }

@@ -1,4 +1,4 @@
-import { createAuthenticationRequirement, createScopeRequirement, type RequireAuthenticationOptions, type RequireScopeOptions } from '@portcullis/core'
+import { createAuthenticationRequirement, createRateLimitRequirement, createScopeRequirement, type RateLimitOptions, type RequireAuthenticationOptions, type RequireScopeOptions } from '@portcullis/core'
 import { createPolicyRequirement, type PolicyEngine, type PolicyRouteOptions } from '@portcullis/policy'
 import type { Request, RequestHandler } from 'express'
 import { toMiddleware } from './to-middleware.js'
@@ -50,4 +50,21 @@ export function requireAuthentication(options: RequireAuthenticationOptions): Re
  */
 export function requirePolicy(engine: PolicyEngine, options: PolicyRouteOptions<Request>): RequestHandler {
   return toMiddleware(createPolicyRequirement<Request>(engine, options), 'portcullisRequirePolicy')
+}
+
+/**
+ * Express middleware that limits requests per identity (`req.auth`: its subject by default,
+ * or client id, a claim, a function), and per client address without one (behind
+ * `trustedProxies` only). Allowed requests carry `RateLimit` and `RateLimit-Policy`
+ * (draft-ietf-httpapi-ratelimit-headers-10); over the limit it forwards a 429 `rate_limited` to `next(err)` with
+ * `Retry-After` and the same headers. Tiers choose limits by scope or claim. Options are
+ * validated when the middleware is created.
+ *
+ * @example
+ * ```ts
+ * app.get('/orders', requireToken(options), rateLimit({ key: 'subject', points: 100, duration: 60 }), listOrders)
+ * ```
+ */
+export function rateLimit(options: RateLimitOptions): RequestHandler {
+  return toMiddleware(createRateLimitRequirement(options), 'portcullisRateLimit')
 }

@@ -10,6 +10,9 @@ export { protectedResourceMetadata } from './protected-resource-metadata.js'
 export { createRevocationStore } from '@portcullis/core'
 export { createMemoryReplayStore } from '@portcullis/core'
 export { requirePolicy } from './requirements.js'
+export { rateLimit } from './requirements.js'
+export { RateLimit } from './decorators.js'
+export { createMemoryRateLimitStore, rateLimiterFlexibleStore } from '@portcullis/core'
 export { Authorize, RequireAuthentication, RequireScope } from './decorators.js'
 export type { KoaRouteDecorator, KoaRouteMethod } from './decorators.js'
 export { errorHandler } from './error-handler.js'
@@ -32,6 +35,11 @@ export type {
   MtlsOptions,
   AuditEvent,
   AuditSink,
+  RateLimitOptions,
+  RateLimitTier,
+  RateLimitKey,
+  RateLimitStore,
+  RateLimitRejection,
 } from '@portcullis/core'
 export type {
   PolicyEngine,

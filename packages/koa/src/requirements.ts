@@ -1,4 +1,4 @@
-import { createAuthenticationRequirement, createScopeRequirement, type RequireAuthenticationOptions, type RequireScopeOptions } from '@portcullis/core'
+import { createAuthenticationRequirement, createRateLimitRequirement, createScopeRequirement, type RateLimitOptions, type RequireAuthenticationOptions, type RequireScopeOptions } from '@portcullis/core'
 import { createPolicyRequirement, type PolicyEngine, type PolicyRouteOptions } from '@portcullis/policy'
 import type { Context, Middleware } from 'koa'
 import { toMiddleware } from './to-middleware.js'
@@ -51,4 +51,21 @@ export function requireAuthentication(options: RequireAuthenticationOptions): Mi
  */
 export function requirePolicy<C extends Context = Context>(engine: PolicyEngine, options: PolicyRouteOptions<C>): Middleware {
   return toMiddleware(createPolicyRequirement<C>(engine, options), 'portcullisRequirePolicy')
+}
+
+/**
+ * Koa middleware that limits requests per identity (`ctx.state.auth`: its subject by default,
+ * or client id, a claim, a function), and per client address without one (behind
+ * `trustedProxies` only). Allowed requests carry `RateLimit` and `RateLimit-Policy`
+ * (draft-ietf-httpapi-ratelimit-headers-10); over the limit it throws 429 `rate_limited` with
+ * `Retry-After` and the same headers. Tiers choose limits by scope or claim. Options are
+ * validated when the middleware is created.
+ *
+ * @example
+ * ```ts
+ * router.get('/orders', rateLimit({ key: 'subject', points: 100, duration: 60 }), listOrders)
+ * ```
+ */
+export function rateLimit(options: RateLimitOptions): Middleware {
+  return toMiddleware(createRateLimitRequirement(options), 'portcullisRateLimit')
 }

@@ -28,6 +28,8 @@ export type AuditEventName =
   | 'excess_rate_limit_exceeded'
   /** A store was down and a feature ran fail-open (OWASP `sys_monitor_disabled`, closest fit). */
   | 'sys_monitor_disabled'
+  /** The rate limit store failed: limits are counted per process for a while (custom). */
+  | 'excess_rate_limit_degraded'
 
 /** OWASP levels. */
 export type AuditLevel = 'INFO' | 'WARN' | 'CRITICAL'

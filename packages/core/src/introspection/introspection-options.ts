@@ -73,4 +73,19 @@ export interface IntrospectionOptions extends ClientAuthenticationOptions {
   maxBytes?: number
   /** Response caching; `false` disables it. */
   cache?: IntrospectionCacheOptions | false
+  /**
+   * Limit on introspection calls for tokens the cache does not know, per caller address
+   * (behind `trustedProxies`): over it the request is answered 429 `rate_limited` with
+   * `Retry-After`, without calling the authorization server. Calls for active tokens are not
+   * counted. Default `{ points: 100, duration: 60 }`; `false` turns it off.
+   */
+  guard?: IntrospectionGuardOptions | false
+}
+
+/** The introspection guard: `points` unknown tokens per caller per `duration` seconds. */
+export interface IntrospectionGuardOptions {
+  /** Calls allowed per window (1 to 10^6). Default 100. */
+  points?: number
+  /** Window length in seconds (1 to 3600). Default 60. */
+  duration?: number
 }

@@ -9,6 +9,7 @@ import { estimateBytes, TtlCache } from '../internal/ttl-cache.js'
 import { checkFetchableUrl } from '../internal/url-policy.js'
 import { discoverEndpoint } from '../jwks/discovery.js'
 import { tokenDigest } from '../token/token-digest.js'
+import { createIntrospectionGuard } from './introspection-guard.js'
 import { authenticateClient, compileClientCredentials, type ClientCredentials } from './client-auth.js'
 import type { IntrospectionMode, IntrospectionOptions } from './introspection-options.js'
 import { validateIntrospection, type IntrospectionRules } from './validate-introspection.js'
@@ -26,8 +27,10 @@ export interface Introspector {
   /**
    * Introspects `token` (or reuses a cached answer). Throws `TokenInvalid` for an inactive or
    * unacceptable token and `DependencyUnavailable` when the endpoint cannot answer (RFC 7662 §2.2).
+   * `caller` (the client address) is what the guard counts calls for unknown tokens by; over
+   * its limit, throws a 429 `rate_limited` `PortcullisError` without calling the endpoint.
    */
-  introspect(token: string): Promise<IntrospectedToken>
+  introspect(token: string, caller?: string): Promise<IntrospectedToken>
 }
 
 /** What the introspector shares with the JWT verifier's configuration. */
@@ -47,7 +50,7 @@ const DEFAULT_INTROSPECTION_CACHE_MAX_BYTES = 8 * 1024 * 1024
 const INACTIVE: Answer = Object.freeze({ active: false })
 const KNOWN = new Set([
   'endpoint', 'issuer', 'clientId', 'clientSecret', 'clientAuth', 'privateKey', 'privateKeyId', 'tokenTypeHint', 'mode',
-  'timeout', 'maxBytes', 'cache',
+  'timeout', 'maxBytes', 'cache', 'guard',
 ])
 // Discovery failures are remembered this long, so an outage does not turn every request into a fetch.
 const DISCOVERY_RETRY_MS = 5000
@@ -98,6 +101,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   // evict the answers for real ones. They all share one small object: the count bounds them.
   const negativeCache = new TtlCache<Answer>({ maxEntries: Math.ceil(maxEntries / 10) }, clock)
   const inflight = new Map<string, Promise<Answer>>()
+  const guard = createIntrospectionGuard(options.guard, clock)
 
   let discovered: Promise<string> | undefined
   let discoveryFailedAt: number | undefined
@@ -171,7 +175,7 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     }
   }
 
-  async function lookup(token: string): Promise<Answer> {
+  async function lookup(token: string, caller: string): Promise<Answer> {
     // The cache never holds the token itself, only its digest; both spellings of an ECDSA-signed token
     // share one entry.
     const key = tokenDigest(token)
@@ -180,9 +184,12 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     // Concurrent requests with the same token share one call.
     let pending = inflight.get(key)
     if (pending === undefined) {
+      // Only calls that reach the authorization server count, and only for unknown tokens.
+      guard.reserve(caller)
       pending = (metrics === undefined ? call(token) : measured(token, metrics)).then(
         (answer) => {
           inflight.delete(key)
+          if (answer.active) guard.release(caller)
           remember(key, answer)
           return answer
         },
@@ -200,8 +207,8 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     accepts(token) {
       return mode === 'all' || !JWS_SHAPE.test(token)
     },
-    async introspect(token) {
-      const answer = await lookup(token)
+    async introspect(token, caller = 'unknown') {
+      const answer = await lookup(token, caller)
       if (!answer.active) throw TokenInvalid.create('inactive', 'The access token is not active')
       return { issuer: validateIntrospection(answer.response, issuer as string, rules, clock() / 1000), payload: answer.response }
     },
