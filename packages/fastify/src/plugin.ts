@@ -1,5 +1,5 @@
 import type { ProtectedResourceMetadataOptions, RequireTokenOptions } from '@portcullis/core'
-import type { FastifyPluginCallback } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 import { errorHandler, type ErrorHandlerOptions } from './error-handler.js'
 import { protectedResourceMetadata } from './protected-resource-metadata.js'
@@ -17,14 +17,14 @@ export interface PortcullisPluginOptions {
 
 // Registered through fastify-plugin: the hooks, the error handler and the `auth` decoration
 // apply to the instance that registers the plugin, not to an encapsulated child of it.
-const plugin: FastifyPluginCallback<PortcullisPluginOptions> = (app, options, done) => {
+// Async, so that invalid options reject app.ready() (a synchronous throw would leave it waiting).
+const plugin: FastifyPluginAsync<PortcullisPluginOptions> = async (app, options) => {
   // Declares `request.auth` up front (undefined until requireToken sets it): Fastify keeps
   // request objects of one shape.
   if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', undefined)
   if (options.metadata !== undefined) app.addHook('onRequest', protectedResourceMetadata(options.metadata))
   if (options.token !== undefined) app.addHook('preHandler', requireToken(options.token))
   if (options.errorHandler !== false) app.setErrorHandler(errorHandler(options.errorHandler ?? {}))
-  done()
 }
 
 /**
