@@ -3,14 +3,19 @@
 // Fastify ways (a returned value, a later reply.send). The shared behaviour of every adapter is
 // proven by the conformance suite (test/conformance).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify5, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify4 from 'fastify4'
 import request from 'supertest'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 import { portcullis, RequireScope, requireScope, requireToken } from '@portcullis/fastify'
 
 const METADATA_PATH = '/.well-known/oauth-protected-resource'
 
-describe('@portcullis/fastify', () => {
+// fastify4 is the npm alias of fastify@4 installed at the root (typed in test/conformance/aliases.d.ts).
+describe.each([
+  ['Fastify 5', Fastify5],
+  ['Fastify 4', Fastify4],
+])('@portcullis/fastify on %s', (_major, Fastify) => {
   let issuer: LocalIssuer
   const apps: FastifyInstance[] = []
   beforeAll(async () => {
