@@ -40,7 +40,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['express', 'express/*', 'koa', 'koa/*', '@koa/*'], message: 'The core imports no framework.' }] },
+        { patterns: [{ group: ['express', 'express/*', 'koa', 'koa/*', '@koa/*', 'fastify', 'fastify/*', 'fastify-plugin', '@fastify/*'], message: 'The core imports no framework.' }] },
       ],
     },
   },

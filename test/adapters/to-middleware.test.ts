@@ -7,6 +7,7 @@ import type { Identity } from '@portcullis/core'
 import { createPolicyEngine, permit, policy } from '@portcullis/policy'
 import * as express from '@portcullis/express'
 import * as koa from '@portcullis/koa'
+import * as fastify from '@portcullis/fastify'
 
 const identity = { subject: 'u', issuer: 'i', scopes: ['orders:read'], claims: {}, audience: [], actor: [] } as unknown as Identity
 const engine = createPolicyEngine(policy({ id: 'p', rules: [permit('all')] }))
@@ -67,5 +68,40 @@ describe('toMiddleware (Koa)', () => {
     expect(called).toBe(false)
     await result
     expect(called).toBe(true)
+  })
+})
+
+function fastifyRequest(auth: Identity | undefined): never {
+  return { method: 'GET', originalUrl: '/orders', url: '/orders', raw: { headers: {}, rawHeaders: [], socket: {} }, auth } as never
+}
+
+describe('toMiddleware (Fastify)', () => {
+  it('a met scope requirement calls done() synchronously and returns nothing (not an async hook)', () => {
+    const calls: unknown[][] = []
+    const result: unknown = fastify.requireScope('orders:read')(fastifyRequest(identity), {} as never, (...args: unknown[]) => void calls.push(args))
+    expect(calls).toEqual([[]])
+    expect(result).toBeUndefined()
+  })
+
+  it('a refused scope requirement calls done(err) synchronously with the PortcullisError', () => {
+    const calls: unknown[][] = []
+    fastify.requireScope('orders:write')(fastifyRequest(identity), {} as never, (...args: unknown[]) => void calls.push(args))
+    expect(calls).toHaveLength(1)
+    expect(calls[0]?.[0]).toMatchObject({ code: 'insufficient_scope', status: 403 })
+  })
+
+  it('a policy requirement calls done() later, and the hook still returns nothing', async () => {
+    const calls: unknown[][] = []
+    let resolve: () => void = () => undefined
+    const called = new Promise<void>((r) => (resolve = r))
+    const done = (...args: unknown[]): void => {
+      calls.push(args)
+      resolve()
+    }
+    const result: unknown = fastify.requirePolicy(engine, { action: 'read' })(fastifyRequest(identity), { header: () => undefined } as never, done)
+    expect(result).toBeUndefined()
+    expect(calls).toEqual([])
+    await called
+    expect(calls).toEqual([[]])
   })
 })

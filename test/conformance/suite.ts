@@ -53,7 +53,7 @@ export interface AppHooks {
 export interface AdapterUnderTest {
   name: string
   /** Which default error handler renders errors (their bodies differ; status and headers do not). */
-  framework: 'express' | 'koa'
+  framework: 'express' | 'koa' | 'fastify'
   /**
    * Builds the app: GET /me (identity as JSON), GET /orders (requireScope 'orders:read'),
    * GET /reports (requireScope ['reports:read', 'admin'], match any), POST /form; body parsing
@@ -1258,7 +1258,9 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
         const { h, serverErrors } = await jsonApp()
         const res = await h.send(h.agent.get('/boom'))
         expect(res.status).toBe(500)
-        expect(res.text).not.toContain('"error"')
+        // Fastify's default handler has a JSON body of its own, with an `error` member.
+        if (adapter.framework === 'fastify') expect(res.body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'not a Portcullis error' })
+        else expect(res.text).not.toContain('"error"')
         expect(serverErrors).toEqual([])
       })
     })
@@ -1301,6 +1303,30 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
           const res = await h.bearer(await own.mint())
           expectUnavailable(res, h)
           expect(res.text).toBe('Service Unavailable')
+        })
+      } else if (adapter.framework === 'fastify') {
+        it('Fastify: the default handler renders { statusCode, code, error, message } as JSON', async () => {
+          const h = await start()
+          for (const [test, status, error] of [
+            [() => h.agent.get('/me'), 401, 'Unauthorized'],
+            [() => h.agent.get('/me').set('Authorization', 'Bearer a b'), 400, 'Bad Request'],
+            [() => h.agent.get('/me').set('Authorization', 'Bearer a.b.c'), 401, 'Unauthorized'],
+          ] as const) {
+            const res = await h.send(test())
+            expect(res.headers['content-type']).toMatch(/^application\/json/)
+            expect(res.body).toEqual({ statusCode: status, code: h.lastError()?.code, error, message: h.lastError()?.message })
+            expect(res.text).not.toMatch(/\bat .+:\d+:\d+/)
+          }
+        })
+
+        it('Fastify: a 503 carries Retry-After and no challenge', async () => {
+          const own = await newIssuer()
+          own.setJwksBehaviour('error')
+          const h = await start({}, own)
+          const res = await h.bearer(await own.mint())
+          expectUnavailable(res, h)
+          expect(res.headers['www-authenticate']).toBeUndefined()
+          expect(res.body).toMatchObject({ statusCode: 503, code: 'temporarily_unavailable' })
         })
       } else {
         it('Express: the default handler renders the error message without any stack frame', async () => {

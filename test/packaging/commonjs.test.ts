@@ -19,6 +19,7 @@ describe('CommonJS consumers', () => {
     ['@portcullis/core', ['createAuthenticator', 'createScopeRequirement', 'isPortcullisError', 'PortcullisError']],
     ['@portcullis/express', ['requireScope', 'requireToken']],
     ['@portcullis/koa', ['requireScope', 'requireToken']],
+    ['@portcullis/fastify', ['requireScope', 'requireToken']],
     ['@portcullis/testing', ['createIssuer', 'generateSigningKey', 'signRaw']],
   ])('require(%j) exposes the public API', async (name, exported) => {
     const out = await commonjs(`const m = require(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m)))`)

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The published packages; a new one is added here (see scripts/mark-cjs-output.mjs). */
-const PACKAGES = ['core', 'policy', 'express', 'koa', 'testing'] as const
+const PACKAGES = ['core', 'policy', 'express', 'koa', 'fastify', 'testing'] as const
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const fixtures = fileURLToPath(new URL('./consumer', import.meta.url))
 
@@ -79,7 +79,7 @@ beforeAll(async () => {
   cpSync(fixtures, project, { recursive: true })
   const dependencies: Record<string, string> = {}
   for (const [name, entry] of packed) dependencies[`@portcullis/${name}`] = `file:./${entry.filename}`
-  for (const name of ['express', 'koa', 'jest', 'typescript', '@types/express', '@types/koa', '@types/node']) {
+  for (const name of ['express', 'koa', 'fastify', 'jest', 'typescript', '@types/express', '@types/koa', '@types/node']) {
     dependencies[name] = installedVersion(name)
   }
   const manifest = { name: 'portcullis-consumer', private: true, dependencies, jest: { testEnvironment: 'node', testMatch: ['<rootDir>/*.test.cjs'] } }

@@ -5,6 +5,7 @@ import { isPortcullisError, type Identity } from '@portcullis/core'
 import { createPolicyEngine, permit, policy, type PolicyAttributes } from '@portcullis/policy'
 import { requirePolicy, requireScope, requireToken } from '@portcullis/express'
 import * as koaAdapter from '@portcullis/koa'
+import * as fastifyAdapter from '@portcullis/fastify'
 import { createCertificateAuthority, createIssuer, type LocalIssuer } from '@portcullis/testing'
 
 type Doc = { owner: string }
@@ -26,6 +27,9 @@ export async function main(): Promise<string> {
     const identity: Identity | undefined = ctx.state.auth
     ctx.body = identity?.subject ?? null
   })
+  // The Fastify hook is built the same way (its types come from the same flavour of the build).
+  const fastifyHook = fastifyAdapter.requireToken({ issuer: issuer.issuer, audience: issuer.audience })
+  if (typeof fastifyHook !== 'function') throw new Error('@portcullis/fastify: requireToken did not return a hook')
   let configurationRejected = false
   try {
     requireScope([])

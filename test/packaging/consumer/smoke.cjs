@@ -11,7 +11,7 @@ const expressAdapter = require('@portcullis/express')
 const koaAdapter = require('@portcullis/koa')
 const { createCertificateAuthority, createIssuer, jwkThumbprint } = require('@portcullis/testing')
 
-const PACKAGES = ['@portcullis/core', '@portcullis/policy', '@portcullis/express', '@portcullis/koa', '@portcullis/testing']
+const PACKAGES = ['@portcullis/core', '@portcullis/policy', '@portcullis/express', '@portcullis/koa', '@portcullis/fastify', '@portcullis/testing']
 
 const expected = {
   resolved: PACKAGES.map(() => 'dist/cjs/index.js'),
