@@ -53,6 +53,12 @@ export interface AuditEvent {
   readonly decision_id?: string
   /** For policy decisions: why (determining and erroring rules, obligations, attributes read, risk). */
   readonly explanation?: unknown
+  /**
+   * For `temporarily_unavailable` (503): the dependency that failed, as `kind` (`dns`,
+   * `connect`, `tls`, `timeout`, `http_status`, `not_json`, `too_large`, `issuer_mismatch`,
+   * `invalid_metadata`, `no_keys`, `network`) and `url` (without user info or query).
+   */
+  readonly dependency?: { readonly kind: string; readonly url: string }
 }
 
 /** Receives audit events. May be async; errors and rejections are swallowed. */

@@ -45,6 +45,7 @@ export interface AuditDetails {
   readonly requiredScopes?: readonly string[]
   readonly decisionId?: string
   readonly explanation?: unknown
+  readonly dependency?: { readonly kind: string; readonly url: string } | undefined
 }
 
 /** Emits events to a sink; a no-op (and no work at all) when there is no sink. */
@@ -81,6 +82,7 @@ export function createAuditor(sink: AuditSink | undefined, clock: () => number):
         ...(details.requiredScopes === undefined ? {} : { required_scopes: details.requiredScopes }),
         ...(details.decisionId === undefined ? {} : { decision_id: details.decisionId }),
         ...(details.explanation === undefined ? {} : { explanation: details.explanation }),
+        ...(details.dependency === undefined ? {} : { dependency: details.dependency }),
       }
       try {
         const result = sink(event)
