@@ -1,5 +1,5 @@
 import express, { type Express } from 'express'
-import { errorHandler, requireScope, requireToken, type RequireTokenOptions } from '@portcullis/express'
+import { errorHandler, requireScope, requireToken, type PortcullisMiddleware, type RequireTokenOptions } from '@portcullis/express'
 
 /** An order of the example API. */
 export interface Order {
@@ -15,7 +15,7 @@ export interface Order {
  * `errorHandler()` (without it, Express's default handler renders them as HTML with the same
  * status and `WWW-Authenticate`).
  */
-export function createApp(auth: RequireTokenOptions): Express {
+export function createApp(auth: RequireTokenOptions | PortcullisMiddleware): Express {
   const orders = new Map<string, Order>([['1', { id: '1', item: 'widget', quantity: 2, owner: 'user-123' }]])
   let nextId = 2
   const app = express()
@@ -27,7 +27,8 @@ export function createApp(auth: RequireTokenOptions): Express {
     res.json({ status: 'ok' })
   })
 
-  app.use(requireToken(auth))
+  // Given the middleware itself, several apps share one authenticator (one ready(), one key cache).
+  app.use(typeof auth === 'function' ? auth : requireToken(auth))
 
   app.get('/me', (req, res) => {
     res.json({ subject: req.auth?.subject, clientId: req.auth?.clientId, scopes: req.auth?.scopes })
