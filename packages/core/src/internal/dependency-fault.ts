@@ -77,7 +77,8 @@ export function networkFault(error: unknown, url: string): DependencyFault {
   if (code !== undefined && (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('SELF_SIGNED') || code.startsWith('UNABLE_TO'))) {
     return new DependencyFault('tls', shown, `GET ${shown}: the TLS handshake failed (${code})`)
   }
-  const detail = error instanceof Error ? error.message : String(error)
+  // A custom fetch may quote the URL it was given: show it redacted there too.
+  const detail = (error instanceof Error ? error.message : String(error)).split(url).join(shown)
   return new DependencyFault('network', shown, `GET ${shown}: ${code === undefined ? detail : `${detail} (${code})`}`.slice(0, 500))
 }
 

@@ -171,3 +171,20 @@ describe('authenticator.ready() and health()', () => {
     expect(JSON.stringify(events)).not.toContain(token)
   })
 })
+
+describe('ready() with a custom fetch', () => {
+  it('a failure of a custom fetch is kind network, its message kept but the URL query redacted', async () => {
+    const auth = createAuthenticator({
+      issuer: 'https://id.example.com/',
+      audience: 'https://api.example.com',
+      jwksUri: 'https://id.example.com/jwks?key=hidden-value',
+      fetch: async (url) => {
+        throw new Error(`proxy refused ${url}`)
+      },
+    })
+    const error = await readinessError(auth.ready())
+    expect(error.failures[0]).toMatchObject({ kind: 'network', url: 'https://id.example.com/jwks?…' })
+    expect(error.message).toContain('proxy refused https://id.example.com/jwks?…')
+    expect(error.message).not.toContain('hidden-value')
+  })
+})
