@@ -163,7 +163,8 @@ export class RemoteKeySet implements KeySource {
    * no usable key.
    */
   async ready(): Promise<number> {
-    const fresh = this.index !== undefined && !this.lastAttemptFailed && this.options.clock() - this.fetchedAt < this.options.cacheMaxAgeMs
+    // An empty set is fetched again: the operator may just have fixed it.
+    const fresh = this.index !== undefined && this.index.size > 0 && !this.lastAttemptFailed && this.options.clock() - this.fetchedAt < this.options.cacheMaxAgeMs
     if (!fresh) await (this.pending ?? this.refresh(this.index === undefined ? 'initial' : 'ttl'))
     if (this.lastAttemptFailed) {
       throw findFault(this.lastError) ?? new DependencyFault('network', redactUrl(this.uri ?? ''), String(this.lastError))
