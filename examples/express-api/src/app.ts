@@ -1,6 +1,6 @@
 import express, { type Express } from 'express'
 import type { Registry } from 'prom-client'
-import { errorHandler, requireScope, requireToken, type RequireTokenOptions } from '@portcullis/express'
+import { errorHandler, requireScope, requireToken, type PortcullisMiddleware, type RequireTokenOptions } from '@portcullis/express'
 
 /** An order of the example API. */
 export interface Order {
@@ -16,7 +16,7 @@ export interface Order {
  * `errorHandler()` (without it, Express's default handler renders them as HTML with the same
  * status and `WWW-Authenticate`).
  */
-export function createApp(auth: RequireTokenOptions): Express {
+export function createApp(auth: RequireTokenOptions | PortcullisMiddleware): Express {
   const orders = new Map<string, Order>([['1', { id: '1', item: 'widget', quantity: 2, owner: 'user-123' }]])
   let nextId = 2
   const app = express()
@@ -30,14 +30,15 @@ export function createApp(auth: RequireTokenOptions): Express {
 
   // Prometheus metrics, when the options carry them (`metrics: createMetrics({ client, registry })`).
   // Open here for the demo; in production, serve them on an internal port or behind auth.
-  const registry = auth.metrics?.registry as Registry | undefined
+  const registry = (typeof auth === 'function' ? undefined : auth.metrics?.registry) as Registry | undefined
   if (registry !== undefined) {
     app.get('/metrics', async (_req, res) => {
       res.type(registry.contentType).send(await registry.metrics())
     })
   }
 
-  app.use(requireToken(auth))
+  // Given the middleware itself, several apps share one authenticator (one ready(), one key cache).
+  app.use(typeof auth === 'function' ? auth : requireToken(auth))
 
   app.get('/me', (req, res) => {
     res.json({ subject: req.auth?.subject, clientId: req.auth?.clientId, scopes: req.auth?.scopes })

@@ -1,5 +1,5 @@
 import express, { type Express, type Request } from 'express'
-import { errorHandler, requirePolicy, requireScope, requireToken, type PolicyEngine, type RequireTokenOptions } from '@portcullis/express'
+import { errorHandler, requirePolicy, requireScope, requireToken, type PolicyEngine, type PortcullisMiddleware, type RequireTokenOptions } from '@portcullis/express'
 import type { Document } from './documents-policy.js'
 
 /** The example documents, by id. */
@@ -21,11 +21,12 @@ export function sampleDocuments(): Map<string, Document> {
  * IP and network zone, `X-Device-Trust`). Denials answer 403 `{ error: "access_denied",
  * decision_id }`; `engine.explain(decision_id)` tells the operator why.
  */
-export function createDocumentsApp(auth: RequireTokenOptions, engine: PolicyEngine, documents = sampleDocuments()): Express {
+export function createDocumentsApp(auth: RequireTokenOptions | PortcullisMiddleware, engine: PolicyEngine, documents = sampleDocuments()): Express {
   const app = express()
   app.disable('x-powered-by')
   app.use(express.json({ limit: '16kb' }))
-  app.use(requireToken(auth))
+  // Given the middleware itself, several apps share one authenticator (one ready(), one key cache).
+  app.use(typeof auth === 'function' ? auth : requireToken(auth))
   const load = (req: Request): Document | undefined => documents.get(String(req.params['id']))
 
   app.get('/documents/:id', requireScope('documents:read'), requirePolicy(engine, { action: 'read', resourceType: 'document', resource: load }), (req, res) => {

@@ -1,7 +1,7 @@
 import Koa from 'koa'
 import Router from '@koa/router'
 import { bodyParser } from '@koa/bodyparser'
-import { errorHandler, requireScope, requireToken, type RequireTokenOptions } from '@portcullis/koa'
+import { errorHandler, requireScope, requireToken, type PortcullisMiddleware, type RequireTokenOptions } from '@portcullis/koa'
 
 /** An order of the example API. */
 export interface Order {
@@ -15,7 +15,7 @@ export interface Order {
  * The example orders API on Koa: the same routes and rules as the Express example. Portcullis
  * errors are rendered as JSON by `errorHandler()`.
  */
-export function createApp(auth: RequireTokenOptions): Koa {
+export function createApp(auth: RequireTokenOptions | PortcullisMiddleware): Koa {
   const orders = new Map<string, Order>([['1', { id: '1', item: 'widget', quantity: 2, owner: 'user-123' }]])
   let nextId = 2
   const app = new Koa()
@@ -28,7 +28,8 @@ export function createApp(auth: RequireTokenOptions): Koa {
     else await next()
   })
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '16kb' }))
-  app.use(requireToken(auth))
+  // Given the middleware itself, several apps share one authenticator (one ready(), one key cache).
+  app.use(typeof auth === 'function' ? auth : requireToken(auth))
 
   router.get('/me', (ctx) => {
     const auth = ctx.state.auth

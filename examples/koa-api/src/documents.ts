@@ -1,7 +1,7 @@
 import Koa from 'koa'
 import Router, { type RouterContext } from '@koa/router'
 import { bodyParser } from '@koa/bodyparser'
-import { Authorize, errorHandler, RequireScope, requireToken, type PolicyEngine, type RequireTokenOptions } from '@portcullis/koa'
+import { Authorize, errorHandler, RequireScope, requireToken, type PolicyEngine, type PortcullisMiddleware, type RequireTokenOptions } from '@portcullis/koa'
 import type { Document } from './documents-policy.js'
 
 /** The example documents, by id. */
@@ -61,13 +61,14 @@ export function documentsController(engine: PolicyEngine, documents: Map<string,
  * The documents API on Koa: the same policy and routes as the Express example, with the route
  * requirements written as `@RequireScope` and `@Authorize` on controller methods.
  */
-export function createDocumentsApp(auth: RequireTokenOptions, engine: PolicyEngine, documents = sampleDocuments()): Koa {
+export function createDocumentsApp(auth: RequireTokenOptions | PortcullisMiddleware, engine: PolicyEngine, documents = sampleDocuments()): Koa {
   const app = new Koa()
   const router = new Router()
   const controller = documentsController(engine, documents)
   app.use(errorHandler())
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '16kb' }))
-  app.use(requireToken(auth))
+  // Given the middleware itself, several apps share one authenticator (one ready(), one key cache).
+  app.use(typeof auth === 'function' ? auth : requireToken(auth))
   router.get('/documents/:id', controller.show)
   router.put('/documents/:id', controller.update)
   router.delete('/documents/:id', controller.remove)

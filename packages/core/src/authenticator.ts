@@ -9,6 +9,8 @@ import { compileOptions } from './internal/compile-options.js'
 import { checkStatus } from './identity/check-status.js'
 import { checkBinding } from './binding/check-binding.js'
 import { DependencyUnavailable, TokenInvalid } from './internal/failures.js'
+import { findFault } from './internal/dependency-fault.js'
+import { checkReadiness, healthReport, type HealthReport, type ReadinessReport, type ReadyOptions } from './readiness/readiness.js'
 import type { RequireTokenOptions } from './options.js'
 import type { PortcullisRequest } from './request.js'
 import { NO_CACHE, VerifiedTokenCache, type TokenCacheControl } from './token/verified-token-cache.js'
@@ -63,6 +65,16 @@ export interface Authenticator {
    * never with anything else.
    */
   authenticate(request: PortcullisRequest): Promise<AuthResult | undefined>
+  /**
+   * Fetches discovery metadata and keys of every configured issuer now (and discovers the
+   * introspection endpoint when it is not configured), so that a wrong issuer URL or an
+   * unreachable JWKS is found at startup instead of as 503s. Resolves with the key counts;
+   * rejects with a `ReadinessError` naming each failing URL and what happened. Await it
+   * before `listen()`; use {@link health} for probes.
+   */
+  ready(options?: ReadyOptions): Promise<ReadinessReport>
+  /** The key state of every issuer for `/health` routes; makes no network call. */
+  health(): HealthReport
 }
 
 /**
@@ -120,6 +132,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
         description: error.message,
         token,
         latencyMs: performance.now() - started,
+        dependency: error.code === 'temporarily_unavailable' ? dependencyOf(error) : undefined,
       })
     }
     return error
@@ -201,7 +214,22 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     ? (request: PortcullisRequest) => verify(request, undefined)
     : (request: PortcullisRequest) => verify(request, tracer.startSpan(SPAN.verify, VERIFY_OPTIONS))
 
-  return { context, cache: cache ?? NO_CACHE, authenticate }
+  const introspection = compiled.introspection === undefined
+    ? undefined
+    : { issuer: options.introspection?.issuer ?? [options.issuer].flat()[0] as string, introspector: compiled.introspection }
+  return {
+    context,
+    cache: cache ?? NO_CACHE,
+    authenticate,
+    ready: (readyOptions) => checkReadiness(compiled.verifier.issuers, introspection, readyOptions),
+    health: () => healthReport(compiled.verifier.issuers),
+  }
+}
+
+/** The failing dependency behind a 503 (kind and URL, never a secret), for the audit event. */
+function dependencyOf(error: PortcullisError): { kind: string; url: string } | undefined {
+  const fault = findFault(error.cause)
+  return fault === undefined ? undefined : { kind: fault.kind, url: fault.url }
 }
 
 /** Maps any failure of verification to its HTTP error (docs/architecture.md); never lets a raw error out. */

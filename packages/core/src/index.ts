@@ -4,6 +4,8 @@
  */
 export { createAuthenticator } from './authenticator.js'
 export type { AuthContext, AuthResult, Authenticator } from './authenticator.js'
+export { ReadinessError } from './readiness/readiness.js'
+export type { HealthReport, IssuerHealth, ReadinessFailure, ReadinessReport, ReadyOptions } from './readiness/readiness.js'
 export type { RequireTokenOptions, JwksOptions, TokenCacheOptions } from './options.js'
 export type { TokenCacheControl } from './token/verified-token-cache.js'
 export type { PortcullisRequest } from './request.js'

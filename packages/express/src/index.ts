@@ -4,6 +4,9 @@
 import './augment.js'
 
 export { requireToken } from './require-token.js'
+export type { PortcullisMiddleware } from './require-token.js'
+export { ReadinessError } from '@portcullis/core'
+export type { HealthReport, IssuerHealth, ReadinessFailure, ReadinessReport, ReadyOptions } from '@portcullis/core'
 export { requireScope } from './requirements.js'
 export { requireAuthentication } from './requirements.js'
 export { protectedResourceMetadata } from './protected-resource-metadata.js'

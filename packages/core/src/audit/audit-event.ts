@@ -76,6 +76,12 @@ export interface AuditEvent {
   readonly latency_ms?: number
   /** For policy decisions: why (determining and erroring rules, obligations, attributes read, risk). */
   readonly explanation?: unknown
+  /**
+   * For `temporarily_unavailable` (503): the dependency that failed, as `kind` (`dns`,
+   * `connect`, `tls`, `timeout`, `http_status`, `not_json`, `too_large`, `issuer_mismatch`,
+   * `invalid_metadata`, `no_keys`, `network`) and `url` (without user info or query).
+   */
+  readonly dependency?: { readonly kind: string; readonly url: string }
 }
 
 /** Receives audit events. May be async; errors and rejections are swallowed. */

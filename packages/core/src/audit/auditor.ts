@@ -57,6 +57,7 @@ export interface AuditDetails {
   readonly explanation?: unknown
   /** How long the step took, in milliseconds. */
   readonly latencyMs?: number
+  readonly dependency?: { readonly kind: string; readonly url: string } | undefined
 }
 
 /** Emits events to a sink; a no-op (and no work at all) when there is no sink. */
@@ -104,6 +105,7 @@ export function createAuditor(target: AuditSink | AuditPipeline | undefined, clo
         ...(details.requiredScopes === undefined ? {} : { required_scopes: details.requiredScopes }),
         ...(details.latencyMs === undefined ? {} : { latency_ms: Math.round(details.latencyMs * 1000) / 1000 }),
         ...(details.explanation === undefined ? {} : { explanation: details.explanation }),
+        ...(details.dependency === undefined ? {} : { dependency: details.dependency }),
       }
       try {
         const result = sink(event)

@@ -31,6 +31,11 @@ export interface Introspector {
    * its limit, throws a 429 `rate_limited` `PortcullisError` without calling the endpoint.
    */
   introspect(token: string, caller?: string): Promise<IntrospectedToken>
+  /**
+   * Discovers the endpoint now when it is not configured (startup); resolves with it. Rejects
+   * with a `DependencyFault` naming the metadata URLs and the failure. Sends no token.
+   */
+  ready(): Promise<string>
 }
 
 /** What the introspector shares with the JWT verifier's configuration. */
@@ -211,6 +216,11 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
       const answer = await lookup(token, caller)
       if (!answer.active) throw TokenInvalid.create('inactive', 'The access token is not active')
       return { issuer: validateIntrospection(answer.response, issuer as string, rules, clock() / 1000), payload: answer.response }
+    },
+    ready() {
+      // A failure remembered from an earlier attempt is retried now: this is an explicit check.
+      if (discoveryFailedAt !== undefined) discoveryFailedAt = Number.NEGATIVE_INFINITY
+      return endpoint()
     },
   }
 }

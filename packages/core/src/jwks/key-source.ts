@@ -29,4 +29,22 @@ export interface KeySource {
    */
   revalidate?(): boolean
   onKeysRemoved?(listener: (keys: ReadonlySet<KeyObject>) => void): void
+  /** Fetches remote keys now (startup); resolves with their number. Static sources lack it. */
+  ready?(): Promise<number>
+  /** The state of the keys, without a network call. */
+  status?(): KeySourceStatus
+}
+
+/** The state of one issuer's keys, as `health()` reports it. */
+export interface KeySourceStatus {
+  /** The JWK Set URL (without query), once known; `undefined` for configured keys. */
+  readonly jwksUri: string | undefined
+  /** Usable keys now (0: requests with this issuer's tokens are answered 503). */
+  readonly keys: number
+  /** When the current keys were fetched (epoch ms); `undefined` before the first fetch or for configured keys. */
+  readonly lastFetch: number | undefined
+  /** The keys are older than `jwks.cacheMaxAge` (the last refresh is late or failing). */
+  readonly stale: boolean
+  /** The last fetch failed: its kind, URL and message (never a secret). */
+  readonly lastError?: { readonly kind: string; readonly url?: string; readonly message: string }
 }

@@ -1,8 +1,9 @@
 import type { KeyObject } from 'node:crypto'
+import { DependencyFault, findFault, redactUrl } from '../internal/dependency-fault.js'
 import { DependencyUnavailable } from '../internal/failures.js'
 import { fetchJson, type FetchLike } from '../internal/fetch-json.js'
 import type { AsymmetricAlgorithm } from '../token/algorithms.js'
-import type { KeyLookupHint, KeySource } from './key-source.js'
+import type { KeyLookupHint, KeySource, KeySourceStatus } from './key-source.js'
 import { carryOverKeys, parseJwkSet, type KeyIndex } from './key-index.js'
 
 /** What triggered a JWKS fetch (for metrics: `pep_jwks_fetches_total{trigger}`). */
@@ -156,6 +157,42 @@ export class RemoteKeySet implements KeySource {
     return true
   }
 
+  /**
+   * Fetches the keys now unless fresh keys are at hand, and resolves with their number.
+   * Rejects with a `DependencyFault` naming the URL and the failure, or when the set holds
+   * no usable key.
+   */
+  async ready(): Promise<number> {
+    // An empty set is fetched again: the operator may just have fixed it.
+    const fresh = this.index !== undefined && this.index.size > 0 && !this.lastAttemptFailed && this.options.clock() - this.fetchedAt < this.options.cacheMaxAgeMs
+    if (!fresh) await (this.pending ?? this.refresh(this.index === undefined ? 'initial' : 'ttl'))
+    if (this.lastAttemptFailed) {
+      throw findFault(this.lastError) ?? new DependencyFault('network', redactUrl(this.uri ?? ''), String(this.lastError))
+    }
+    const size = this.index?.size ?? 0
+    if (size === 0) {
+      const shown = redactUrl(this.uri ?? '')
+      throw new DependencyFault('no_keys', shown, `${shown} holds no usable verification key (supported kty, alg and use "sig")`)
+    }
+    return size
+  }
+
+  /** What `health()` reports; no network call. */
+  status(): KeySourceStatus {
+    const now = this.options.clock()
+    const fault = this.lastAttemptFailed ? findFault(this.lastError) : undefined
+    const usable = this.index !== undefined && now - this.fetchedAt <= this.usableForMs
+    return {
+      jwksUri: this.uri === undefined ? undefined : redactUrl(this.uri),
+      keys: usable ? (this.index?.size ?? 0) : 0,
+      lastFetch: this.index === undefined ? undefined : this.fetchedAt,
+      stale: this.index !== undefined && now - this.fetchedAt >= this.options.cacheMaxAgeMs,
+      ...(this.lastAttemptFailed
+        ? { lastError: fault === undefined ? { kind: 'network', message: 'The keys could not be fetched' } : { kind: fault.kind, url: fault.url, message: fault.message } }
+        : {}),
+    }
+  }
+
   onKeysRemoved(listener: (keys: ReadonlySet<KeyObject>) => void): void {
     this.removalListeners.push(listener)
   }
@@ -183,8 +220,15 @@ export class RemoteKeySet implements KeySource {
     const run = async (): Promise<void> => {
       try {
         this.uri ??= await this.locate()
-        const document = await fetchJson(this.options.fetch, this.uri, this.options)
-        const { index, removed } = carryOverKeys(this.index, parseJwkSet(document, this.options.maxKeys))
+        const uri = this.uri
+        const document = await fetchJson(this.options.fetch, uri, this.options)
+        let parsed
+        try {
+          parsed = parseJwkSet(document, this.options.maxKeys)
+        } catch (error) {
+          throw new DependencyFault('no_keys', redactUrl(uri), `${redactUrl(uri)}: ${error instanceof Error ? error.message : String(error)}`)
+        }
+        const { index, removed } = carryOverKeys(this.index, parsed)
         this.index = index
         this.indexFetchStartedAt = startedAt
         if (removed.size > 0) for (const listener of this.removalListeners) listener(removed)

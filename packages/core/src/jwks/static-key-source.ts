@@ -63,7 +63,8 @@ export function staticKeySource(keys: StaticKeys): KeySource {
     index = parseJwkSet(keys, Number.MAX_SAFE_INTEGER)
   }
   if (index.size === 0) throw configurationError('keys holds no usable public verification key')
-  return { getKeys: (alg, kid) => (ALGORITHMS[alg].family === 'hmac' ? [] : index.select(alg as AsymmetricAlgorithm, kid)) }
+  const status = { jwksUri: undefined, keys: index.size, lastFetch: undefined, stale: false }
+  return { getKeys: (alg, kid) => (ALGORITHMS[alg].family === 'hmac' ? [] : index.select(alg as AsymmetricAlgorithm, kid)), status: () => status }
 }
 
 /**
@@ -86,5 +87,6 @@ export function secretKeySource(secret: string | Uint8Array | KeyObject, algorit
   }
   const keys = [key]
   const none: KeyObject[] = []
-  return { getKeys: (alg) => (ALGORITHMS[alg].family === 'hmac' ? keys : none) }
+  const status = { jwksUri: undefined, keys: 1, lastFetch: undefined, stale: false }
+  return { getKeys: (alg) => (ALGORITHMS[alg].family === 'hmac' ? keys : none), status: () => status }
 }
