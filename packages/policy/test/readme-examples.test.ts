@@ -1,7 +1,7 @@
 // The policy README's examples (packages/policy/README.md), run as written (with in-memory stand-ins for the app's
 // store and directory), so the documentation cannot drift from the API.
 import { describe, expect, it } from '@jest/globals'
-import { DEFAULT_AUTH_CONTEXT } from '@portcullis/core'
+import { DEFAULT_AUTH_CONTEXT, type Identity, type PortcullisRequest } from '@portcullis/core'
 import {
   createPolicyEngine,
   createPolicyRequirement,
@@ -14,6 +14,7 @@ import {
   stepUp,
   untrustedNetwork,
   type ObligationHandler,
+  type PolicyEngine,
   type PolicyAttributes,
 } from '@portcullis/policy'
 import { FROZEN, identity as makeIdentity, rejection, request as makeRequest } from './fixtures.js'
@@ -40,10 +41,15 @@ describe('README examples', () => {
   it('Policies: TypeScript form', async () => {
     const engine = createPolicyEngine(documents, { environment: { zones: { corporate: ['10.0.0.0/8'] } } })
     const read = createPolicyRequirement(engine, { action: 'read', resourceType: 'document', resource: (req: { id: string }) => store.get(req.id) })
-    const { decisionId, responseHeaders } = await read.enforce({ request, identity, context: DEFAULT_AUTH_CONTEXT, input: { id: '42' } })
+    async function readDocument(request: PortcullisRequest, identity: Identity | undefined, id: string) {
+      const { decisionId, responseHeaders } = await read.enforce({ request, identity, context: DEFAULT_AUTH_CONTEXT, input: { id } })
+      return { document: store.get(id), decisionId, responseHeaders }
+    }
+    const { document, decisionId, responseHeaders } = await readDocument(request, identity, '42')
+    expect(document).toEqual(store.get('42'))
     expect(engine.explain(decisionId)?.determining).toEqual(['department-reads'])
     expect(responseHeaders).toEqual({})
-    const outside = await rejection(() => read.enforce({ request: makeRequest({ remoteAddress: '8.8.8.8' }), identity, context: DEFAULT_AUTH_CONTEXT, input: { id: '42' } }))
+    const outside = await rejection(() => readDocument(makeRequest({ remoteAddress: '8.8.8.8' }), identity, '42'))
     expect(outside.status).toBe(403)
   })
 
@@ -109,13 +115,15 @@ describe('README examples', () => {
   })
 
   it('Explanations', async () => {
-    const engine = createPolicyEngine(documents)
-    const doc = store.get('42')
-    const result = await engine.decide({ action: 'read', resourceType: 'document', identity, request, resource: () => doc })
+    async function whyRead(engine: PolicyEngine, identity: Identity | undefined, request: PortcullisRequest, doc: unknown) {
+      const result = await engine.decide({ action: 'read', resourceType: 'document', identity, request, resource: () => doc })
+      return { result, later: engine.explain(result.decisionId) }
+    }
+    const { result, later } = await whyRead(createPolicyEngine(documents), identity, request, store.get('42'))
     // No zones configured: every address is in the fallback zone 'untrusted', and the deny wins.
     expect(result.decision).toBe('Deny')
     expect(result.explanation.determining).toEqual(['untrusted-network'])
-    expect(engine.explain(result.decisionId)?.decisionId).toBe(result.decisionId)
+    expect(later?.decisionId).toBe(result.decisionId)
     expect(JSON.parse(JSON.stringify(result.explanation))).toMatchObject({ decision: 'Deny', attributes: { 'environment.zone': 'untrusted' } })
   })
 })

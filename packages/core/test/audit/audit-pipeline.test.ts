@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import pino from 'pino'
+import { logs } from '@opentelemetry/api-logs'
 import {
   createAuditPipeline,
   createAuthenticator,
@@ -211,6 +212,14 @@ describe('createAuditPipeline', () => {
     void otelLogSink({ emit: (record: OtelLogRecordLike) => void direct.push(record) })(event())
     expect(direct).toHaveLength(1)
     expect(() => otelLogSink({} as never)).toThrow(TypeError)
+  })
+
+  it('otelLogSink takes the real LoggerProvider and Logger of @opentelemetry/api-logs', async () => {
+    // Compiles only if our structural types accept the library's own (the global no-op provider here).
+    const pipeline = createAuditPipeline({ sinks: [otelLogSink(logs.getLoggerProvider()), otelLogSink(logs.getLogger('app'))] })
+    pipeline.emit(event({ required_scopes: ['orders:read'] }))
+    await pipeline.flush()
+    expect(pipeline.stats()).toMatchObject({ delivered: 1, sinkErrors: 0 })
   })
 
   it('a plain sink function is still called synchronously, as before', async () => {

@@ -1,6 +1,8 @@
 import type { AuditEvent, AuditLevel, AuditSink } from '../audit-event.js'
 
-type LogAttributeValue = string | number | boolean | readonly string[]
+// Mutable array: `AnyValue` of `@opentelemetry/api-logs` has no readonly arrays, and a type the
+// real `Logger.emit` cannot take would make the real `LoggerProvider` unassignable to ours.
+type LogAttributeValue = string | number | boolean | string[]
 
 /**
  * The log record `otelLogSink` emits: the shape of `LogRecord` in `@opentelemetry/api-logs`.
@@ -64,7 +66,7 @@ function attributesOf(event: AuditEvent): Record<string, LogAttributeValue> {
   if (event.client_id !== undefined) attributes['portcullis.oauth.client_id'] = event.client_id
   if (event.issuer !== undefined) attributes['portcullis.oauth.issuer'] = event.issuer
   if (event.token_fingerprint !== undefined) attributes['portcullis.oauth.token_fingerprint'] = event.token_fingerprint
-  if (event.required_scopes !== undefined) attributes['portcullis.oauth.required_scopes'] = event.required_scopes
+  if (event.required_scopes !== undefined) attributes['portcullis.oauth.required_scopes'] = [...event.required_scopes]
   if (event.latency_ms !== undefined) attributes['portcullis.audit.latency_ms'] = event.latency_ms
   if (event.explanation !== undefined) attributes['portcullis.authz.explanation'] = JSON.stringify(event.explanation)
   return attributes
