@@ -54,19 +54,21 @@ export function headerValue(value: unknown, maxLength: number): string | undefin
 
 /**
  * The identity headers of an allowed request. Built only from the verified identity: nothing
- * the client sent is ever echoed.
+ * the client sent is ever echoed. Every configured header is present, with an empty value when
+ * there is no identity or no safe value: proxies that copy a header only when the answer has
+ * it would otherwise pass on the client's copy or, like Caddy 2.6's `copy_headers`, an
+ * unreplaced placeholder. nginx sends no header for an empty value; upstreams should treat an
+ * empty identity header as absent.
  */
 export function identityHeaders(identity: Identity | undefined, names: IdentityHeaderNames): Record<string, string> {
   const out: Record<string, string> = {}
-  if (identity === undefined) return out
   const set = (name: string | undefined, value: unknown): void => {
     if (name === undefined) return
-    const rendered = headerValue(value, names.maxLength)
-    if (rendered !== undefined) out[name] = rendered
+    out[name] = identity === undefined ? '' : (headerValue(value, names.maxLength) ?? '')
   }
-  set(names.subject, identity.subject)
-  set(names.client, identity.clientId)
-  set(names.scopes, identity.scopes)
-  for (const [claim, header] of names.claims) set(header, (identity.claims as Record<string, unknown>)[claim])
+  set(names.subject, identity?.subject)
+  set(names.client, identity?.clientId)
+  set(names.scopes, identity?.scopes)
+  for (const [claim, header] of names.claims) set(header, identity === undefined ? undefined : (identity.claims as Record<string, unknown>)[claim])
   return out
 }

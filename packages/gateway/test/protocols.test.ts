@@ -75,7 +75,7 @@ describe.each(SHAPES)('%s', (_name, ask) => {
   it('lets public paths through without a token and ignores a bad one there', async () => {
     const res = await ask(f.port, 'GET', '/public/a/b.css', { authorization: 'Bearer not-a-token' })
     expect(res.status).toBe(200)
-    expect(res.headers['x-portcullis-subject']).toBeUndefined()
+    expect(res.headers['x-portcullis-subject']).toBe('')
   })
 
   it('optional: passes without a token, refuses a bad one', async () => {
@@ -100,8 +100,8 @@ describe.each(SHAPES)('%s', (_name, ask) => {
   it('never echoes identity headers the client sent', async () => {
     const res = await ask(f.port, 'GET', '/public/x', { 'x-portcullis-subject': 'admin', 'x-auth-email': 'evil@example.com' })
     expect(res.status).toBe(200)
-    expect(res.headers['x-portcullis-subject']).toBeUndefined()
-    expect(res.headers['x-auth-email']).toBeUndefined()
+    expect(res.headers['x-portcullis-subject']).toBe('')
+    expect(res.headers['x-auth-email']).toBe('')
   })
 })
 
