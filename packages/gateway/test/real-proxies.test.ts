@@ -4,12 +4,12 @@
  * suite rather than skipping it.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { send, startFixture, type Fixture } from './fixture.js'
-import { installed, startCaddy, startNginx, startUpstream, type Echo, type RunningProxy } from './proxies.js'
+import { caddySite, installed, nginxServer, startCaddy, startNginx, startUpstream, type Echo, type RunningProxy } from './proxies.js'
 
 const PROXIES: [string, typeof startNginx][] = [
   ['nginx', startNginx],
@@ -96,5 +96,15 @@ describe.each(PROXIES)('%s in front of the gateway', (command, start) => {
     const res = await get('/public/../docs/hr-1')
     expect(res.status).not.toBe(200)
     expect(res.text).not.toContain('"url"')
+  })
+})
+
+describe('the README shows the tested configurations', () => {
+  const lines = (text: string): string => text.split('\n').map((l) => l.trim()).filter((l) => l !== '').join('\n')
+  const readme = lines(readFileSync(new URL('../README.md', import.meta.url), 'utf8'))
+
+  it('nginx and Caddy, with the gateway on 9090 and the upstream on 3000', () => {
+    expect(readme).toContain(lines(nginxServer(8080, 9090, 3000)))
+    expect(readme).toContain(lines(caddySite(8080, 9090, 3000)))
   })
 })
