@@ -95,6 +95,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   const runtimeOptions: RuntimeOptions = { ...options, onPolicyError, watchPolicies: options.watch ?? typeof options.config === 'string' }
   let runtime: GatewayRuntime = await buildRuntime(await locate(options.config), runtimeOptions)
+  // Load the issuers' keys now rather than on the first request (readiness).
+  void runtime.readiness.warmUp(runtime.authenticator)
   let closed = false
 
   let chain: Promise<boolean> = Promise.resolve(true)
@@ -105,6 +107,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const next = await buildRuntime(await locate(options.config), runtimeOptions, runtime)
         const old = runtime
         runtime = next
+        void next.readiness.warmUp(next.authenticator)
         old.close()
         log({ level: 'info', message: `configuration reloaded: ${next.rules.length} rules` })
         return true
@@ -149,7 +152,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const url = req.url ?? '/'
     const path = url.split('?')[0] as string
     if (path === '/health') return json(res, 200, { status: 'ok' })
-    if (path === '/ready') return json(res, closed ? 503 : 200, { status: closed ? 'stopping' : 'ready', rules: runtime.rules.length })
+    if (path === '/ready') {
+      if (closed) return json(res, 503, { status: 'stopping' })
+      const ready = await runtime.readiness.warmUp(runtime.authenticator)
+      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'keys_not_loaded', rules: runtime.rules.length })
+    }
     const protocol = protocolOf(path)
     if (protocol === undefined) return json(res, 404, { error: 'not_found' })
 

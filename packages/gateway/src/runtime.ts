@@ -10,6 +10,7 @@ import { identityHeaderNames, type IdentityHeaderNames } from './identity-header
 import { FORWARD_HEADERS, NGINX_HEADERS, protocolHeaders, type ProtocolHeaders } from './protocols/original-request.js'
 import { compileHostMatch } from './rules/host-match.js'
 import { compilePathTemplate, type PathTemplate } from './rules/path-template.js'
+import { createReadiness, type Readiness } from './readiness.js'
 import { compileProxyTrust, LOOPBACK } from './trusted-proxies.js'
 
 /** Programmatic options that cannot live in a file (functions, test hooks). */
@@ -41,6 +42,8 @@ export interface GatewayRuntime {
   readonly authenticator: Authenticator
   /** The token section the authenticator was built from (reused across reloads when unchanged). */
   readonly tokenKey: string
+  /** Whether the issuers' keys are loaded (kept with the authenticator). */
+  readonly readiness: Readiness
   readonly rules: readonly CompiledRule[]
   readonly isTrustedProxy: (address: string | undefined) => boolean
   readonly noMatchStatus: 401 | 403 | 404
@@ -81,11 +84,16 @@ export async function buildRuntime(located: LocatedConfig, options: RuntimeOptio
   // forwarded host and protocol (DPoP htu) and client-certificate headers (mTLS), and one
   // authenticator for every rule: optional, each rule then requires a token or not.
   const tokenKey = JSON.stringify(config.token)
-  let authenticator: Authenticator | undefined = previous !== undefined && previous.tokenKey === tokenKey ? previous.authenticator : undefined
+  const reuse = previous !== undefined && previous.tokenKey === tokenKey
+  let authenticator: Authenticator | undefined = reuse ? previous.authenticator : undefined
+  const issuers = typeof config.token.issuer === 'string' ? [config.token.issuer] : [...config.token.issuer]
+  const audience = typeof config.token.audience === 'string' ? config.token.audience : (config.token.audience[0] ?? '')
+  const readiness = reuse ? previous.readiness : createReadiness(issuers, audience, config.token.algorithms?.[0] ?? 'RS256')
   if (authenticator === undefined) {
     try {
       authenticator = createAuthenticator({
         ...(config.token as unknown as RequireTokenOptions),
+        jwks: { onFetch: readiness.onFetch },
         optional: true,
         bearerMethods: ['header'],
         trustedProxies: proxies,
@@ -167,6 +175,7 @@ export async function buildRuntime(located: LocatedConfig, options: RuntimeOptio
     config,
     authenticator,
     tokenKey,
+    readiness,
     rules,
     isTrustedProxy,
     noMatchStatus: config.noMatchStatus ?? 403,
