@@ -31,7 +31,7 @@ export interface Echo {
 
 export async function startUpstream(): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer((req, res) => {
-    const body = JSON.stringify({ url: req.url, method: req.method, headers: req.headers } satisfies Echo)
+    const body = JSON.stringify({ url: req.url ?? '', method: req.method ?? '', headers: req.headers } satisfies Echo)
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(body)
   })
