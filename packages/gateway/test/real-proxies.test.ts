@@ -92,6 +92,16 @@ describe.each(PROXIES)('%s in front of the gateway', (command, start) => {
     expect(res.headers['www-authenticate']).toContain('acr_values="mfa"')
   })
 
+  it('a client cannot describe another request to the gateway: the proxy overwrites the headers', async () => {
+    const forged = {
+      'x-original-method': 'GET', 'x-original-uri': '/public/x', 'x-original-host': 'pay.example.com',
+      'x-forwarded-method': 'GET', 'x-forwarded-uri': '/public/x', 'x-forwarded-host': 'pay.example.com',
+    }
+    const res = await get('/docs/eng-1', forged)
+    expect(res.status).toBe(401)
+    expect(res.text).not.toContain('"url"')
+  })
+
   it('a dot-segment path that the upstream would resolve is refused', async () => {
     const res = await get('/public/../docs/hr-1')
     expect(res.status).not.toBe(200)
