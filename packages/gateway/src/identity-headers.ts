@@ -48,7 +48,14 @@ export function headerValue(value: unknown, maxLength: number): string | undefin
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (text === '' || /[\u0000-\u001f\u007f]/.test(text)) return undefined
   // Percent-encode non-ASCII (and '%' itself, so the encoding is unambiguous).
-  const safe = /[^\u0020-\u007e]|%/.test(text) ? text.replace(/[^\u0020-\u007e]+|%/gu, (run) => encodeURIComponent(run)) : text
+  let safe = text
+  if (/[^\u0020-\u007e]|%/.test(text)) {
+    try {
+      safe = text.replace(/[^\u0020-\u007e]+|%/gu, (run) => encodeURIComponent(run))
+    } catch {
+      return undefined // a lone surrogate: not text
+    }
+  }
   return safe.length > maxLength ? undefined : safe
 }
 

@@ -9,7 +9,8 @@ export type { RuntimeOptions } from './runtime.js'
 export { readGatewayConfig, parseGatewayConfig, MAX_CONFIG_BYTES } from './config/load-config.js'
 export type { LocatedConfig } from './config/load-config.js'
 export { GatewayConfigError, isGatewayConfigError } from './config/config-error.js'
-export type { ConfigIssue } from './config/config-error.js'
+export type { ConfigIssue, FieldPath } from './config/config-error.js'
+export type { PathIssue } from './config/validate.js'
 export type {
   GatewayConfig,
   GatewayRuleConfig,

@@ -86,9 +86,11 @@ export async function buildRuntime(located: LocatedConfig, options: RuntimeOptio
   const tokenKey = JSON.stringify(config.token)
   const reuse = previous !== undefined && previous.tokenKey === tokenKey
   let authenticator: Authenticator | undefined = reuse ? previous.authenticator : undefined
-  const issuers = typeof config.token.issuer === 'string' ? [config.token.issuer] : [...config.token.issuer]
-  const audience = typeof config.token.audience === 'string' ? config.token.audience : (config.token.audience[0] ?? '')
-  const readiness = reuse ? previous.readiness : createReadiness(issuers, audience, config.token.algorithms?.[0] ?? 'RS256')
+  // Shapes are the core's to validate (below); here only what readiness needs, without throwing.
+  const list = (value: unknown): string[] => (typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [])
+  const issuers = list(config.token.issuer)
+  const audience = list(config.token.audience)[0] ?? ''
+  const readiness = reuse ? previous.readiness : createReadiness(issuers, audience, list(config.token.algorithms)[0] ?? 'RS256')
   if (authenticator === undefined) {
     try {
       authenticator = createAuthenticator({

@@ -134,6 +134,7 @@ describe('units', () => {
     expect(headerValue(['a', 'b'], 100)).toBe('a b')
     expect(headerValue({ a: 1 }, 100)).toBeUndefined()
     expect(headerValue('x\ny', 100)).toBeUndefined()
+    expect(headerValue('a\ud800b', 100)).toBeUndefined()
     expect(headerValue(NOW, 100)).toBe(String(NOW))
   })
 })
