@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import { createGateway } from './gateway.js'
 import { isGatewayConfigError } from './config/config-error.js'
 
-const USAGE = 'usage: portcullis-gateway --config FILE [--port 9090] [--host 127.0.0.1]'
+const USAGE = 'usage: portcullis-gateway --config FILE [--port 9090] [--host 127.0.0.1] [--audit]'
 
 function write(level: string, message: string): void {
   process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level, message })}\n`)
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   let values
   try {
     values = parseArgs({
-      options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, host: { type: 'string' }, audit: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     }).values
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`)
@@ -42,7 +42,12 @@ async function main(): Promise<void> {
 
   let gateway
   try {
-    gateway = await createGateway({ config, log: (entry) => write(entry.level, entry.message) })
+    gateway = await createGateway({
+      config,
+      log: (entry) => write(entry.level, entry.message),
+      // Audit events (OWASP vocabulary, never a token) as JSON lines on stdout.
+      ...(values.audit === true ? { audit: (event) => void process.stdout.write(`${JSON.stringify(event)}\n`) } : {}),
+    })
   } catch (error) {
     process.stderr.write(`${isGatewayConfigError(error) ? error.message : String((error as Error)?.message ?? error)}\n`)
     process.exit(2)

@@ -90,7 +90,15 @@ export function compileRuleRequirements(spec: RuleRequirementSpec): RuleEnforcer
   return {
     token: spec.token,
     async enforce({ request, identity, context, params }) {
-      if (spec.token === 'required' && identity === undefined) throw context.rejections.credentialsRequired()
+      if (spec.token === 'required' && identity === undefined) {
+        // The gateway's authenticator is optional (one for every rule), so the "no token"
+        // refusal and its audit event, which requireToken() emits itself, are made here.
+        const error = context.rejections.credentialsRequired()
+        if (context.auditor.enabled) {
+          context.auditor.emit('authn_login_fail', 'WARN', request, { outcome: 'failure', reason: 'missing', description: error.message })
+        }
+        throw error
+      }
       if (scope !== undefined) {
         const error = scope.check(identity, request, context)
         if (error !== undefined) throw error

@@ -138,13 +138,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     watcher.on('error', (error) => log({ level: 'error', message: 'configuration watcher failed', error }))
   }
 
-  const server = http.createServer({ maxHeaderSize: 32 * 1024 }, (req, res) => {
+  // Auth requests are small and come from a proxy on a kept-alive connection: short header and
+  // request timeouts bound what a slow peer can hold; the keep-alive timeout outlives nginx's
+  // and Caddy's idle upstream timeouts so the proxy, not the gateway, closes idle connections.
+  const server = http.createServer({ maxHeaderSize: 32 * 1024, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       log({ level: 'error', message: 'unexpected fault while answering an auth request', error })
       if (!res.headersSent) json(res, 503, { error: 'temporarily_unavailable' }, { 'retry-after': '1' })
       else res.destroy()
     })
   })
+
+  server.keepAliveTimeout = 75_000
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // The body of the original request is never read (tokens come from the header only).

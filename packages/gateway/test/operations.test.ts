@@ -66,9 +66,9 @@ describe('the portcullis-gateway command', () => {
     const issuer = await createIssuer()
     dir = mkdtempSync(join(tmpdir(), 'portcullis-gateway-cli-'))
     const file = join(dir, 'gateway.yaml')
-    writeFileSync(file, `token:\n  issuer: ${issuer.issuer}\n  audience: ${issuer.audience}\nrules:\n  - path: /open\n    token: none\n`)
+    writeFileSync(file, `token:\n  issuer: ${issuer.issuer}\n  audience: ${issuer.audience}\nrules:\n  - path: /open\n    token: none\n  - path: /closed\n`)
     const port = await freePort()
-    const { child, output, exit } = run(['--config', file, '--port', String(port)])
+    const { child, output, exit } = run(['--config', file, '--port', String(port), '--audit'])
     try {
       let health = 0
       for (let i = 0; i < 100 && health !== 200; i++) {
@@ -77,6 +77,10 @@ describe('the portcullis-gateway command', () => {
       }
       expect(health).toBe(200)
       expect((await send(port, '/auth/nginx', { 'x-original-method': 'GET', 'x-original-uri': '/open' })).status).toBe(200)
+      expect((await send(port, '/auth/nginx', { 'x-original-method': 'GET', 'x-original-uri': '/closed' })).status).toBe(401)
+      const missing = (): string | undefined => output().split('\n').find((line) => line.includes('"authn_login_fail"') && line.includes('"missing"'))
+      for (let i = 0; i < 50 && missing() === undefined; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(missing()).toBeDefined()
       child.kill('SIGTERM')
       expect(await exit).toBe(0)
       expect(output()).toContain('SIGTERM')
