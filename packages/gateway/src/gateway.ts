@@ -1,0 +1,285 @@
+import { watch, type FSWatcher } from 'node:fs'
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { basename, dirname, resolve } from 'node:path'
+import { PortcullisError, type PortcullisRequest } from '@portcullis/core'
+import { allow, isPortcullisError, json, refuse, ERROR_HEADER } from './answers.js'
+import type { GatewayConfig } from './config/config.js'
+import { parseGatewayConfig, readGatewayConfig, type LocatedConfig } from './config/load-config.js'
+import { identityHeaders } from './identity-headers.js'
+import { originalRequest, type OriginalRequest, type ProxyProtocol } from './protocols/original-request.js'
+import { canonicalSegments } from './rules/canonical-path.js'
+import { buildRuntime, findRule, type GatewayRuntime, type RuntimeOptions } from './runtime.js'
+
+/** One line of the gateway's operational log. Never contains a token. */
+export interface GatewayLogEntry {
+  readonly level: 'info' | 'warn' | 'error'
+  readonly message: string
+  readonly error?: unknown
+}
+
+/**
+ * Options of {@link createGateway}.
+ *
+ * @example
+ * ```ts
+ * const gateway = await createGateway({ config: '/etc/portcullis/gateway.yaml', log: (e) => console.error(e.message) })
+ * ```
+ */
+export interface GatewayOptions extends RuntimeOptions {
+  /** The configuration file (YAML or JSON), or the configuration itself. */
+  readonly config: string | GatewayConfig
+  /** Reload the file when it changes (default true for a file). */
+  readonly watch?: boolean
+  /** Operational log: reloads, refused reloads, faults. Default: nothing. */
+  readonly log?: (entry: GatewayLogEntry) => void
+  /** Called after a reload was refused; the previous configuration stays in force. */
+  readonly onReloadError?: (error: unknown) => void
+}
+
+/**
+ * A running gateway.
+ *
+ * @example
+ * ```ts
+ * await gateway.listen(9090, '127.0.0.1')
+ * process.on('SIGTERM', () => gateway.close())
+ * ```
+ */
+export interface Gateway {
+  /** The node:http server (not listening until {@link Gateway.listen}). */
+  readonly server: http.Server
+  /** Starts listening; resolves with the bound address. */
+  listen(port: number, host?: string): Promise<AddressInfo>
+  /** Stops accepting connections, lets requests in flight finish, stops watching files. */
+  close(): Promise<void>
+  /** Reloads the configuration file; resolves false (and keeps the old rules) when it is invalid. */
+  reload(): Promise<boolean>
+  /** The configuration in force. */
+  readonly config: GatewayConfig
+}
+
+/** Paths of the auth endpoints, one per proxy protocol. */
+export const AUTH_PATHS = { nginx: '/auth/nginx', forward: '/auth/forward', envoy: '/auth/envoy' } as const
+
+function protocolOf(path: string): ProxyProtocol | undefined {
+  if (path === AUTH_PATHS.nginx) return 'nginx'
+  if (path === AUTH_PATHS.forward) return 'forward'
+  if (path === AUTH_PATHS.envoy || path.startsWith(`${AUTH_PATHS.envoy}/`)) return 'envoy'
+  return undefined
+}
+
+async function locate(config: string | GatewayConfig): Promise<LocatedConfig> {
+  if (typeof config === 'string') return readGatewayConfig(config)
+  return parseGatewayConfig(JSON.stringify(config, null, 2), '<config object>')
+}
+
+/**
+ * Creates the gateway: loads and validates the configuration (throwing a `GatewayConfigError`
+ * naming the file, line and field of every problem), builds the authenticator and rules, and
+ * returns the HTTP server that answers the auth requests of nginx (`/auth/nginx`), Caddy and
+ * Traefik (`/auth/forward`) and Envoy (`/auth/envoy/...`), with `/health` and `/ready`.
+ *
+ * @example
+ * ```ts
+ * import { createGateway } from '@portcullis/gateway'
+ * const gateway = await createGateway({ config: './gateway.yaml' })
+ * await gateway.listen(9090, '127.0.0.1')
+ * ```
+ */
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const log = options.log ?? (() => undefined)
+  const onPolicyError = (file: string, error: unknown): void => {
+    log({ level: 'error', message: `policy file ${file} was not reloaded; the previous policy stays in force: ${(error as Error)?.message ?? String(error)}`, error })
+    options.onPolicyError?.(file, error)
+  }
+  const runtimeOptions: RuntimeOptions = { ...options, onPolicyError, watchPolicies: options.watch ?? typeof options.config === 'string' }
+  let runtime: GatewayRuntime = await buildRuntime(await locate(options.config), runtimeOptions)
+  // Load the issuers' keys now rather than on the first request (readiness).
+  void runtime.readiness.warmUp(runtime.authenticator)
+  let closed = false
+
+  let chain: Promise<boolean> = Promise.resolve(true)
+  const reload = (): Promise<boolean> => {
+    chain = chain.then(async () => {
+      if (closed) return false
+      try {
+        const next = await buildRuntime(await locate(options.config), runtimeOptions, runtime)
+        const old = runtime
+        runtime = next
+        void next.readiness.warmUp(next.authenticator)
+        old.close()
+        log({ level: 'info', message: `configuration reloaded: ${next.rules.length} rules` })
+        return true
+      } catch (error) {
+        log({ level: 'error', message: `configuration not reloaded; the previous rules stay in force: ${(error as Error)?.message ?? String(error)}`, error })
+        try {
+          options.onReloadError?.(error)
+        } catch {
+          // A failing callback must not break reloading.
+        }
+        return false
+      }
+    })
+    return chain
+  }
+
+  // Watch the directory, not the file: editors and config management replace files by rename.
+  let watcher: FSWatcher | undefined
+  let timer: NodeJS.Timeout | undefined
+  if (typeof options.config === 'string' && options.watch !== false) {
+    const file = resolve(options.config)
+    const name = basename(file)
+    watcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
+      if (changed !== null && changed.toString() !== name) return
+      if (timer !== undefined) clearTimeout(timer)
+      timer = setTimeout(() => void reload(), 100)
+    })
+    watcher.on('error', (error) => log({ level: 'error', message: 'configuration watcher failed', error }))
+  }
+
+  // Auth requests are small and come from a proxy on a kept-alive connection: short header and
+  // request timeouts bound what a slow peer can hold; the keep-alive timeout outlives nginx's
+  // and Caddy's idle upstream timeouts so the proxy, not the gateway, closes idle connections.
+  const server = http.createServer({ maxHeaderSize: 32 * 1024, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log({ level: 'error', message: 'unexpected fault while answering an auth request', error })
+      if (!res.headersSent) json(res, 503, { error: 'temporarily_unavailable' }, { 'retry-after': '1' })
+      else res.destroy()
+    })
+  })
+
+  server.keepAliveTimeout = 75_000
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The body of the original request is never read (tokens come from the header only).
+    req.resume()
+    const url = req.url ?? '/'
+    const path = url.split('?')[0] as string
+    if (path === '/health') return json(res, 200, { status: 'ok' })
+    if (path === '/ready') {
+      if (closed) return json(res, 503, { status: 'stopping' })
+      const ready = await runtime.readiness.warmUp(runtime.authenticator)
+      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'keys_not_loaded', rules: runtime.rules.length })
+    }
+    const protocol = protocolOf(path)
+    if (protocol === undefined) return json(res, 404, { error: 'not_found' })
+
+    const current = runtime
+    // The original method, URI and host come from headers: only a trusted proxy may send them.
+    if (!current.isTrustedProxy(req.socket.remoteAddress)) {
+      log({ level: 'warn', message: `auth request from untrusted address ${req.socket.remoteAddress ?? 'unknown'} refused` })
+      return json(res, 403, { error: 'access_denied', error_description: 'The gateway only answers its trusted proxies' })
+    }
+    const headers = protocol === 'nginx' ? current.nginxHeaders : current.forwardHeaders
+    const original = originalRequest(req, protocol, headers, AUTH_PATHS.envoy)
+    if (typeof original === 'string') {
+      log({ level: 'warn', message: `malformed ${protocol} auth request: ${original}` })
+      return refuse(res, invalidRequest(`The proxy did not describe the original request: ${original}`))
+    }
+    const segments = canonicalSegments(original.uri)
+    const found = segments === undefined ? undefined : findRule(current.rules, original.method, original.hostname, segments)
+    if (found === undefined) return refuse(res, noMatch(current, segments === undefined))
+
+    const request = toPortcullisRequest(req, original)
+    let identity
+    let authHeaders: Readonly<Record<string, string>> = {}
+    let context = current.authenticator.context
+    if (found.rule.enforcer.token !== 'none') {
+      try {
+        const result = await current.authenticator.authenticate(request)
+        if (result !== undefined) {
+          identity = result.identity
+          authHeaders = result.responseHeaders
+          context = result.context
+        }
+      } catch (error) {
+        return answerError(res, error)
+      }
+    }
+    let obligations: Readonly<Record<string, string>>
+    try {
+      obligations = await found.rule.enforcer.enforce({ request, identity, context, params: found.params })
+    } catch (error) {
+      return answerError(res, error)
+    }
+    allow(res, { ...authHeaders, ...obligations, ...identityHeaders(identity, current.identityNames) })
+  }
+
+  function answerError(res: ServerResponse, error: unknown): void {
+    if (isPortcullisError(error)) return refuse(res, error)
+    log({ level: 'error', message: 'unexpected fault on the token path', error })
+    refuse(res, new PortcullisError('temporarily_unavailable', { status: 503, description: 'The request could not be checked', headers: { 'Retry-After': '1' }, reason: 'internal' }))
+  }
+
+  return {
+    server,
+    get config() {
+      return runtime.config
+    },
+    listen(port, host = '127.0.0.1') {
+      return new Promise<AddressInfo>((resolvePromise, reject) => {
+        server.once('error', reject)
+        server.listen(port, host, () => {
+          server.off('error', reject)
+          resolvePromise(server.address() as AddressInfo)
+        })
+      })
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      watcher?.close()
+      if (timer !== undefined) clearTimeout(timer)
+      runtime.close()
+      await new Promise<void>((done) => {
+        if (!server.listening) return done()
+        server.close(() => done())
+        // Idle keep-alive connections of the proxy would hold close() open.
+        server.closeIdleConnections()
+      })
+    },
+    reload,
+  }
+}
+
+/**
+ * The request as the core sees it: the original method and URI, the client's headers (as the
+ * proxy passed them) with the original host and protocol set as forwarded headers, and the
+ * proxy as the peer, which the authenticator trusts for exactly those headers (DPoP `htu`,
+ * RFC 9449 §4.3) and for a client-certificate header (RFC 8705).
+ */
+function toPortcullisRequest(req: IncomingMessage, original: OriginalRequest): PortcullisRequest {
+  const headers: Record<string, string | string[] | undefined> = { ...req.headers }
+  delete headers['x-forwarded-host']
+  delete headers['x-forwarded-proto']
+  if (original.host !== undefined) {
+    headers['host'] = original.host
+    headers['x-forwarded-host'] = original.host
+  }
+  if (original.proto !== undefined) headers['x-forwarded-proto'] = original.proto
+  return {
+    method: original.method,
+    url: original.uri,
+    headers,
+    rawHeaders: req.rawHeaders,
+    remoteAddress: req.socket.remoteAddress,
+    secure: original.proto === 'https',
+  }
+}
+
+function invalidRequest(description: string): PortcullisError {
+  return new PortcullisError('invalid_request', { status: 400, description, reason: 'proxy_headers' })
+}
+
+function noMatch(runtime: GatewayRuntime, notCanonical: boolean): PortcullisError {
+  const description = notCanonical ? 'The request path is not in canonical form' : 'No access rule matches this request'
+  if (runtime.noMatchStatus === 401) {
+    // A challenge like the adapters' 401 (RFC 6750 §3), with the gateway's realm.
+    const challenge = runtime.authenticator.context.rejections.credentialsRequired()
+    return new PortcullisError('credentials_required', { status: 401, description, headers: challenge.headers, reason: 'no_rule' })
+  }
+  return new PortcullisError('access_denied', { status: runtime.noMatchStatus, description, reason: 'no_rule' })
+}
+
+export { ERROR_HEADER }

@@ -1,0 +1,22 @@
+/**
+ * @portcullis/gateway: the Portcullis enforcement point as a small HTTP service answering the
+ * auth requests of reverse proxies (nginx `auth_request`, Caddy `forward_auth`, Traefik
+ * ForwardAuth, Envoy `ext_authz`), for upstreams in any language.
+ */
+export { createGateway, AUTH_PATHS, ERROR_HEADER } from './gateway.js'
+export type { Gateway, GatewayLogEntry, GatewayOptions } from './gateway.js'
+export type { RuntimeOptions } from './runtime.js'
+export { readGatewayConfig, parseGatewayConfig, MAX_CONFIG_BYTES } from './config/load-config.js'
+export type { LocatedConfig } from './config/load-config.js'
+export { GatewayConfigError, isGatewayConfigError } from './config/config-error.js'
+export type { ConfigIssue, FieldPath } from './config/config-error.js'
+export type { PathIssue } from './config/validate.js'
+export type {
+  GatewayConfig,
+  GatewayRuleConfig,
+  GatewayTokenConfig,
+  IdentityHeadersConfig,
+  ProtocolHeadersConfig,
+  TokenMode,
+} from './config/config.js'
+export { DEFAULT_IDENTITY_HEADERS } from './identity-headers.js'
