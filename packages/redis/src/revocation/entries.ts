@@ -12,26 +12,61 @@ export interface Entry {
   before: number
 }
 
+// Issuers are few (the configured ones); their hashes are kept, up to a bound.
+const issuerTags = new Map<string, string>()
+
+function issuerTag(issuer: string | undefined): string {
+  if (issuer === undefined) return '*'
+  let tag = issuerTags.get(issuer)
+  if (tag === undefined) {
+    tag = hashOf(issuer).slice(0, 22) // 132 bits: issuers are not adversarial, only distinct
+    if (issuerTags.size >= 1000) issuerTags.clear()
+    issuerTags.set(issuer, tag)
+  }
+  return tag
+}
+
 /**
- * The id of an entry: kind and a hash of (issuer, value), so that neither identifiers nor
- * tokens reach Redis. JSON keeps the pair unambiguous whatever characters they hold.
+ * The id of an entry: kind, issuer (`*` for every issuer) and a hash of the value, so that
+ * neither identifiers nor tokens reach Redis. A token is already a SHA-256 hash (`tokenHash`).
  */
 export function entryId(kind: Kind, issuer: string | undefined, value: string): string {
-  return `${kind}:${hashOf(JSON.stringify([issuer ?? '', value]))}`
+  return `${kind}:${issuerTag(issuer)}:${kind === 'token' ? value : hashOf(value)}`
 }
 
 /** The ids a query is checked against, in the order reasons are reported (issuer-scoped, then global). */
-export function queryIds(query: RevocationQuery): Array<[RevocationReason, string]> {
+function computeIds(query: RevocationQuery): Array<[RevocationReason, string]> {
   const ids: Array<[RevocationReason, string]> = []
+  const scoped = issuerTag(query.issuer)
   const add = (kind: Kind, value: string | undefined): void => {
     if (value === undefined) return
-    ids.push([kind, entryId(kind, query.issuer, value)], [kind, entryId(kind, undefined, value)])
+    const hash = kind === 'token' ? value : hashOf(value)
+    ids.push([kind, `${kind}:${scoped}:${hash}`], [kind, `${kind}:*:${hash}`])
   }
   add('jti', query.jti)
   add('token', query.tokenHash)
   add('session', query.sid)
   add('subject', query.subject)
   add('client', query.clientId)
+  return ids
+}
+
+// A token is checked on every request; its identifiers never change, so its ids are computed
+// once (up to a bound) instead of hashing five values per request.
+const MAX_CACHED = 10_000
+const cached = new Map<string, { query: RevocationQuery; ids: Array<[RevocationReason, string]> }>()
+
+function sameIdentifiers(a: RevocationQuery, b: RevocationQuery): boolean {
+  return a.issuer === b.issuer && a.jti === b.jti && a.sid === b.sid && a.subject === b.subject && a.clientId === b.clientId
+}
+
+/** {@link computeIds}, memoized by token hash. */
+export function queryIds(query: RevocationQuery): Array<[RevocationReason, string]> {
+  const hit = cached.get(query.tokenHash)
+  if (hit !== undefined && sameIdentifiers(hit.query, query)) return hit.ids
+  const ids = computeIds(query)
+  if (cached.size >= MAX_CACHED) cached.delete(cached.keys().next().value as string)
+  cached.set(query.tokenHash, { query: { issuer: query.issuer, tokenHash: query.tokenHash, jti: query.jti, sid: query.sid, subject: query.subject, clientId: query.clientId }, ids })
   return ids
 }
 
