@@ -47,7 +47,10 @@ async function serve(name) {
   app.get('/orders', (req, res) => res.json({ ok: true }))
   app.use(errorHandler())
   const server = app.listen(0, '127.0.0.1', () => console.log(`ready ${server.address().port}`))
-  process.on('SIGTERM', () => process.exit(0))
+  process.on('SIGTERM', () => {
+    if (redis && env.BENCH_STATS === '1') console.error(name, JSON.stringify(store.stats), store.localViewState)
+    process.exit(0)
+  })
 }
 
 function startServer(name, issuer, prefix) {

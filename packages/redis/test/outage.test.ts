@@ -43,10 +43,10 @@ describe('Redis outages (fail closed, bounded, recovering)', () => {
     await issuer.close()
   })
 
-  async function timed(send: () => Promise<request.Response>): Promise<{ status: number; ms: number }> {
+  async function timed(send: () => Promise<request.Response>): Promise<{ status: number; ms: number; headers: Record<string, string> }> {
     const start = performance.now()
     const res = await send()
-    return { status: res.status, ms: performance.now() - start }
+    return { status: res.status, ms: performance.now() - start, headers: res.headers as Record<string, string> }
   }
   const bearer = (token: string) => () => request(app).get('/orders').set('Authorization', `Bearer ${token}`)
   const dpop = async (): Promise<() => Promise<request.Response>> => {
@@ -63,6 +63,8 @@ describe('Redis outages (fail closed, bounded, recovering)', () => {
     await eventually(() => revocations.localViewState !== 'current', 1000, 'view dropped')
     const down = await timed(bearer(token))
     expect(down.status).toBe(503)
+    expect(down.headers['retry-after']).toBe('1')
+    expect(down.headers['www-authenticate']).toBeUndefined() // an outage is not invalid_token
     expect(down.ms).toBeLessThan(COMMAND_TIMEOUT + 150)
     const proof = await timed(await dpop())
     expect(proof.status).toBe(503)

@@ -32,6 +32,14 @@ describe('createRedisRevocationStore (RFC 7009 §2.1 at the resource server)', (
     expect(direct.localViewState).toBe('disabled')
     expect(await a.check(query({ jti: 'nothing' }))).toBeUndefined()
     expect(await direct.check(query({ jti: 'nothing' }))).toBeUndefined()
+    // The steady state costs no round trip: the view answers, Redis is not asked.
+    const before = a.stats
+    for (let i = 0; i < 100; i++) await a.check(query({ jti: `steady-${i}` }))
+    expect(a.stats.localChecks - before.localChecks).toBe(100)
+    expect(a.stats.redisChecks).toBe(before.redisChecks)
+    expect(a.stats.reloads).toBe(1)
+    expect(direct.stats).toMatchObject({ localChecks: 0, reloads: 0 })
+    expect(direct.stats.redisChecks).toBeGreaterThan(0)
   })
 
   it('refuses a jti revoked through one store in every other store, within milliseconds', async () => {

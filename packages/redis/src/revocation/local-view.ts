@@ -56,6 +56,8 @@ export class LocalView {
   readonly #settings: LocalViewSettings
   readonly #clock: () => number
   #waiters: Array<() => void> = []
+  /** Snapshots loaded since creation. */
+  reloads = 0
 
   constructor(commands: Commands, subscriber: Commands, keys: LocalViewKeys, settings: LocalViewSettings, clock: () => number) {
     this.#commands = commands
@@ -209,6 +211,7 @@ export class LocalView {
       this.#version = Number(reply[0])
       this.#buffer = undefined
       this.#state = 'current'
+      this.reloads++
       this.#freshAt = sentAt
       for (const message of buffered) this.#onMessage(message)
       if (this.trusted()) for (const wake of this.#waiters.splice(0)) wake()
