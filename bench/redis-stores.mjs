@@ -1,4 +1,4 @@
-/* global process, console, URL, fetch, performance */
+/* global process, console, URL, fetch, performance, setTimeout */
 // Redis stores vs in-memory stores on a protected Express route, and revocation propagation
 // between processes. Runs the built packages against the Redis at REDIS_URL (default
 // redis://127.0.0.1:6379):
@@ -8,9 +8,10 @@
 //     of distinct bearer tokens (the steady state: nothing is being revoked);
 //   dpop-memory / dpop-redis: the same plus DPoP, every request with a fresh proof, so the
 //     replay store is written once per request (one SET NX round trip with Redis).
-// Then propagation: under load on the Redis server process, this process (another process on
-// the same Redis) revokes a token and polls the server until it refuses it; p50/p99 over
-// BENCH_PROPAGATION samples, at BENCH_PROPAGATION_RATE requests per second of background load.
+// Then propagation, idle and under the BENCH_PROPAGATION_RATES (requests per second) of load:
+// this process (another process on the same Redis) revokes a token; the server process notes
+// when its store first refuses it (wall clock, comparable across processes), and this process
+// polls the route until it answers 401. p50/p99 over BENCH_PROPAGATION samples.
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import os from 'node:os'
@@ -24,7 +25,7 @@ const ROUNDS = Number(env.BENCH_ROUNDS ?? 3)
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10)
 const PROPAGATION = Number(env.BENCH_PROPAGATION ?? 100)
 // Steady load on the watched process during the propagation samples (requests per second).
-const PROPAGATION_RATE = Number(env.BENCH_PROPAGATION_RATE ?? 500)
+const PROPAGATION_RATES = (env.BENCH_PROPAGATION_RATES ?? '0,200,500').split(',').map(Number)
 const DPOP_REQUESTS = Number(env.BENCH_DPOP_REQUESTS ?? 10_000)
 const [mode, scenario] = process.argv.slice(2)
 
@@ -42,6 +43,30 @@ async function serve(name) {
   const replayStore = redis ? createRedisReplayStore({ url: REDIS_URL, prefix }) : createMemoryReplayStore({ maxEntries: 1_000_000 })
   if (redis) await store.ready()
   const app = express()
+  if (redis) {
+    // Propagation probe: POST /watch/:jti starts watching this process's store for a revocation
+    // of jti (a check every millisecond, from this process's event loop); GET /watch/:jti
+    // answers when it was first refused, in wall-clock ms (comparable across processes).
+    const watched = new Map()
+    const watch = async () => {
+      let open = false
+      for (const [jti, seenAt] of watched) {
+        if (seenAt !== undefined) continue
+        if ((await store.check({ issuer: env.BENCH_ISSUER, tokenHash: '-', jti })) === 'jti') watched.set(jti, performance.timeOrigin + performance.now())
+        else open = true
+      }
+      if (open) setTimeout(watch, 1)
+    }
+    app.post('/watch/:jti', (req, res) => {
+      watched.set(req.params.jti, undefined)
+      if (watched.size === 1 || [...watched.values()].filter((v) => v === undefined).length === 1) setTimeout(watch, 1)
+      res.status(204).end()
+    })
+    app.get('/watch/:jti', (req, res) => {
+      res.json({ seenAt: watched.get(req.params.jti) ?? null })
+      if (watched.get(req.params.jti) !== undefined) watched.delete(req.params.jti)
+    })
+  }
   const dpop = name.startsWith('dpop') ? { origin: ORIGIN, replayStore, maxAge: 600 } : undefined
   app.use(requireToken({ issuer: env.BENCH_ISSUER, audience: env.BENCH_AUDIENCE, revocation: { store }, ...(dpop ? { dpop } : {}) }))
   app.get('/orders', (req, res) => res.json({ ok: true }))
@@ -128,28 +153,43 @@ async function main() {
     console.log(`| ${r.name} | ${r.p50} | ${r.p99} | ${r.mean.toFixed(2)} | ${Math.round(r.rps)} | ${r.errors} | ${ratio(r.p50, m.p50)} | ${ratio(r.mean, m.mean)} |`)
   }
 
-  // Propagation: revoke here (process A), watch the server (process B) under load.
+  // Propagation: revoke here (process A), watch the server (process B), idle and under load.
   const prefix = `bench-${randomUUID()}`
   const server = await startServer('bearer-redis', issuer, prefix)
   const revoker = createRedisRevocationStore({ url: REDIS_URL, prefix })
   await revoker.ready()
-  const loading = load(server.port, bearer, { duration: 3600, rate: PROPAGATION_RATE })
-  const samples = []
-  for (let i = 0; i < PROPAGATION; i++) {
-    const jti = randomUUID()
-    const token = await issuer.mint({ sub: 'victim', jti })
-    const get = () => fetch(`http://127.0.0.1:${server.port}/orders`, { headers: { authorization: `Bearer ${token}` } })
-    if ((await get()).status !== 200) throw new Error('token refused before revocation')
-    const start = performance.now()
-    await revoker.revokeToken({ jti })
-    while ((await get()).status === 200) if (performance.now() - start > 5000) throw new Error('not refused after 5 s')
-    samples.push(performance.now() - start)
+  for (const rate of PROPAGATION_RATES) {
+    const loading = rate > 0 ? load(server.port, bearer, { duration: 3600, rate }) : undefined
+    const samples = []
+    const baseline = []
+    const inside = []
+    for (let i = 0; i < PROPAGATION; i++) {
+      const jti = randomUUID()
+      const token = await issuer.mint({ sub: 'victim', jti })
+      const get = () => fetch(`http://127.0.0.1:${server.port}/orders`, { headers: { authorization: `Bearer ${token}` } })
+      const before = performance.now()
+      if ((await get()).status !== 200) throw new Error('token refused before revocation')
+      baseline.push(performance.now() - before)
+      const start = performance.now()
+      await fetch(`http://127.0.0.1:${server.port}/watch/${jti}`, { method: 'POST' })
+      const revokedAt = performance.timeOrigin + performance.now()
+      await revoker.revokeToken({ jti })
+      while ((await get()).status === 200) if (performance.now() - start > 5000) throw new Error('not refused after 5 s')
+      samples.push(performance.now() - start)
+      let seenAt = null
+      while (seenAt === null) seenAt = (await (await fetch(`http://127.0.0.1:${server.port}/watch/${jti}`)).json()).seenAt
+      inside.push(seenAt - revokedAt)
+    }
+    if (loading) {
+      loading.stop()
+      await loading.done
+    }
+    const pct = (values, p) => values.slice().sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))].toFixed(1)
+    console.log(`\nPropagation ${rate > 0 ? `under ${rate} req/s of load` : 'idle'}, ${samples.length} samples:`)
+    console.log(`  revokeToken() called in this process -> the other process's store refuses it: p50 ${pct(inside, 50)} ms, p99 ${pct(inside, 99)} ms, max ${pct(inside, 100)} ms`)
+    console.log(`  the same, end to end over HTTP (revocation round trip + at least one request): p50 ${pct(samples, 50)} ms, p99 ${pct(samples, 99)} ms`)
+    console.log(`  one request alone, for scale: p50 ${pct(baseline, 50)} ms, p99 ${pct(baseline, 99)} ms`)
   }
-  loading.stop()
-  await loading.done
-  samples.sort((a, b) => a - b)
-  const pct = (p) => samples[Math.min(samples.length - 1, Math.floor((p / 100) * samples.length))].toFixed(1)
-  console.log(`\nPropagation, revocation in one process to refusal in another under ${PROPAGATION_RATE} req/s of load (${samples.length} samples): p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${samples.at(-1).toFixed(1)} ms`)
   await revoker.close()
   await server.stop()
   await issuer.close()

@@ -14,6 +14,8 @@ import { eventually, TestRedisServer, uniquePrefix } from './support/redis-serve
 const ORIGIN = 'https://api.example.test'
 const COMMAND_TIMEOUT = 200
 const MAX_STALENESS = 400
+// Slack for a loaded test machine: bounds prove "no hang", not speed.
+const SLACK = 500
 
 describe('Redis outages (fail closed, bounded, recovering)', () => {
   let redis: TestRedisServer
@@ -65,9 +67,13 @@ describe('Redis outages (fail closed, bounded, recovering)', () => {
     expect(down.status).toBe(503)
     expect(down.headers['retry-after']).toBe('1')
     expect(down.headers['www-authenticate']).toBeUndefined() // an outage is not invalid_token
-    expect(down.ms).toBeLessThan(COMMAND_TIMEOUT + 150)
+    expect(down.ms).toBeLessThan(COMMAND_TIMEOUT + SLACK)
     const proof = await timed(await dpop())
     expect(proof.status).toBe(503)
+    // Refused at once by the client (no offline queue), not after waiting for the deadline.
+    const query = { issuer: issuer.issuer, tokenHash: 'h', jti: 'j' }
+    await expect(revocations.check(query)).rejects.toThrow(/offline|closed/i)
+    await expect(replay.remember('k', Date.now() + 1000)).rejects.toThrow(/offline|closed/i)
     await redis.restart()
     await eventually(async () => (await bearer(token)()).status === 200, 5000, 'recovery')
     await eventually(() => revocations.localViewState === 'current', 5000, 'view current again')
@@ -81,17 +87,17 @@ describe('Redis outages (fail closed, bounded, recovering)', () => {
     try {
       const proof = await timed(await dpop())
       expect(proof.status).toBe(503)
-      expect(proof.ms).toBeLessThan(COMMAND_TIMEOUT + 150)
+      expect(proof.ms).toBeLessThan(COMMAND_TIMEOUT + SLACK)
       // The view proves it is current with heartbeats; without them it stops being trusted
       // within maxStaleness, and the direct check then times out.
       const start = performance.now()
       let last = await timed(bearer(token))
       while (last.status === 200 && performance.now() - start < 3000) last = await timed(bearer(token))
       expect(last.status).toBe(503)
-      expect(performance.now() - start).toBeLessThan(MAX_STALENESS + COMMAND_TIMEOUT + 300)
+      expect(performance.now() - start).toBeLessThan(MAX_STALENESS + COMMAND_TIMEOUT + 2 * SLACK)
       const again = await timed(bearer(token))
       expect(again.status).toBe(503)
-      expect(again.ms).toBeLessThan(COMMAND_TIMEOUT + 150)
+      expect(again.ms).toBeLessThan(COMMAND_TIMEOUT + SLACK)
     } finally {
       redis.resume()
     }
