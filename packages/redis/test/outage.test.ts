@@ -105,6 +105,26 @@ describe('Redis outages (fail closed, bounded, recovering)', () => {
     expect((await timed(await dpop())).status).toBe(200)
   })
 
+  it('a store created while Redis is down fails closed, then works once Redis is up', async () => {
+    const late = await TestRedisServer.start()
+    await late.stop()
+    const store = createRedisRevocationStore({ url: late.url, prefix: uniquePrefix(), commandTimeout: COMMAND_TIMEOUT, localView: { heartbeatInterval: 100, maxStaleness: MAX_STALENESS } })
+    const dpopStore = createRedisReplayStore({ url: late.url, prefix: uniquePrefix(), commandTimeout: COMMAND_TIMEOUT })
+    try {
+      await expect(store.check({ issuer: issuer.issuer, tokenHash: 'h', jti: 'j' })).rejects.toThrow()
+      await expect(dpopStore.remember('k', Date.now() + 1000)).rejects.toThrow()
+      await late.restart()
+      await store.ready(5000)
+      expect(store.localViewState).toBe('current')
+      await store.revokeToken({ jti: 'j' })
+      expect(await store.check({ issuer: issuer.issuer, tokenHash: 'h', jti: 'j' })).toBe('jti')
+      await eventually(async () => (await dpopStore.remember('k', Date.now() + 1000).catch(() => undefined)) === true, 5000, 'replay store up')
+    } finally {
+      await Promise.all([store.close(), dpopStore.close()])
+      await late.stop()
+    }
+  })
+
   it('a revocation made while another process had lost its subscription is never missed', async () => {
     await eventually(() => other.localViewState === 'current', 5000)
     {
