@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { createClient } from 'redis'
+import { createClient, createCluster } from 'redis'
 import { revocationTokenHash, type RevocationQuery } from '@portcullis/core'
 import { createRedisRevocationStore, type FailOpenEvent, type RedisRevocationStore } from '@portcullis/redis'
 import { eventually, REDIS_URL, uniquePrefix } from './support/redis-server.js'
@@ -132,5 +132,8 @@ describe('createRedisRevocationStore (RFC 7009 §2.1 at the resource server)', (
     await expect(a.revokeSession({ sid: 's', expiresAt: new Date('nope') })).rejects.toThrow('expiresAt')
     expect(() => createRedisRevocationStore({ url: REDIS_URL, localView: { heartbeatInterval: 500, maxStaleness: 600 } })).toThrow('twice')
     expect(() => createRedisRevocationStore({ url: REDIS_URL, maxTokenLifetime: -1 })).toThrow('maxTokenLifetime')
+    // A cluster (never connected here) needs every key of the store in one slot.
+    const cluster = createCluster({ rootNodes: [{ url: REDIS_URL }] })
+    expect(() => createRedisRevocationStore({ client: cluster, prefix: 'no-tag' })).toThrow('hash tag')
   })
 })

@@ -111,6 +111,14 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const localView = options.localView ?? {}
   const view = localView === false ? undefined : viewSettings(localView, settings.commandTimeout)
 
+  const isCluster = typeof (options.client as { getSlotRandomNode?: unknown } | undefined)?.getSlotRandomNode === 'function'
+  if (isCluster && !/\{[^{}]+\}/.test(settings.prefix)) {
+    // The scripts touch several keys and publish on a shard channel: all must share one slot.
+    throw configurationError('With Redis Cluster, prefix needs a hash tag, e.g. {portcullis}')
+  }
+  if (view !== undefined && options.client !== undefined && typeof (options.client as { duplicate?: unknown }).duplicate !== 'function') {
+    throw configurationError('client must support duplicate() for the local view (or set localView: false)')
+  }
   const connection = openConnection(options, () => undefined)
   void connection.ensureOpen()
   const base = `${settings.prefix}:${KEY_FORMAT}:rev:`
@@ -118,9 +126,8 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   let subscriber: Commands | undefined
   let local: LocalView | undefined
   if (view !== undefined) {
-    if (typeof connection.commands.duplicate !== 'function') throw configurationError('client must support duplicate() for the local view (or set localView: false)')
     // A connection in subscribed mode cannot send other commands: the view has its own.
-    subscriber = connection.commands.duplicate()
+    subscriber = connection.commands.duplicate?.() as Commands
     local = new LocalView(connection.commands, subscriber, keys, view, clock)
   }
   let failOpenCount = 0
