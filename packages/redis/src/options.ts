@@ -1,4 +1,4 @@
-import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis'
+import type { createClient, createCluster, createSentinel, RedisClientType, RedisClusterType, RedisSentinelType } from 'redis'
 
 /**
  * A node-redis connection the application already has: a client (`createClient`), a cluster
@@ -7,8 +7,17 @@ import type { RedisClientType, RedisClusterType, RedisSentinelType } from 'redis
  */
 // The stores call a handful of commands that every node-redis flavour has; the generic
 // parameters (modules, scripts, RESP version) do not matter to them.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type RedisConnection = RedisClientType<any, any, any, any, any> | RedisClusterType<any, any, any, any, any> | RedisSentinelType<any, any, any, any, any>
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type RedisConnection =
+  | RedisClientType<any, any, any, any, any>
+  | RedisClusterType<any, any, any, any, any>
+  | RedisSentinelType<any, any, any, any, any>
+  // What the factories return with their default modules (a cluster's generic types do not
+  // reduce to the `any` forms above).
+  | ReturnType<typeof createClient>
+  | ReturnType<typeof createCluster>
+  | ReturnType<typeof createSentinel>
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** What a store reports when it lets a request through because Redis could not answer. */
 export interface FailOpenEvent {
