@@ -117,6 +117,31 @@ function load(port, requests, { duration, amount, rate }) {
   return { done, stop: () => instance.stop() }
 }
 
+// ---- in process: the cost of one revocation check ---------------------------------------------
+// The same 1,000 revoked jtis in both stores, then checks of tokens that are not revoked (the
+// steady state), alternating the stores; the Redis store answers from its local view.
+async function micro() {
+  const { createRevocationStore, revocationTokenHash } = await import('@portcullis/core')
+  const { createRedisRevocationStore } = await import('@portcullis/redis')
+  const memory = createRevocationStore()
+  const redis = createRedisRevocationStore({ url: REDIS_URL, prefix: `bench-${randomUUID()}` })
+  await redis.ready()
+  for (let i = 0; i < 1000; i++) await Promise.all([memory.revokeToken({ jti: `revoked-${i}` }), redis.revokeToken({ jti: `revoked-${i}` })])
+  const queries = Array.from({ length: 1000 }, (_, i) => ({ issuer: 'https://id.example.test/', tokenHash: revocationTokenHash(`token-${i}`), jti: `jti-${i}`, subject: `user-${i}`, sid: `sid-${i}`, clientId: 'client', issuedAt: 1 }))
+  const times = { memory: [], redis: [] }
+  for (let round = 0; round < 6; round++) {
+    for (const [name, store] of [['memory', memory], ['redis', redis]]) {
+      const n = 100_000
+      const start = performance.now()
+      for (let i = 0; i < n; i++) await store.check(queries[i % queries.length])
+      if (round > 0) times[name].push(((performance.now() - start) * 1000) / n)
+    }
+  }
+  const med = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)].toFixed(2)
+  console.log(`\nOne revocation check in process (median of 5 x 100,000): in-memory store ${med(times.memory)} µs, Redis store ${med(times.redis)} µs (local view; checks that went to Redis: ${redis.stats.redisChecks})`)
+  await redis.close()
+}
+
 // ---- runner ---------------------------------------------------------------------------------
 async function main() {
   const { createIssuer, createDpopProof, generateSigningKey, jwkThumbprint } = await import('@portcullis/testing')
@@ -128,6 +153,9 @@ async function main() {
   const bound = await issuer.mint({ sub: 'dpop-user', cnf: { jkt: await jwkThumbprint(key) } })
   // Enough single-use proofs for the longest run (each request consumes one).
   const proofs = (count) => Array.from({ length: count }, () => ({ authorization: `DPoP ${bound}`, dpop: createDpopProof({ key, htm: 'GET', htu: `${ORIGIN}/orders`, accessToken: bound }) }))
+
+  await micro()
+  if (env.BENCH_HTTP === '0') process.exit(0)
 
   const names = ['bearer-memory', 'bearer-redis', 'dpop-memory', 'dpop-redis']
   const results = Object.fromEntries(names.map((name) => [name, []]))
