@@ -16,6 +16,8 @@ import { compileProviders, type AttributeProvider, type CompiledProvider } from 
 import { EvaluationScope, type RiskAssessment, type ScopeRuntime, type TrailEntry } from './attributes/decision-state.js'
 import { makeView } from './attributes/attribute-views.js'
 import type { ObligationHandlerMap } from './obligations/obligation-handlers.js'
+import { grantsProvider, type GrantsProviderOptions } from './grants/grants-provider.js'
+import type { GrantService } from './grants/grant-service.js'
 
 /**
  * Options of {@link createPolicyEngine}.
@@ -43,6 +45,11 @@ export interface PolicyEngineOptions {
    * long enough to be promoted by the garbage collector, which shows in the p99 latency.
    */
   readonly keepExplanations?: number
+  /**
+   * Just-in-time grants: adds the `subject.grants` provider (the subject's active grants on
+   * the decision's resource at the decision time). Same as `providers: { grants: grantsProvider(...) }`.
+   */
+  readonly grants?: GrantService | GrantsProviderOptions
 }
 
 /**
@@ -157,7 +164,8 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   }
   const keep = options.keepExplanations ?? 100
   if (!Number.isInteger(keep) || keep < 0) throw configurationError('policy engine: keepExplanations must be an integer >= 0')
-  const providers = compileProviders(options.providers, clock, cacheSize)
+  if (options.grants !== undefined && options.providers?.grants !== undefined) throw configurationError('policy engine: subject.grants comes from the grants option or from a grants provider, not both')
+  const providers = compileProviders(options.grants === undefined ? options.providers : { ...options.providers, grants: grantsProvider(options.grants) }, clock, cacheSize)
   const byCategory = (category: 'subject' | 'environment'): Map<string, CompiledProvider> =>
     new Map([...providers.values()].filter((p) => p.category === category).map((p) => [p.name, p]))
   if (providers.has('environment.deviceTrust') && options.environment?.deviceTrust !== undefined) {

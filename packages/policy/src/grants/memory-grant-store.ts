@@ -1,0 +1,78 @@
+import { GrantError } from './grant-error.js'
+import type { GrantQuery, GrantStore } from './grant-store.js'
+import { TERMINAL_STATUSES, type GrantRecord } from './grant-types.js'
+
+/** Options of {@link createMemoryGrantStore}. */
+export interface MemoryGrantStoreOptions {
+  /** Most records kept (default 10,000). Ended records are evicted first, oldest first. */
+  readonly maxRecords?: number
+}
+
+const DEFAULT_LIST_LIMIT = 1000
+
+/**
+ * The in-memory {@link GrantStore}: bounded, one process. When full, the oldest ended
+ * (rejected, revoked, expired, failed) record is evicted; if every record is live, `create`
+ * refuses with `capacity_exceeded` rather than drop a live grant or request.
+ *
+ * @example
+ * ```ts
+ * import { createGrantService, createMemoryGrantStore } from '@portcullis/policy'
+ * const grants = createGrantService({ resources, store: createMemoryGrantStore({ maxRecords: 50_000 }) })
+ * ```
+ */
+export function createMemoryGrantStore(options: MemoryGrantStoreOptions = {}): GrantStore {
+  const max = options.maxRecords ?? 10_000
+  if (!Number.isInteger(max) || max < 1) throw new TypeError('grant store: maxRecords must be an integer >= 1')
+  // Insertion order is creation order: the first ended record found is the oldest.
+  const records = new Map<string, GrantRecord>()
+
+  function evictOne(): boolean {
+    for (const [id, record] of records) {
+      if (TERMINAL_STATUSES.has(record.status)) {
+        records.delete(id)
+        return true
+      }
+    }
+    return false
+  }
+
+  return {
+    get(id) {
+      return Promise.resolve(records.get(id))
+    },
+    create(record) {
+      if (records.has(record.id)) return Promise.resolve(false)
+      if (records.size >= max && !evictOne()) {
+        return Promise.reject(new GrantError('capacity_exceeded', 'The grant store is full'))
+      }
+      records.set(record.id, record)
+      return Promise.resolve(true)
+    },
+    compareAndSet(next, expectedVersion) {
+      const current = records.get(next.id)
+      if (current === undefined || current.version !== expectedVersion || next.version !== expectedVersion + 1) return Promise.resolve(false)
+      records.set(next.id, next)
+      return Promise.resolve(true)
+    },
+    delete(id, expectedVersion) {
+      const current = records.get(id)
+      if (current === undefined || current.version !== expectedVersion) return Promise.resolve(false)
+      records.delete(id)
+      return Promise.resolve(true)
+    },
+    list(query: GrantQuery) {
+      const limit = Math.min(query.limit ?? DEFAULT_LIST_LIMIT, DEFAULT_LIST_LIMIT)
+      const out: GrantRecord[] = []
+      const all = [...records.values()]
+      for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+        const record = all[i] as GrantRecord
+        if (query.subject !== undefined && record.requester.subject !== query.subject) continue
+        if (query.issuer !== undefined && record.requester.issuer !== query.issuer) continue
+        if (query.statuses !== undefined && !query.statuses.includes(record.status)) continue
+        out.push(record)
+      }
+      return Promise.resolve(out)
+    },
+  }
+}
