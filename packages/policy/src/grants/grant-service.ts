@@ -114,6 +114,10 @@ export interface GrantService {
   activeGrants(principal: Principal, resource?: string, now?: number): Promise<GrantRecord[]>
   /** Whether the identity may decide this record now. */
   canApprove(record: GrantRecord, identity: Identity): boolean
+  /** Whether the identity is an approver of this record's resource (any status; escalation counted when due). */
+  isApprover(record: GrantRecord, identity: Identity): boolean
+  /** Whether the identity is an admin (`admins` option). */
+  isAdmin(identity: Identity): boolean
   /** Marks ended grants expired (emitting their events), escalates and expires stale requests, warns, and deletes old records. */
   sweep(): Promise<SweepResult>
   /** Stops the sweep timer. */
@@ -607,6 +611,12 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
     canApprove(record, identity) {
       return canDecide(record, identity, clock())
     },
+
+    isApprover(record, identity) {
+      return isApprover(record, identity, clock())
+    },
+
+    isAdmin,
 
     async sweep() {
       const now = clock()
