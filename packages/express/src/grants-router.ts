@@ -22,7 +22,7 @@ export interface GrantsRouterOptions extends GrantsHttpOptions {
 
 /**
  * The just-in-time grants admin routes for Express, to mount under a prefix:
- * `POST /requests`, `GET /requests/mine`, `GET /requests/approvable`, `GET /requests/:id`,
+ * `POST /requests`, `GET /requests/mine`, `GET /requests/approvable`, `GET /requests/supervised` (active grants the caller may revoke), `GET /requests/:id`,
  * `POST /requests/:id/approve|reject|extend|revoke`. Each is protected by `requireToken`,
  * `requireScope` and `requirePolicy` (the admin policy: who may approve what); bodies are
  * JSON, validated with precise 400s; POSTs honour `Idempotency-Key`. Errors are rendered as

@@ -25,7 +25,7 @@ export interface GrantsRouterOptions extends GrantsHttpOptions {
 /**
  * The just-in-time grants admin routes for Koa (same routes, checks and answers as the
  * Express `grantsRouter`): `POST {prefix}/requests`, `GET {prefix}/requests/mine`,
- * `GET {prefix}/requests/approvable`, `GET {prefix}/requests/:id`,
+ * `GET {prefix}/requests/approvable`, `GET {prefix}/requests/supervised`, `GET {prefix}/requests/:id`,
  * `POST {prefix}/requests/:id/approve|reject|extend|revoke`, each behind `requireToken`,
  * `requireScope` and `requirePolicy`.
  *

@@ -110,6 +110,8 @@ export interface GrantService {
   listMine(identity: Identity): Promise<GrantRecord[]>
   /** Pending requests (and extensions) the caller may decide now. */
   listApprovable(identity: Identity): Promise<GrantRecord[]>
+  /** Grants active now that the caller may revoke as an approver of their resource or an admin (not their own). */
+  listSupervised(identity: Identity): Promise<GrantRecord[]>
   /** Active grants of a principal at `now` (default: the clock) whose resource matches `resource` when given. */
   activeGrants(principal: Principal, resource?: string, now?: number): Promise<GrantRecord[]>
   /** Whether the identity may decide this record now. */
@@ -601,6 +603,18 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
         if (canDecide(fresh, identity, clock())) out.push(fresh)
       }
       return out
+    },
+
+    async listSupervised(identity) {
+      const viewer = principalOf(identity, 'identity')
+      let records: GrantRecord[]
+      try {
+        records = await store.list({ statuses: ['active'] })
+      } catch (error) {
+        throw new GrantError('temporarily_unavailable', 'The grant store is unavailable', undefined, error)
+      }
+      const now = clock()
+      return records.filter((r) => r.expiresAt !== undefined && now < r.expiresAt && !same(r.requester, viewer) && (isAdmin(identity) || isApprover(r, identity, now)))
     },
 
     async activeGrants(principal, resource, now = clock()) {

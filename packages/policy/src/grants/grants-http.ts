@@ -11,7 +11,7 @@ import type { GrantService } from './grant-service.js'
 import type { GrantRecord } from './grant-types.js'
 
 /** The operations of the admin routes. */
-export type GrantRouteName = 'request' | 'mine' | 'approvable' | 'get' | 'approve' | 'reject' | 'extend' | 'revoke'
+export type GrantRouteName = 'request' | 'mine' | 'approvable' | 'supervised' | 'get' | 'approve' | 'reject' | 'extend' | 'revoke'
 
 /** One admin route: method, path (relative to the mount point), the scopes it needs (any of them) and the policy action. */
 export interface GrantRoute {
@@ -34,6 +34,7 @@ export const GRANT_ROUTES: readonly GrantRoute[] = Object.freeze([
   { name: 'request', method: 'POST', path: '/requests', scopes: 'request', action: 'grants:request' },
   { name: 'mine', method: 'GET', path: '/requests/mine', scopes: 'any', action: 'grants:list' },
   { name: 'approvable', method: 'GET', path: '/requests/approvable', scopes: 'approve', action: 'grants:list' },
+  { name: 'supervised', method: 'GET', path: '/requests/supervised', scopes: 'approve', action: 'grants:list' },
   { name: 'get', method: 'GET', path: '/requests/:id', scopes: 'any', action: 'grants:read' },
   { name: 'approve', method: 'POST', path: '/requests/:id/approve', scopes: 'approve', action: 'grants:approve' },
   { name: 'reject', method: 'POST', path: '/requests/:id/reject', scopes: 'approve', action: 'grants:reject' },
@@ -138,6 +139,7 @@ const FIELDS: Readonly<Record<GrantRouteName, Readonly<Record<string, 'string' |
   revoke: { reason: 'string' },
   mine: undefined,
   approvable: undefined,
+  supervised: undefined,
   get: undefined,
 }
 const REQUIRED: Readonly<Partial<Record<GrantRouteName, readonly string[]>>> = {
@@ -216,6 +218,8 @@ export function createGrantsHttp(service: GrantService, options: GrantsHttpOptio
         return list(await service.listMine(identity))
       case 'approvable':
         return list(await service.listApprovable(identity))
+      case 'supervised':
+        return list(await service.listSupervised(identity))
       case 'get':
         return ok(await service.get(id, identity))
       case 'approve':
