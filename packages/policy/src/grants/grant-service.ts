@@ -337,16 +337,28 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
     if (options.provisioning?.onGranted !== undefined) {
       const failure = await runHook('onGranted', record)
       if (failure !== undefined) {
-        const failed = await update(record.id, (r, now) => (r.status === 'provisioning' ? { ...r, status: 'failed', endedAt: now, endReason: 'provisioning failed' } : r))
-        if (failed.status === 'failed') {
-          emit('provisioning_failed', failed, 'system', `onGranted: ${failure.message}`, context, 'provisioning_failed')
-          await ended(failed)
-        }
+        let failedNow = false
+        const failed = await update(
+          record.id,
+          (r, now) => (r.status === 'provisioning' ? { ...r, status: 'failed', endedAt: now, endReason: 'provisioning failed' } : r),
+          () => {
+            failedNow = true
+          },
+        )
+        if (failedNow) emit('provisioning_failed', failed, 'system', `onGranted: ${failure.message}`, context, 'provisioning_failed')
+        if (failedNow || failed.status === 'revoked') await ended(failed) // undo whatever part was provisioned
         return failed
       }
     }
-    current = await update(record.id, (r, now) => (r.status === 'provisioning' ? { ...r, status: 'active', startsAt: now, expiresAt: now + r.grantedDuration } : r))
-    if (current.status === 'active') emit('granted', current, 'system', undefined, context, 'granted')
+    let activated = false
+    current = await update(
+      record.id,
+      (r, now) => (r.status === 'provisioning' ? { ...r, status: 'active', startsAt: now, expiresAt: now + r.grantedDuration } : r),
+      () => {
+        activated = true
+      },
+    )
+    if (activated) emit('granted', current, 'system', undefined, context, 'granted')
     else if (current.status === 'revoked') await ended(current) // revoked while provisioning
     return current
   }
@@ -471,6 +483,9 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
       let lifecycle: 'approved' | 'extended' | undefined
       let voted = false
       const record = await update(id, (r, now) => {
+        // Reset per attempt: a lost compare-and-set runs this again on the fresh record.
+        lifecycle = undefined
+        voted = false
         if (same(r.requester, approver)) throw new GrantError('self_approval', 'You cannot approve your own request')
         const extension = r.status === 'active' ? r.pendingExtension : undefined
         if (r.status !== 'pending' && extension === undefined) {
@@ -513,6 +528,7 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
       const comment = checkText(rejectOptions.comment, 'comment', maxText, true)
       let changed = false
       const record = await update(id, (r, now) => {
+        changed = false
         if (same(r.requester, approver)) throw new GrantError('self_approval', 'You cannot decide your own request; revoke it to withdraw')
         if (r.status === 'rejected' && r.rejection !== undefined && same(r.rejection.approver, approver)) return r // retried
         if (!canDecide(r, approverIdentity, now)) {
@@ -534,6 +550,7 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
       const justification = checkText(input.justification, 'justification', maxText, false) as string
       let lifecycle: 'extended' | 'extension_requested' = 'extended'
       const record = await update(id, (r, now) => {
+        lifecycle = 'extended'
         if (!same(r.requester, holder)) throw new GrantError('forbidden', 'Only the holder may extend a grant')
         if (r.status !== 'active' || r.expiresAt === undefined || now >= r.expiresAt) throw new GrantError('invalid_state', 'Only an active grant can be extended')
         if (r.pendingExtension !== undefined) throw new GrantError('invalid_state', 'An extension is already awaiting approval')
