@@ -9,6 +9,7 @@ import { grantsRouter as expressGrants, requirePolicy as expressPolicy, requireT
 import { grantsRouter as koaGrants, requirePolicy as koaPolicy, requireToken as koaToken } from '@portcullis/koa'
 import { createGrantService, createPolicyEngine, loadPolicyDocument, type GrantService } from '@portcullis/policy'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
+import type { AuditEvent } from '@portcullis/core'
 
 const HOUR = 3_600_000
 let issuer: LocalIssuer
@@ -21,6 +22,7 @@ afterAll(async () => {
 })
 
 interface World {
+  events: AuditEvent[]
   server: Server
   grants: GrantService
   offset: { ms: number }
@@ -34,8 +36,9 @@ const tables = loadPolicyDocument({
   ],
 })
 
-function service(offset: { ms: number }): GrantService {
+function service(offset: { ms: number }, events: AuditEvent[]): GrantService {
   return createGrantService({
+    audit: (event) => void events.push(event),
     clock: () => Date.now() + offset.ms,
     admins: { scopes: ['grants:admin'] },
     resources: {
@@ -91,8 +94,9 @@ describe.each([
   let eve: string
   beforeAll(async () => {
     const offset = { ms: 0 }
-    const grants = service(offset)
-    world = { server: build(grants, offset), grants, offset }
+    const events: AuditEvent[] = []
+    const grants = service(offset, events)
+    world = { server: build(grants, offset), grants, offset, events }
     alice = await issuer.mint({ sub: 'alice', scope: 'grants:request' })
     bob = await issuer.mint({ sub: 'bob', scope: 'grants:approve', groups: ['dba'] })
     carol = await issuer.mint({ sub: 'carol', scope: 'grants:approve', groups: ['dba'] })
@@ -136,9 +140,10 @@ describe.each([
   it('request, approve (idempotently), access, revoke: the revoked grant is refused on the very next request', async () => {
     const write = (): ReturnType<ReturnType<typeof request>['post']> => api().post('/tables/orders').set('authorization', `Bearer ${alice}`)
     expect((await write()).status).toBe(403)
-    const created = await ask(alice)
+    const created = await ask(alice).set('x-request-id', 'req-123').set('user-agent', 'grants-test')
     expect(created.status).toBe(201)
     const id = created.body.grant.id as string
+    expect(world.events.find((e) => e.grant?.id === id)).toMatchObject({ event: 'authz_change', reason: 'grant_requested', correlation_id: 'req-123', request_method: 'POST', request_uri: '/grants/requests', useragent: 'grants-test', user_id: 'alice' })
     expect(created.body.grant).toMatchObject({ status: 'pending', justification: 'INC-9', urgency: 'HIGH' })
 
     const approvable = await api().get('/grants/requests/approvable').set('authorization', `Bearer ${bob}`)

@@ -80,7 +80,7 @@ export function grantsRouter(service: GrantService, options: GrantsRouterOptions
             return send(res, renderBodyError(failure))
           }
         }
-        send(res, await http.handle(match.route, { identity: req.auth, id: match.id, body, idempotencyKey: req.headers['idempotency-key'], context: { method: req.method, path: req.originalUrl.split('?')[0] ?? '', sourceIp: req.socket.remoteAddress } }))
+        send(res, await http.handle(match.route, { identity: req.auth, id: match.id, body, idempotencyKey: req.headers['idempotency-key'], context: { method: req.method, path: req.originalUrl.split('?')[0] ?? '', sourceIp: req.socket.remoteAddress, correlationId: req.get('x-request-id'), userAgent: req.get('user-agent') } }))
       })().catch(next)
     }
     step(0)()

@@ -76,7 +76,7 @@ export function grantsRouter(service: GrantService, options: GrantsRouterOptions
         }
       }
       const key = ctx.get('idempotency-key')
-      send(ctx, await http.handle(match.route, { identity: ctx.state.auth, id: match.id, body, idempotencyKey: key === '' ? undefined : key, context: { method: ctx.method, path, sourceIp: ctx.req.socket.remoteAddress } }))
+      send(ctx, await http.handle(match.route, { identity: ctx.state.auth, id: match.id, body, idempotencyKey: key === '' ? undefined : key, context: { method: ctx.method, path, sourceIp: ctx.req.socket.remoteAddress, correlationId: ctx.get('x-request-id') || undefined, userAgent: ctx.get('user-agent') || undefined } }))
     }
     const run = (index: number): Promise<void> => (index < chain.length ? Promise.resolve((chain[index] as Middleware)(ctx, () => run(index + 1))) : final())
     try {

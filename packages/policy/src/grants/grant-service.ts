@@ -129,6 +129,8 @@ export interface GrantService {
 }
 
 const MAX_CAS_ATTEMPTS = 16
+// Records one sweep looks at, per group (live, ended); the next sweep takes the rest.
+const SWEEP_BATCH = 10_000
 const DAY = 24 * 3600 * 1000
 
 function principalOf(identity: Identity, field: string): Principal {
@@ -609,7 +611,7 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
       principalOf(identity, 'identity')
       let records: GrantRecord[]
       try {
-        records = await store.list({ statuses: ['pending', 'active'] })
+        records = [...(await store.list({ statuses: ['pending'] })), ...(await store.list({ statuses: ['active'] })).filter((r) => r.pendingExtension !== undefined)]
       } catch (error) {
         throw new GrantError('temporarily_unavailable', 'The grant store is unavailable', undefined, error)
       }
@@ -657,7 +659,10 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
       let deleted = 0
       let records: GrantRecord[]
       try {
-        records = await store.list({ statuses: ['pending', 'active', 'rejected', 'revoked', 'expired', 'failed'], limit: 1000 })
+        // Live records first, so old ended ones never crowd them out of a bounded listing.
+        const live = await store.list({ statuses: ['active', 'pending'], limit: SWEEP_BATCH })
+        const done = await store.list({ statuses: ['rejected', 'revoked', 'expired', 'failed'], limit: SWEEP_BATCH })
+        records = [...live, ...done]
       } catch (error) {
         throw new GrantError('temporarily_unavailable', 'The grant store is unavailable', undefined, error)
       }

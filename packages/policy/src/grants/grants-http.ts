@@ -147,6 +147,18 @@ const REQUIRED: Readonly<Partial<Record<GrantRouteName, readonly string[]>>> = {
   extend: ['duration', 'justification'],
 }
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/
+const CORRELATION = /^[A-Za-z0-9._:@/+=-]{1,128}$/
+
+// Keeps only well-formed request details for audit events (they come from request headers).
+function cleanContext(context: GrantCallContext | undefined): GrantCallContext | undefined {
+  if (context === undefined) return undefined
+  const { correlationId, userAgent, ...rest } = context
+  return {
+    ...rest,
+    ...(correlationId !== undefined && CORRELATION.test(correlationId) ? { correlationId } : {}),
+    ...(typeof userAgent === 'string' ? { userAgent: userAgent.slice(0, 512) } : {}),
+  }
+}
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
 
 /** Checks the shape of a JSON body: an object with only the route's fields, of the right types. */
@@ -256,11 +268,12 @@ export function createGrantsHttp(service: GrantService, options: GrantsHttpOptio
         urgency: record.urgency,
       }
     },
-    async handle(route, input) {
+    async handle(route, raw) {
+      const input = { ...raw, context: cleanContext(raw.context) }
       try {
-        const raw = input.idempotencyKey
-        if (route.method !== 'POST' || raw === undefined) return await run(route, input)
-        const key = Array.isArray(raw) ? raw[0] : raw
+        const header = input.idempotencyKey
+        if (route.method !== 'POST' || header === undefined) return await run(route, input)
+        const key = Array.isArray(header) ? header[0] : header
         if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw new GrantError('invalid_input', 'Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : -', 'Idempotency-Key')
         const who = `${input.identity?.issuer ?? ''}\u0000${input.identity?.subject ?? ''}\u0000${key}`
         const fingerprint = createHash('sha256').update(JSON.stringify([route.name, input.id ?? '', input.body ?? null])).digest('hex')

@@ -26,11 +26,22 @@ export function createMemoryGrantStore(options: MemoryGrantStoreOptions = {}): G
   if (!Number.isInteger(max) || max < 1) throw new TypeError('grant store: maxRecords must be an integer >= 1')
   // Insertion order is creation order: the first ended record found is the oldest.
   const records = new Map<string, GrantRecord>()
+  // Records by requester: the policy provider looks up one subject's grants on every decision.
+  const bySubject = new Map<string, Set<string>>()
+  const subjectKey = (subject: string, issuer: string): string => `${issuer}\u0000${subject}`
+
+  function remove(record: GrantRecord): void {
+    records.delete(record.id)
+    const key = subjectKey(record.requester.subject, record.requester.issuer)
+    const ids = bySubject.get(key)
+    ids?.delete(record.id)
+    if (ids?.size === 0) bySubject.delete(key)
+  }
 
   function evictOne(): boolean {
-    for (const [id, record] of records) {
+    for (const record of records.values()) {
       if (TERMINAL_STATUSES.has(record.status)) {
-        records.delete(id)
+        remove(record)
         return true
       }
     }
@@ -47,6 +58,10 @@ export function createMemoryGrantStore(options: MemoryGrantStoreOptions = {}): G
         return Promise.reject(new GrantError('capacity_exceeded', 'The grant store is full'))
       }
       records.set(record.id, record)
+      const key = subjectKey(record.requester.subject, record.requester.issuer)
+      let ids = bySubject.get(key)
+      if (ids === undefined) bySubject.set(key, (ids = new Set()))
+      ids.add(record.id)
       return Promise.resolve(true)
     },
     compareAndSet(next, expectedVersion) {
@@ -58,15 +73,21 @@ export function createMemoryGrantStore(options: MemoryGrantStoreOptions = {}): G
     delete(id, expectedVersion) {
       const current = records.get(id)
       if (current === undefined || current.version !== expectedVersion) return Promise.resolve(false)
-      records.delete(id)
+      remove(current)
       return Promise.resolve(true)
     },
     list(query: GrantQuery) {
-      const limit = Math.min(query.limit ?? DEFAULT_LIST_LIMIT, DEFAULT_LIST_LIMIT)
+      const limit = query.limit ?? DEFAULT_LIST_LIMIT
       const out: GrantRecord[] = []
-      const all = [...records.values()]
-      for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-        const record = all[i] as GrantRecord
+      let candidates: GrantRecord[]
+      if (query.subject !== undefined && query.issuer !== undefined) {
+        const ids = bySubject.get(subjectKey(query.subject, query.issuer))
+        candidates = ids === undefined ? [] : [...ids].map((id) => records.get(id) as GrantRecord)
+      } else {
+        candidates = [...records.values()]
+      }
+      for (let i = candidates.length - 1; i >= 0 && out.length < limit; i--) {
+        const record = candidates[i] as GrantRecord
         if (query.subject !== undefined && record.requester.subject !== query.subject) continue
         if (query.issuer !== undefined && record.requester.issuer !== query.issuer) continue
         if (query.statuses !== undefined && !query.statuses.includes(record.status)) continue
