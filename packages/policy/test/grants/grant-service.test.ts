@@ -87,7 +87,7 @@ describe('granted duration and urgency', () => {
 })
 
 describe('fresh MFA for CRITICAL requests and sensitive resources (RFC 9470)', () => {
-  it('refuses a stale authentication with a step-up error, accepts a fresh one', async () => {
+  it('RFC 9470 §3: a stale auth_time is refused with 401 insufficient_user_authentication and max_age; a fresh one is accepted', async () => {
     const { grants, clock } = setup()
     const stale = { ...alice, authTime: new Date(clock.now - 301_000) }
     const error = await rejection(() => grants.request(ask(stale, { urgency: 'CRITICAL' })))
