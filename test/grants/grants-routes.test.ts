@@ -196,6 +196,16 @@ describe.each([
     expect(ok.status).toBe(200)
   })
 
+  it('self-approval is refused over HTTP even for an approver of the resource', async () => {
+    const dba = await issuer.mint({ sub: 'dana', scope: 'grants:request grants:approve', groups: ['dba'] })
+    const created = await ask(dba, { resource: 'db:prod/audit', actions: ['read'], justification: 'self', duration: HOUR, urgency: 'HIGH' })
+    expect(created.status).toBe(201)
+    const own = await api().post(`/grants/requests/${created.body.grant.id as string}/approve`).set('authorization', `Bearer ${dba}`).send({})
+    expect(own.status).toBe(403)
+    expect(own.body.error).toBe('self_approval')
+    expect((await api().get('/grants/requests/approvable').set('authorization', `Bearer ${dba}`)).body.grants.map((g: { id: string }) => g.id)).not.toContain(created.body.grant.id)
+  })
+
   it('an unknown grant id is not an oracle: 403 like a grant of someone else', async () => {
     const res = await api().post('/grants/requests/does-not-exist/revoke').set('authorization', `Bearer ${alice}`).send({})
     expect(res.status).toBe(403)
