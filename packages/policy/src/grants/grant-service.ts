@@ -291,7 +291,8 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
   }
 
   /** Lazy evaluation of time: escalates and expires pending requests on read. */
-  async function refresh(record: GrantRecord): Promise<GrantRecord> {
+  async function refresh(record: GrantRecord, attempt = 0): Promise<GrantRecord> {
+    if (attempt >= MAX_CAS_ATTEMPTS) throw new GrantError('temporarily_unavailable', 'The grant kept changing; try again')
     const now = clock()
     if (record.status === 'pending' && now >= record.requestedAt + requestTtl) {
       const next: GrantRecord = { ...record, version: record.version + 1, status: 'expired', endedAt: now, endReason: 'no decision in time' }
@@ -299,7 +300,7 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
         emit('expired', next, 'system', 'no decision in time', undefined, 'expired')
         return next
       }
-      return refresh(await load(record.id))
+      return refresh(await load(record.id), attempt + 1)
     }
     const escalatesAt = record.status === 'pending' || record.pendingExtension !== undefined ? escalatedAt(record, now) : undefined
     if (record.escalatedAt === undefined && escalatesAt !== undefined) {
@@ -308,7 +309,7 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
         emit('escalated', next, 'system', undefined, undefined, 'escalated')
         return next
       }
-      return refresh(await load(record.id))
+      return refresh(await load(record.id), attempt + 1)
     }
     return record
   }
@@ -604,7 +605,7 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
     async listMine(identity) {
       const principal = principalOf(identity, 'identity')
       const records = await listOf(principal, ['pending', 'provisioning', 'active', 'rejected', 'revoked', 'expired', 'failed'])
-      return Promise.all(records.map(refresh))
+      return Promise.all(records.map((r) => refresh(r)))
     },
 
     async listApprovable(identity) {
@@ -681,7 +682,7 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
             sendNotification(notifier, 'expiry_warning', next, now)
           }
         } else if (record.status === 'pending' || record.pendingExtension !== undefined) {
-          const after = await refresh(record)
+          const after = await refresh(record).catch(() => record) // one contended record must not stop the sweep
           if (after.escalatedAt !== undefined && record.escalatedAt === undefined) escalated++
           if (after.status === 'expired') expired++
         } else if (TERMINAL_STATUSES.has(record.status) && record.endedAt !== undefined && now - record.endedAt >= retention) {

@@ -232,6 +232,18 @@ describe('approval workflow', () => {
     expect(await rejection(() => grants.approve(request.id, bob))).toMatchObject({ code: 'temporarily_unavailable', status: 503 })
   })
 
+  it('a compare-and-set that keeps losing on a request due for escalation or expiry answers 503, never loops', async () => {
+    const inner = createMemoryGrantStore()
+    let lose = false
+    const store: GrantStore = { ...inner, compareAndSet: (next, expected) => (lose ? Promise.resolve(false) : inner.compareAndSet(next, expected)) }
+    const { grants, clock } = setup({ store, requestTtl: HOUR })
+    const request = await grants.request(ask(alice))
+    lose = true
+    clock.now += HOUR
+    expect(await rejection(() => grants.get(request.id, alice))).toMatchObject({ code: 'temporarily_unavailable', status: 503 })
+    await expect(grants.sweep()).resolves.toMatchObject({ expired: 0 })
+  })
+
   it('a failing store answers 503 (fail closed)', async () => {
     const store: GrantStore = { ...createMemoryGrantStore(), list: () => Promise.reject(new Error('down')) }
     const { grants } = setup({ store })
