@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto'
 import { configurationError, createRejections } from '@portcullis/core'
 import type { AuditSink, Identity } from '@portcullis/core'
 import { ConditionError } from '../operators/condition-error.js'
-import { compileGlob as compileGlobLazy } from '../operators/strings.js'
-import { compileMultipliers, compileResource, groupsOf, inApprovers, type CompiledResource } from './grant-config.js'
+import { compileMultipliers, compileResource, inApprovers, type CompiledResource } from './grant-config.js'
 import { GrantError, isGrantError } from './grant-error.js'
 import { emitGrantAudit, sendNotification, type GrantCallContext, type GrantLifecycle, type GrantNotificationKind, type GrantNotifier } from './grant-events.js'
 import { checkActions, checkDuration, checkResource, checkText, checkUrgency, DEFAULT_MAX_JUSTIFICATION } from './grant-input.js'
 import type { GrantStore } from './grant-store.js'
 import { TERMINAL_STATUSES, type ApproverSet, type FreshAuthenticationConfig, type GrantRecord, type GrantResourceConfig, type Principal, type Urgency } from './grant-types.js'
 import { createMemoryGrantStore } from './memory-grant-store.js'
+import { grantCovers } from './grant-match.js'
+import { autoApproves, checkFreshAuthentication, withTimeout } from './grant-checks.js'
 
 /**
  * Hooks that give and take away the access outside Portcullis (a database role, a cloud IAM
@@ -142,17 +143,6 @@ function principalOf(identity: Identity, field: string): Principal {
 
 const same = (a: Principal, b: Principal): boolean => a.subject === b.subject && a.issuer === b.issuer
 
-function withTimeout(run: (signal: AbortSignal) => Promise<void> | void, ms: number): Promise<void> {
-  const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort()
-      reject(new Error(`timed out after ${ms} ms`))
-    }, ms)
-  })
-  return Promise.race([Promise.resolve().then(() => run(controller.signal)), timeout]).finally(() => clearTimeout(timer))
-}
 
 /**
  * Creates the grants service. Options are validated here, once.
@@ -366,29 +356,6 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
     return current
   }
 
-  function checkFreshAuthentication(identity: Identity, resource: CompiledResource, urgency: Urgency, now: number): void {
-    if (fresh === undefined || (urgency !== 'CRITICAL' && !resource.sensitive)) return
-    const requirement = { ...(fresh.acr === undefined ? {} : { acrValues: fresh.acr }), maxAge: fresh.maxAge }
-    if (fresh.acr !== undefined && (identity.acr === undefined || !fresh.acr.includes(identity.acr))) {
-      throw rejections.insufficientUserAuthentication(requirement, 'A stronger authentication is required for this request')
-    }
-    if (identity.authTime === undefined || (now - identity.authTime.getTime()) / 1000 > fresh.maxAge) {
-      throw rejections.insufficientUserAuthentication(requirement, 'A recent authentication is required for this request')
-    }
-  }
-
-  function autoApproves(resource: CompiledResource, identity: Identity, actions: readonly string[], duration: number, now: number): boolean {
-    const auto = resource.auto
-    if (auto === undefined || duration > auto.maxDuration) return false
-    if (auto.actions !== undefined && !actions.every((a) => auto.actions?.has(a))) return false
-    if (auto.users !== undefined || auto.groups !== undefined) {
-      const byUser = auto.users?.has(identity.subject as string) === true
-      const byGroup = auto.groups !== undefined && groupsOf(identity).some((g) => auto.groups?.has(g))
-      if (!byUser && !byGroup) return false
-    }
-    return auto.windows === undefined || auto.windows.within(now)
-  }
-
   async function listOf(principal: Principal, statuses: GrantRecord['status'][]): Promise<GrantRecord[]> {
     try {
       return await store.list({ subject: principal.subject, issuer: principal.issuer, statuses })
@@ -416,7 +383,7 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
       throw new GrantError('duration_exceeded', `duration must be at most ${Math.floor(resource.maxDuration * maxMultiplier)} ms on this resource`, 'duration')
     }
     const now = clock()
-    checkFreshAuthentication(input.identity, resource, urgency, now)
+    checkFreshAuthentication(fresh, rejections, input.identity, resource, urgency, now)
     const live = await listOf(requester, ['pending', 'provisioning', 'active'])
     const duplicate = live.some((r) => r.resource === name && r.actions.some((a) => actions.includes(a)) && (r.status !== 'active' || (r.expiresAt ?? 0) > now) && (r.status !== 'pending' || now < r.requestedAt + requestTtl))
     if (duplicate) throw new GrantError('duplicate_grant', 'A pending or active grant already covers some of these actions', 'actions')
@@ -708,33 +675,4 @@ export function createGrantService(options: GrantServiceOptions): GrantService {
     timer.unref()
   }
   return service
-}
-
-/**
- * Whether a grant on `grantResource` (a name, or a configured glob) covers `resource`.
- *
- * @example
- * ```ts
- * grantCovers('db:prod/*', 'db:prod/orders') // true
- * ```
- */
-export function grantCovers(grantResource: string, resource: string): boolean {
-  if (grantResource === resource) return true
-  if (!/[*?\\]/.test(grantResource)) return false
-  try {
-    return globCache(grantResource).test(resource)
-  } catch {
-    return false
-  }
-}
-
-const globs = new Map<string, { test(value: unknown): boolean }>()
-function globCache(pattern: string): { test(value: unknown): boolean } {
-  let glob = globs.get(pattern)
-  if (glob === undefined) {
-    glob = compileGlobLazy(pattern)
-    if (globs.size > 1000) globs.clear()
-    globs.set(pattern, glob)
-  }
-  return glob
 }
