@@ -12,10 +12,16 @@ function setStatus(text, error) {
   status.className = error ? 'error' : ''
 }
 
-async function call(method, path, body) {
+// One key per button as rendered: a repeated click (or a retry after a network error) of the
+// same decision is answered once. getRandomValues also works outside secure contexts.
+function newKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+async function call(method, path, body, key) {
   const response = await fetch(`/grants${path}`, {
     method,
-    headers: { authorization: `Bearer ${state.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() }) },
+    headers: { authorization: `Bearer ${state.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'idempotency-key': key ?? newKey() }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   const data = await response.json().catch(() => ({}))
@@ -39,12 +45,16 @@ function timeLeft(expiresAt, now) {
 }
 
 function button(label, onClick) {
+  let key = newKey()
   const b = document.createElement('button')
   b.type = 'button'
   b.textContent = label
   b.addEventListener('click', () => {
     b.disabled = true
-    onClick().then(load, (error) => {
+    onClick(key).then(load, (error) => {
+      // The body may change before the next click (a new comment); decisions and revocations
+      // are idempotent on the server anyway, so a fresh key is safe.
+      key = newKey()
       setStatus(error.message, true)
       b.disabled = false
     })
@@ -68,8 +78,8 @@ function renderPending(data) {
     comment.className = 'comment'
     decide.append(
       comment,
-      button('Approve', () => call('POST', `/requests/${encodeURIComponent(grant.id)}/approve`, comment.value ? { comment: comment.value } : {})),
-      button('Reject', () => call('POST', `/requests/${encodeURIComponent(grant.id)}/reject`, comment.value ? { comment: comment.value } : {})),
+      button('Approve', (key) => call('POST', `/requests/${encodeURIComponent(grant.id)}/approve`, comment.value ? { comment: comment.value } : {}, key)),
+      button('Reject', (key) => call('POST', `/requests/${encodeURIComponent(grant.id)}/reject`, comment.value ? { comment: comment.value } : {}, key)),
     )
     body.append(row)
   }
@@ -85,7 +95,7 @@ function renderActive(data) {
     cell(row, `${grant.actions.join(', ')} on ${grant.resource}`)
     cell(row, grant.urgency, `urgency-${grant.urgency}`)
     cell(row, timeLeft(grant.expiresAt, data.now), 'time-left')
-    cell(row, '').append(button('Revoke', () => call('POST', `/requests/${encodeURIComponent(grant.id)}/revoke`, { reason: 'revoked from the approvals page' })))
+    cell(row, '').append(button('Revoke', (key) => call('POST', `/requests/${encodeURIComponent(grant.id)}/revoke`, { reason: 'revoked from the approvals page' }, key)))
     body.append(row)
   }
 }
