@@ -83,7 +83,7 @@ export type { StaticKey, StaticKeys } from './jwks/static-key-source.js'
 export type { FetchLike } from './internal/fetch-json.js'
 export type { JwksFetchEvent, JwksFetchTrigger } from './jwks/remote-key-set.js'
 
-export type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit/audit-event.js'
+export type { AuditEvent, AuditEventName, AuditGrantDetails, AuditLevel, AuditSink } from './audit/audit-event.js'
 export { createAuditor } from './audit/auditor.js'
 export type { AuditDetails, Auditor } from './audit/auditor.js'
 // The bounded LRU with per-entry expiry behind every cache of core, shared with @portcullis/policy.

@@ -48,3 +48,5 @@ export type {
   PolicyEngine,
   PolicyRouteOptions,
 } from '@portcullis/policy'
+export { grantsRouter } from './grants-router.js'
+export type { GrantsRouterOptions } from './grants-router.js'

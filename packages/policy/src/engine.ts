@@ -18,6 +18,8 @@ import { compileProviders, type AttributeProvider, type CompiledProvider } from 
 import { EvaluationScope, type RiskAssessment, type ScopeRuntime, type TrailEntry } from './attributes/decision-state.js'
 import { makeView } from './attributes/attribute-views.js'
 import type { ObligationHandlerMap } from './obligations/obligation-handlers.js'
+import { grantsProvider, type GrantsProviderOptions } from './grants/grants-provider.js'
+import type { GrantService } from './grants/grant-service.js'
 
 /**
  * Options of {@link createPolicyEngine}.
@@ -55,6 +57,11 @@ export interface PolicyEngineOptions {
    * Default: the tracer of the request's `requireToken()`.
    */
   readonly tracer?: TracerLike
+  /**
+   * Just-in-time grants: adds the `subject.grants` provider (the subject's active grants on
+   * the decision's resource at the decision time). Same as `providers: { grants: grantsProvider(...) }`.
+   */
+  readonly grants?: GrantService | GrantsProviderOptions
 }
 
 /**
@@ -126,7 +133,7 @@ export interface PolicyEngine {
 
 const MAX_PASSES = 32
 const NO_SKIPPED: unknown[] = []
-const ENGINE_OPTIONS = ['clock', 'providers', 'providerCacheSize', 'resourceTimeout', 'environment', 'obligationHandlers', 'keepExplanations', 'metrics', 'tracer']
+const ENGINE_OPTIONS = ['clock', 'providers', 'providerCacheSize', 'resourceTimeout', 'environment', 'obligationHandlers', 'keepExplanations', 'metrics', 'tracer', 'grants']
 const NONE: CompiledObligation[] = []
 // The impact check tries every combination of values of the rules that read a failed
 // infrastructure attribute; beyond this many rules it assumes the failure is decisive.
@@ -163,7 +170,8 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
   const resourceTimeout = numberOption(options.resourceTimeout, 'policy engine: resourceTimeout', 2000, 'ms', 1, 60_000)
   const keep = integerOption(options.keepExplanations, 'policy engine: keepExplanations', 100, 0, 1_000_000)
   const observability = compileObservability(options, 'policy engine: ')
-  const providers = compileProviders(options.providers, clock, cacheSize)
+  if (options.grants !== undefined && options.providers?.grants !== undefined) throw configurationError('policy engine: subject.grants comes from the grants option or from a grants provider, not both')
+  const providers = compileProviders(options.grants === undefined ? options.providers : { ...options.providers, grants: grantsProvider(options.grants) }, clock, cacheSize)
   const byCategory = (category: 'subject' | 'environment'): Map<string, CompiledProvider> =>
     new Map([...providers.values()].filter((p) => p.category === category).map((p) => [p.name, p]))
   if (providers.has('environment.deviceTrust') && options.environment?.deviceTrust !== undefined) {

@@ -18,7 +18,7 @@ export type AuditEventName =
   | 'authz_success'
   /** A scope or policy check failed (OWASP `authz_fail`). */
   | 'authz_fail'
-  /** A just-in-time grant was created, extended, revoked or expired (OWASP `authz_change`). */
+  /** Entitlements changed: a just-in-time grant was requested, approved, granted, extended, revoked, expired... (OWASP `authz_change`). */
   | 'authz_change'
   /** A privileged (admin or grant-elevated) route was used (OWASP `authz_admin`). */
   | 'authz_admin'
@@ -82,6 +82,27 @@ export interface AuditEvent {
    * `invalid_metadata`, `no_keys`, `network`) and `url` (without user info or query).
    */
   readonly dependency?: { readonly kind: string; readonly url: string }
+  /** For just-in-time grant events (`authz_change`): which grant, what changed, who acted and why. */
+  readonly grant?: AuditGrantDetails
+}
+
+/** The grant part of an `authz_change` event. */
+export interface AuditGrantDetails {
+  readonly id: string
+  /** Lifecycle step: `requested`, `auto_approved`, `approved`, `rejected`, `escalated`, `granted`, `extended`, `revoked`, `expired`, `provisioning_failed`, ... */
+  readonly lifecycle: string
+  /** `sub` of the requester (the holder of the grant). */
+  readonly requester: string
+  readonly resource: string
+  readonly actions: readonly string[]
+  readonly urgency: string
+  readonly status: string
+  /** `sub` of whoever acted, when not the requester (approver, admin); `system` for the sweeper. */
+  readonly actor?: string
+  /** The requester's justification, or the approver's comment, or the revocation reason (bounded). */
+  readonly why?: string
+  /** ISO 8601 end of the grant, once it is active. */
+  readonly expires_at?: string
 }
 
 /** Receives audit events. May be async; errors and rejections are swallowed. */

@@ -157,6 +157,17 @@ function compileComparison(node: Record<string, unknown>, path: string, state: C
       return value !== undefined && value !== null
     }
   }
+  const witness = operator.witness
+  if (witness !== undefined) {
+    const other = ref
+    return (scope) => {
+      const left = present(attribute, scope.read(attribute), scope)
+      const index = witness(left, other === undefined ? literal : present(other, scope.read(other), scope))
+      if (index === -1) return false
+      scope.record(`${attribute.text}.${index}.id`, (left as readonly { id?: unknown }[])[index]?.id)
+      return true
+    }
+  }
   if (ref !== undefined) {
     const other = ref
     return (scope) => apply(present(attribute, scope.read(attribute), scope), present(other, scope.read(other), scope), scale)

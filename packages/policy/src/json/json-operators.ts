@@ -8,6 +8,7 @@ import { parseTimeWindow, type TimeWindowConfig } from '../operators/time-of-day
 import type { Levels } from '../environment/classification.js'
 import { zoned, type TimeZoneSource, type ZonedConstraint } from '../operators/zone-source.js'
 import { parseBusinessHours, type BusinessHoursConfig } from '../environment/temporal.js'
+import { findGrant } from '../grants/grants-provider.js'
 
 /** The operand an operator takes. */
 type OperandKind = 'primitive' | 'comparable' | 'string' | 'list' | 'instant' | 'number' | 'cidrs' | 'window' | 'glob' | 'level' | 'none'
@@ -23,6 +24,12 @@ interface JsonOperator {
   /** Applies to the attribute value and the (prepared) operand; throws ConditionError when undecidable. */
   readonly apply: (left: unknown, right: unknown, extra: unknown) => boolean
   readonly description: string
+  /**
+   * For list operators that find an element (`hasGrant`): the index of the element that made
+   * the condition true, or -1. The condition records `<attribute>.<index>.id` in the
+   * explanation, so it names the grant that permitted.
+   */
+  readonly witness?: (left: unknown, right: unknown) => number
 }
 
 function cmp(op: ComparisonOperator): JsonOperator['apply'] {
@@ -147,6 +154,13 @@ export const JSON_OPERATORS: Readonly<Record<string, JsonOperator>> = Object.fre
   levelAtMost: { operand: 'level', allowsRef: true, apply: level((a, b) => a <= b), description: 'ordered level <= (needs `scale`)' },
   levelAbove: { operand: 'level', allowsRef: true, apply: level((a, b) => a > b), description: 'ordered level > (needs `scale`)' },
   levelBelow: { operand: 'level', allowsRef: true, apply: level((a, b) => a < b), description: 'ordered level < (needs `scale`)' },
+  hasGrant: {
+    operand: 'string',
+    allowsRef: true,
+    apply: (l, r) => findGrant(l, r) !== -1,
+    witness: findGrant,
+    description: 'a grant of the list (subject.grants) covers the action (a name, or ref: "action")',
+  },
   exists: { operand: 'none', allowsRef: false, apply: () => true, description: 'the attribute is present (never Indeterminate)' },
 })
 
