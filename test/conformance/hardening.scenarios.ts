@@ -166,7 +166,7 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
       it.each([
         ['RSA with e = 1', { ...rsa, e: 'AQ', kid: 'e1' }, forgedRs256],
         ['the Ed25519 identity point', { kty: 'OKP', crv: 'Ed25519', x: hex(`01${'00'.repeat(31)}`).toString('base64url'), kid: 'ed0' }, forgedEdDsa],
-      ])('a JWK Set with %s: the key is skipped, the forged token -> 401', async (_name, jwk, forge) => {
+      ])('RFC 7517 §5; RFC 7518 §6.3.1; RFC 8037 §2: a JWK Set with %s: the key is skipped, the forged token -> 401', async (_name, jwk, forge) => {
         const { fetch } = fakeFetch({ [JWKS]: { keys: [jwk] } })
         const server = await start({ issuer: HOSTED, audience: AUDIENCE, jwksUri: JWKS, fetch })
         expect401(await request(server).get('/me').set('Authorization', `Bearer ${forge()}`))
@@ -184,7 +184,7 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
     })
 
     describe('discovery', () => {
-      it('an https issuer whose metadata names a loopback http jwks_uri -> 503, never fetched', async () => {
+      it('RFC 8414 §2: an https issuer whose metadata names a loopback http jwks_uri -> 503, never fetched', async () => {
         const { fetch, calls } = fakeFetch({
           'https://id.example.com/.well-known/oauth-authorization-server': { issuer: HOSTED, jwks_uri: 'http://127.0.0.1:9/jwks' },
           'https://id.example.com/.well-known/openid-configuration': { issuer: HOSTED, jwks_uri: 'http://localhost:9/jwks' },
@@ -207,12 +207,12 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
         introspection: { issuer: HOSTED, endpoint: ENDPOINT, clientId: 'rs', clientSecret: 'secret' },
       })
 
-      it("an answer naming another configured issuer's iss -> 401", async () => {
+      it("RFC 7662 §4; RFC 9700 §2.3: an answer naming another configured issuer's iss -> 401", async () => {
         const h = await apps(options({ sub: 'alice', iss: OTHER }))
         expectInvalidToken(await h.get('opaque-token'), h)
       })
 
-      it('an answer with exp 1e300 -> 401', async () => {
+      it('RFC 7519 §2; RFC 7662 §4: an answer with exp 1e300 -> 401', async () => {
         const h = await apps(options({ sub: 'alice', exp: 1e300 }))
         expectInvalidToken(await h.get('opaque-token'), h)
       })
@@ -236,7 +236,7 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
       })
       const viaProxy = () => start({ trustedProxies: ['127.0.0.1', '::1'], mtls: { certificateHeader: 'X-Client-Cert' } })
 
-      it('one copy with the bound certificate -> 200', async () => {
+      it('RFC 8705 §6.5: one copy with the bound certificate -> 200', async () => {
         const server = await viaProxy()
         const token = await issuer.mint({ cnf: { 'x5t#S256': victim.thumbprint } })
         const res = await rawGet(server, '/me', { authorization: `Bearer ${token}`, 'x-client-cert': forwardedCertificate(victim) })
@@ -248,7 +248,7 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
         ['an empty copy ahead of the real one', (v: string) => ['', v]],
         ['a list in one copy', (v: string, a: string) => [`${v}, ${a}`]],
         ['two certificates in one copy', (v: string, a: string) => [v + a]],
-      ])('%s -> 401 invalid_token', async (_name, copies) => {
+      ])('RFC 8705 §6.5; RFC 9700 §4.13: %s -> 401 invalid_token', async (_name, copies) => {
         const server = await viaProxy()
         const token = await issuer.mint({ cnf: { 'x5t#S256': victim.thumbprint } })
         const res = await rawGet(server, '/me', { authorization: `Bearer ${token}`, 'x-client-cert': copies(forwardedCertificate(victim), forwardedCertificate(attacker)) })
@@ -267,7 +267,7 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
         createDpopProof({ key: clientKey, htm: 'GET', htu, accessToken: token, clock: () => NOW })
 
       it.each(['/me', '/x/%2e%2e/me', '/x/%2E%2E/me', '/x/.%2e/me', '/x/../me', '/x/y/../../me', '/./me'])(
-        'a proof made for /me, request target %s',
+        'RFC 9449 §4.3: a proof made for /me, request target %s',
         async (target) => {
           const server = await start({ dpop: { origin: ORIGIN } })
           const token = await issuer.mint({ cnf: { jkt } })
@@ -277,7 +277,7 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
         },
       )
 
-      it('X-Forwarded-Host sent twice (client copy + proxy copy) -> 401 invalid_dpop_proof', async () => {
+      it('RFC 9449 §4.3; RFC 9700 §4.13: X-Forwarded-Host sent twice (client copy + proxy copy) -> 401 invalid_dpop_proof', async () => {
         const server = await start({ trustedProxies: ['127.0.0.1', '::1'], dpop: {} })
         const token = await issuer.mint({ cnf: { jkt } })
         const ok = await rawGet(server, '/me', { authorization: `DPoP ${token}`, dpop: proofFor(token), 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' })
@@ -288,7 +288,7 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
         expect401(twice, 'invalid_dpop_proof')
       })
 
-      it('a proof whose jwk is a small-order Ed25519 point -> 401 invalid_dpop_proof', async () => {
+      it('RFC 9449 §4.2; RFC 8037 §2: a proof whose jwk is a small-order Ed25519 point -> 401 invalid_dpop_proof', async () => {
         const server = await start({ dpop: { origin: ORIGIN } })
         const jwk = { kty: 'OKP', crv: 'Ed25519', x: hex(`01${'00'.repeat(31)}`).toString('base64url') }
         const thumbprint = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x })).digest('base64url')
@@ -300,7 +300,7 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
         expect401(await rawGet(server, '/me', { authorization: `DPoP ${token}`, dpop: proof }), 'invalid_dpop_proof')
       })
 
-      it('a full replay store refuses new proofs (503 + Retry-After) and still knows the old one', async () => {
+      it('RFC 9449 §11.1: a full replay store refuses new proofs (503 + Retry-After) and still knows the old one', async () => {
         const server = await start({ dpop: { origin: ORIGIN, replayStore: createMemoryReplayStore({ maxEntries: 1, clock: () => NOW }) } })
         const token = await issuer.mint({ cnf: { jkt } })
         const first = proofFor(token)
@@ -318,7 +318,7 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
       })
       afterAll(() => rotating.close())
 
-      it('a token signed with a key published after the last fetch is accepted at once (no cooldown lock-out)', async () => {
+      it('OpenID Connect Core 1.0 §10.1.1: a token signed with a key published after the last fetch is accepted at once (no cooldown lock-out)', async () => {
         const server = await start({ issuer: rotating.issuer, audience: rotating.audience, jwksUri: rotating.jwksUri, clock: clock.now })
         expect((await request(server).get('/me').set('Authorization', `Bearer ${await rotating.mint()}`)).status).toBe(200)
         clock.advance(2000)
@@ -327,7 +327,7 @@ export function runHardeningScenarios(adapter: AdapterUnderTest): void {
         expect(res.status).toBe(200)
       })
 
-      it('unknown kids wait at most jwks.unknownKidWait for a hanging fetch, then 503; known keys keep serving', async () => {
+      it('OpenID Connect Core 1.0 §10.1.1: unknown kids wait at most jwks.unknownKidWait for a hanging fetch, then 503; known keys keep serving', async () => {
         const server = await start({
           issuer: rotating.issuer, audience: rotating.audience, jwksUri: rotating.jwksUri, clock: clock.now, jwks: { unknownKidWait: 200, timeout: 1500 },
         })

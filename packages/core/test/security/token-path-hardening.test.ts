@@ -78,7 +78,7 @@ describe('introspection answers are frozen and speak only for their own issuer',
     expect(none?.identity.issuer).toBe(A)
   })
 
-  it.each([1e300, 1.5, -1, '1700000000'])('an introspection exp of %p is invalid_token', async (exp) => {
+  it.each([1e300, 1.5, -1, '1700000000'])('RFC 7519 §2; RFC 7662 §2.2: an introspection exp of %p is invalid_token', async (exp) => {
     const error = await rejection(() => introspecting({ sub: 'alice', exp }).authenticate(bearer('opaque-token-5')))
     expect({ code: error.code, reason: error.reason }).toEqual({ code: 'invalid_token', reason: 'claims' })
   })
@@ -91,14 +91,14 @@ describe('time claims out of range are invalid everywhere', () => {
   })
   afterAll(() => issuer.close())
 
-  it.each([1e300, 1.5, -1, 253402300800])('step-up: auth_time %p never passes maxAge (invalid_token)', async (authTime) => {
+  it.each([1e300, 1.5, -1, 253402300800])('RFC 7519 §2; RFC 9470 §3: step-up: auth_time %p never passes maxAge (invalid_token)', async (authTime) => {
     const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, clock: () => NOW })
     const token = await issuer.mint({ auth_time: authTime })
     const error = await rejection(() => auth.authenticate(bearer(token)))
     expect({ code: error.code, reason: error.reason }).toEqual({ code: 'invalid_token', reason: 'claims' })
   })
 
-  it.each(['iat', 'nbf', 'exp'])('a fractional %s is invalid_token', async (name) => {
+  it.each(['iat', 'nbf', 'exp'])('RFC 7519 §2: a fractional %s is invalid_token', async (name) => {
     const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, clock: () => NOW })
     const value = name === 'exp' ? NOW_S + 60.5 : NOW_S - 0.5
     const error = await rejection(async () => auth.authenticate(bearer(await issuer.mint({ [name]: value }))))
@@ -109,7 +109,7 @@ describe('time claims out of range are invalid everywhere', () => {
 describe('discovered endpoints use https unless the issuer itself is loopback http', () => {
   const metadata = (issuer: string, extra: Record<string, unknown>) => ({ issuer, ...extra })
 
-  it('an https issuer whose metadata points the JWKS at loopback http: 503, the http URL is never fetched', async () => {
+  it('RFC 8414 §2: an https issuer whose metadata points the JWKS at loopback http: 503, the http URL is never fetched', async () => {
     const { fetch, calls } = fakeFetch({
       'https://a.example.com/.well-known/oauth-authorization-server': metadata(A, { jwks_uri: 'http://127.0.0.1:8080/jwks' }),
       'https://a.example.com/.well-known/openid-configuration': metadata(A, { jwks_uri: 'http://localhost/jwks' }),
@@ -184,7 +184,7 @@ describe('headers from a trusted proxy must hold exactly one value', () => {
     return { method: 'GET', url: '/r', remoteAddress: PROXY, rawHeaders, headers: { authorization: `Bearer ${token}`, 'x-client-cert': copies.join(', ') } }
   }
 
-  it('one copy with one certificate is accepted', async () => {
+  it('RFC 8705 §6.5: one copy with one certificate is accepted', async () => {
     const token = await issuer.mint({ cnf: { 'x5t#S256': victim.thumbprint } })
     expect(await viaProxy([]).authenticate(withCopies(token, [forwardedCertificate(victim)]))).toBeDefined()
   })
@@ -195,7 +195,7 @@ describe('headers from a trusted proxy must hold exactly one value', () => {
     ['two certificates in one copy (a list)', (v: string, c: string) => [`${v},${c}`]],
     ['a chain: two PEM certificates in one value', (v: string, c: string) => [v + c]],
     ['one empty copy', () => ['']],
-  ])('%s -> 401 invalid_token, audited', async (_name, build) => {
+  ])('RFC 8705 §6.5: %s -> 401 invalid_token, audited', async (_name, build) => {
     const token = await issuer.mint({ cnf: { 'x5t#S256': victim.thumbprint } })
     const events: AuditEvent[] = []
     const error = await rejection(() => viaProxy(events).authenticate(withCopies(token, build(forwardedCertificate(victim), forwardedCertificate(client)))))
@@ -203,7 +203,7 @@ describe('headers from a trusted proxy must hold exactly one value', () => {
     expect(events.map((event) => event.outcome)).toEqual(['failure'])
   })
 
-  it('X-Forwarded-Host, X-Forwarded-Proto and Host repeated: the DPoP request URI is unknown', () => {
+  it('RFC 9449 §4.3; RFC 9700 §4.13: X-Forwarded-Host, X-Forwarded-Proto and Host repeated: the DPoP request URI is unknown', () => {
     const rules = { origins: [], trustProxy: compileTrustedProxies([PROXY]) }
     const base = { method: 'GET', url: '/orders', remoteAddress: PROXY }
     const one = { ...base, headers: { host: 'api.example.com', 'x-forwarded-proto': 'https' }, rawHeaders: ['Host', 'api.example.com', 'X-Forwarded-Proto', 'https'] }
@@ -233,14 +233,14 @@ describe('DPoP: dot segments and degenerate proof keys', () => {
   it.each([
     '/admin/../orders', '/admin/x/../../orders', '/admin/%2e%2e/orders', '/admin/%2E%2E/orders', '/admin/.%2e/orders',
     '/./orders', '/admin/%2e/../orders', 'https://api.example.com/admin/../orders', '/admin\\..\\orders',
-  ])('a proof for /orders is refused at %s', async (target) => {
+  ])('RFC 9449 §4.3: a proof for /orders is refused at %s', async (target) => {
     const token = await issuer.mint({ cnf: { jkt: await jwkThumbprint(clientKey) } })
     const proof = createDpopProof({ key: clientKey, htm: 'GET', htu: `${ORIGIN}/orders`, accessToken: token, clock: () => NOW })
     const error = await rejection(() => auth().authenticate({ method: 'GET', url: target, headers: { authorization: `DPoP ${token}`, dpop: proof } }))
     expect({ code: error.code, reason: error.reason }).toEqual({ code: 'invalid_dpop_proof', reason: 'dpop_htu' })
   })
 
-  it('a proof whose jwk is the Ed25519 identity (a signature anybody can make) is invalid_dpop_proof', async () => {
+  it('RFC 9449 §4.2; RFC 8037 §2: a proof whose jwk is the Ed25519 identity (a signature anybody can make) is invalid_dpop_proof', async () => {
     const identity = Buffer.from('0100000000000000000000000000000000000000000000000000000000000000', 'hex')
     const jwk = { kty: 'OKP', crv: 'Ed25519', x: identity.toString('base64url') }
     const token = await issuer.mint({ cnf: { jkt: jwkThumbprintOf(createPublicKey({ key: jwk, format: 'jwk' })) } })
