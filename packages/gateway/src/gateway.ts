@@ -258,11 +258,25 @@ function toPortcullisRequest(req: IncomingMessage, original: OriginalRequest): P
     headers['x-forwarded-host'] = original.host
   }
   if (original.proto !== undefined) headers['x-forwarded-proto'] = original.proto
+  // The raw list must say what the headers say: the core refuses a forwarded header whose
+  // copies it cannot count to exactly one (RFC 8705 §6.5). The proxy's own copies of these three
+  // are replaced by the original request's values; every other raw header (a repeated
+  // Authorization included) stays as the proxy sent it.
+  const rawHeaders: string[] = []
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] as string).toLowerCase()
+    if (name === 'host' || name === 'x-forwarded-host' || name === 'x-forwarded-proto') continue
+    rawHeaders.push(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string)
+  }
+  for (const name of ['host', 'x-forwarded-host', 'x-forwarded-proto']) {
+    const value = headers[name]
+    if (typeof value === 'string') rawHeaders.push(name, value)
+  }
   return {
     method: original.method,
     url: original.uri,
     headers,
-    rawHeaders: req.rawHeaders,
+    rawHeaders,
     remoteAddress: req.socket.remoteAddress,
     secure: original.proto === 'https',
   }
