@@ -16,7 +16,8 @@ import { enforce } from './to-middleware.js'
 
 // Declared as a method so that its parameters are checked bivariantly: a handler typed with a
 // narrower request (`FastifyRequest<{ Params: { id: string } }>`) is accepted.
-interface FastifyRouteMethodShape<This> {
+/** The shape of a controller method usable as a Fastify route handler (see {@link FastifyRouteMethod}). */
+export interface FastifyRouteMethodShape<This> {
   handle(this: This, request: FastifyRequest, reply: FastifyReply): unknown
 }
 

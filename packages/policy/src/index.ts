@@ -24,6 +24,7 @@ export { crossBorder, dataSensitivity, lowDeviceTrust, offHours, untrustedNetwor
 export { RiskInputMissing } from './environment/risk.js'
 export type { AppliedRiskFactor, AttributeReader, RiskFactor, UnassessedRiskFactor } from './environment/risk.js'
 export type { TimeZoneSource } from './operators/zone-source.js'
+export type { TimeWindowConfig } from './operators/time-of-day.js'
 export { createLevels, DEFAULT_CLASSIFICATION_LEVELS, numericLevels, type Levels } from './environment/classification.js'
 export type { BusinessHoursConfig, TemporalConstraint } from './environment/temporal.js'
 export { enhancedMonitoring, responseHeaders, stepUp } from './obligations/obligation-spec.js'

@@ -69,7 +69,7 @@ export class TtlCache<V> {
 
   /**
    * Stores `value` until `expiresAt` (ms); an entry already expired is not stored. `bytes` is
-   * its estimated size ({@link estimateBytes}), required when the cache has a byte bound.
+   * its estimated size (`estimateBytes`), required when the cache has a byte bound.
    */
   set(key: string, value: V, expiresAt: number, bytes = 1): void {
     if (this.#lru === undefined) return

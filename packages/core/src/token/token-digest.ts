@@ -86,7 +86,7 @@ function canonicalToken(token: string): string {
 }
 
 /**
- * The identity of a token: SHA-256 of its canonical form ({@link canonicalToken}), base64url.
+ * The identity of a token: SHA-256 of its canonical form, base64url.
  * Revocation by token value, the verified-token and introspection cache keys and the audit
  * fingerprint all derive from it, so both spellings of an ECDSA-signed token are one token.
  * For opaque tokens and every non-ECDSA JWT it is the SHA-256 of the token string itself.

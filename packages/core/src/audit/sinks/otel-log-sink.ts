@@ -2,7 +2,8 @@ import type { AuditEvent, AuditLevel, AuditSink } from '../audit-event.js'
 
 // Mutable array: `AnyValue` of `@opentelemetry/api-logs` has no readonly arrays, and a type the
 // real `Logger.emit` cannot take would make the real `LoggerProvider` unassignable to ours.
-type LogAttributeValue = string | number | boolean | string[]
+/** A log record attribute value: what the sink writes (OpenTelemetry `AnyValue` subset). */
+export type LogAttributeValue = string | number | boolean | string[]
 
 /**
  * The log record `otelLogSink` emits: the shape of `LogRecord` in `@opentelemetry/api-logs`.
