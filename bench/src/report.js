@@ -8,9 +8,16 @@ const median = (values) => {
 }
 const fmt = (value, digits = 0) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '-')
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : '-')
-const PEERS = /-(auth0|jwt|jose)$/
+/** The peers: the libraries users would otherwise pick (the "best peer" is the fastest of them). */
+export const PEERS = /-(auth0|jwt|jose)$/
+export const FRAMEWORKS = ['express', 'koa']
+export const MODE_TITLES = {
+  same: 'same token repeated',
+  pool: 'a warmed pool of rotating tokens',
+  unique: 'a token never seen before on every request',
+}
 
-function summarize(results) {
+export function summarize(results) {
   const byKey = new Map()
   for (const r of results) {
     const key = `${r.scenario}|${r.scenario.endsWith('-bare') ? '' : r.alg}|${r.mode}`
@@ -28,25 +35,48 @@ function summarize(results) {
       cpu: median(runs.map((r) => r.cpuPerRequest)),
       rss: median(runs.map((r) => r.rss)),
       errors: runs.reduce((n, r) => n + r.errors, 0),
+      reused: runs.reduce((n, r) => n + (r.reused ?? 0), 0),
     })
   }
   return rows
 }
 
-/** The report: one table per algorithm and mode, the micro-benchmark, and the targets. */
+/**
+ * The req/s ratios of each protected scenario, per mode, algorithm and framework: to the bare
+ * framework of the same mode, and to the fastest peer on the same framework, algorithm and mode.
+ */
+export function ratioRows(rows) {
+  const out = []
+  for (const r of rows) {
+    if (r.scenario.endsWith('-bare')) continue
+    const framework = r.scenario.split('-')[0]
+    const base = rows.find((b) => b.scenario === `${framework}-bare` && b.mode === r.mode)
+    const peers = rows.filter((p) => p.mode === r.mode && p.alg === r.alg && p.scenario.startsWith(`${framework}-`) && PEERS.test(p.scenario))
+    const best = peers.reduce((a, b) => (a === undefined || b.rps > a.rps ? b : a), undefined)
+    out.push({
+      scenario: r.scenario, framework, alg: r.alg, mode: r.mode,
+      vsBare: base ? r.rps / base.rps : NaN,
+      vsBest: best && !PEERS.test(r.scenario) ? r.rps / best.rps : NaN,
+      best: best?.scenario,
+    })
+  }
+  return out
+}
+
+/** The report: one table per algorithm and mode, a ratio table per mode, the micro-benchmark. */
 export function renderTables({ config, results, micro, pinned, loadavg, elapsedSeconds }) {
   const rows = summarize(results)
   const out = []
   const bare = (framework, mode) => rows.find((r) => r.scenario === `${framework}-bare` && r.mode === mode)
-  const targets = []
+  const modeTitle = (mode) => (mode === 'pool' ? `${config.pool.toLocaleString('en-US')} pooled tokens (warmed)` : MODE_TITLES[mode])
   for (const group of config.groups) {
     const [alg, mode] = group.split(':')
     const inGroup = rows.filter((r) => !r.scenario.endsWith('-bare') && r.alg === alg && r.mode === mode)
     if (inGroup.length === 0) continue
-    out.push(`\n## ${alg}, ${mode === 'same' ? 'same token repeated' : `${config.pool.toLocaleString('en-US')} rotating tokens`}\n`)
+    out.push(`\n## ${alg}, ${modeTitle(mode)}\n`)
     out.push('| server | req/s | p50 ms | p99 ms | CPU µs/req | RSS MB | vs bare | vs best peer | CPU: vs bare | CPU: vs best peer |')
     out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-    for (const framework of ['express', 'koa']) {
+    for (const framework of FRAMEWORKS) {
       const base = bare(framework, mode)
       const own = inGroup.filter((r) => r.scenario.startsWith(`${framework}-`))
       const peers = own.filter((r) => PEERS.test(r.scenario))
@@ -54,30 +84,30 @@ export function renderTables({ config, results, micro, pinned, loadavg, elapsedS
       // The CPU view: throughput a saturated core would reach, 1 / (CPU per request).
       const bestCpu = peers.reduce((a, b) => (a === undefined || b.cpu < a.cpu ? b : a), undefined)
       const cpuRatio = (r, other) => ratio(1 / r.cpu, 1 / other?.cpu)
+      const notes = (r) => [r.errors ? `${r.errors} errors` : '', r.reused ? `${r.reused} reused tokens` : ''].filter(Boolean).join(', ')
       const line = (r, isBare) =>
-        `| ${r.scenario}${r.errors ? ` (${r.errors} errors)` : ''} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpu)} | ${fmt(r.rss)} | ` +
+        `| ${r.scenario}${notes(r) ? ` (${notes(r)})` : ''} | ${fmt(r.rps)} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.cpu)} | ${fmt(r.rss)} | ` +
         `${isBare ? '1.00x' : ratio(r.rps, base?.rps)} | ${isBare || PEERS.test(r.scenario) ? '' : ratio(r.rps, best?.rps)} | ` +
         `${isBare ? '1.00x' : cpuRatio(r, base)} | ${isBare || PEERS.test(r.scenario) ? '' : cpuRatio(r, bestCpu)} |`
       if (base) out.push(line(base, true))
       for (const r of own) out.push(line(r, false))
-      const pc = own.find((r) => r.scenario === `${framework}-portcullis`)
-      if (pc && base) {
-        const both = (name, other, min) => targets.push([name, pc.rps / other.rps, min, undefined, other.cpu / pc.cpu])
-        if (mode === 'same') both(`${framework} ${alg} same token >= 0.9x bare`, base, 0.9)
-        if (mode === 'rotating') {
-          const min = alg === 'RS256' ? 1.5 : 1.3
-          if (best) both(`${framework} ${alg} rotating >= ${min}x best peer (req/s: ${best.scenario}; CPU: ${bestCpu.scenario})`, best, min)
-          if (best) targets[targets.length - 1][4] = bestCpu.cpu / pc.cpu
-          if (alg === 'RS256') both(`${framework} ${alg} rotating >= 0.6x bare`, base, 0.6)
-        }
-      }
     }
   }
-  for (const framework of ['express', 'koa']) {
-    const same = rows.find((r) => r.scenario === `${framework}-portcullis` && r.mode === 'same')
-    const rotating = rows.filter((r) => r.scenario === `${framework}-portcullis` && r.mode === 'rotating')
-    for (const r of rotating) {
-      if (same) targets.push([`${framework} ${r.alg} RSS rotating within 50 MB of same-token (${fmt(r.rss)} vs ${fmt(same.rss)} MB)`, same.rss + 50 - r.rss, 0, 'MB margin'])
+  // One plain table per mode: the req/s ratios of every scenario, one column pair per algorithm.
+  const ratios = ratioRows(rows)
+  for (const mode of config.modes) {
+    const inMode = ratios.filter((r) => r.mode === mode)
+    if (inMode.length === 0) continue
+    const algs = config.algs.filter((alg) => inMode.some((r) => r.alg === alg))
+    out.push(`\n## Ratios (req/s), ${modeTitle(mode)}\n`)
+    out.push(`| server | ${algs.map((a) => `${a} vs bare | ${a} vs best peer`).join(' | ')} |`)
+    out.push(`|---|${algs.map(() => '---:|---:').join('|')}|`)
+    for (const scenario of [...new Set(inMode.map((r) => r.scenario))]) {
+      const cells = algs.map((alg) => {
+        const r = inMode.find((x) => x.scenario === scenario && x.alg === alg)
+        return r === undefined ? '- | -' : `${fmt(r.vsBare, 2)}x | ${Number.isFinite(r.vsBest) ? `${fmt(r.vsBest, 2)}x` : ''}`
+      })
+      out.push(`| ${scenario} | ${cells.join(' | ')} |`)
     }
   }
   if (micro) {
@@ -86,16 +116,7 @@ export function renderTables({ config, results, micro, pinned, loadavg, elapsedS
     out.push('|---|---:|---:|---:|---:|')
     for (const m of micro) out.push(`| ${m.alg} | ${fmt(m.portcullis)} | ${fmt(m.portcullisCached)} | ${fmt(m.jose)} | ${ratio(m.portcullis, m.jose)} |`)
   }
-  if (targets.length > 0) {
-    out.push('\n## Targets (issue 5)\n')
-    out.push('| target | req/s ratio | met | CPU/request ratio | met |')
-    out.push('|---|---:|---|---:|---|')
-    for (const [name, value, min, unit, cpu] of targets) {
-      const cpuCells = cpu === undefined ? '| | |' : `| ${cpu.toFixed(2)}x | ${cpu >= min ? 'yes' : 'NO'} |`
-      out.push(`| ${name} | ${unit ? `${fmt(value)} ${unit}` : `${value.toFixed(2)}x`} | ${value >= min ? 'yes' : 'NO'} ${cpuCells}`)
-    }
-  }
-  out.push(`\nMedian of ${config.rounds} round(s); ${config.duration}s per run after ${config.warmup}s warm-up; ${config.connections} connections; ` +
+  out.push(`\nMedian of ${config.rounds} round(s); ${config.duration}s per run after ${config.warmupRequests} warm-up requests; ${config.connections} connections; ` +
     `${pinned ? 'server pinned to core 0, autocannon to core 1' : 'not pinned'}; load average at the end ${loadavg.map((l) => l.toFixed(2)).join(' ')}; ` +
     `total ${Math.round(elapsedSeconds)}s.`)
   return out.join('\n')

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { createIssuer } from '@portcullis/testing'
 import { runMicro } from './micro.js'
 import { renderTables } from './report.js'
+import { renderRatioChart } from './chart.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const env = process.env
@@ -15,12 +16,16 @@ const list = (value, fallback) => (value === undefined || value === '' ? fallbac
 
 const config = {
   duration: Number(env.BENCH_DURATION ?? 2.5),
-  warmup: Number(env.BENCH_WARMUP ?? 0.75),
   rounds: Number(env.BENCH_ROUNDS ?? 3),
   connections: Number(env.BENCH_CONNECTIONS ?? 50),
   pool: Number(env.BENCH_POOL ?? 10_000),
-  // "alg:mode" groups; the default covers the targets of issue 5 in under ~10 minutes.
-  groups: list(env.BENCH_GROUPS, ['RS256:same', 'RS256:rotating', 'ES256:rotating', 'EdDSA:rotating']),
+  // Warm-up: the same number of requests for every server (JIT, JWKS fetch, and in pool mode one
+  // pass over the pool), so no server is measured colder than another.
+  warmupRequests: Number(env.BENCH_WARMUP_REQUESTS ?? env.BENCH_POOL ?? 10_000),
+  // Tokens minted per algorithm for unique mode: a run that needs more reuses them (reported).
+  unique: Number(env.BENCH_UNIQUE ?? 50_000),
+  modes: list(env.BENCH_MODES, ['same', 'pool', 'unique']),
+  algs: list(env.BENCH_ALGS, ['RS256', 'ES256', 'EdDSA']),
   // A regular expression on scenario names, e.g. BENCH_ONLY='koa' or 'portcullis|bare'.
   only: env.BENCH_ONLY === undefined ? undefined : new RegExp(env.BENCH_ONLY),
   micro: env.BENCH_MICRO !== '0',
@@ -29,7 +34,15 @@ const config = {
   // BENCH_PROFILE=1: each server writes a V8 CPU profile to bench/results/profiles/.
   profile: env.BENCH_PROFILE === '1',
 }
-if (env.BENCH_GROUPS === 'all') config.groups = ['RS256', 'ES256', 'EdDSA'].flatMap((a) => [`${a}:same`, `${a}:rotating`])
+// "alg:mode" groups: every BENCH_ALGS x BENCH_MODES, or an explicit BENCH_GROUPS list.
+config.groups = list(env.BENCH_GROUPS, config.algs.flatMap((alg) => config.modes.map((mode) => `${alg}:${mode}`)))
+  .map((g) => g.replace(/:rotating$/, ':pool')) // the former name of pool mode
+for (const group of config.groups) {
+  const [alg, mode] = group.split(':')
+  if (!['RS256', 'ES256', 'EdDSA'].includes(alg) || !['same', 'pool', 'unique'].includes(mode)) throw new Error(`unknown group ${group} (alg: RS256, ES256, EdDSA; mode: same, pool, unique)`)
+}
+config.algs = [...new Set(config.groups.map((g) => g.split(':')[0]))]
+config.modes = [...new Set(config.groups.map((g) => g.split(':')[1]))]
 
 const BARE = ['express-bare', 'koa-bare']
 const PROTECTED = [
@@ -79,6 +92,9 @@ function stats(child) {
   })
 }
 
+// Sends `amount` requests, or load for `seconds`; with several tokens each request takes the
+// next one (in order, wrapping around). Resolves to autocannon's result plus `sent`, the number
+// of tokens taken, so a unique run that outran its set can say so.
 function load(port, tokens, seconds, amount) {
   let next = 0
   const rotating = tokens.length > 1
@@ -99,16 +115,16 @@ function load(port, tokens, seconds, amount) {
         }
       : {}),
   }
-  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))))
+  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve({ ...result, sent: next }))))
 }
 
-async function measure(scenario, alg, mode, tokens, issuer) {
+async function measure(scenario, alg, mode, warmTokens, tokens, issuer) {
   const { child, port } = await startServer(scenario, alg, issuer)
   try {
-    await load(port, tokens, config.warmup)
-    // Portcullis' verified-token cache is meant to be warm in steady state: with rotating
-    // tokens, one pass over the pool fills it (the "-nocache" scenarios show the cold cost).
-    if (mode === 'rotating' && /portcullis(-policy)?$/.test(scenario)) await load(port, tokens, 0, tokens.length)
+    // Equal warm-up for every server: the same number of requests. In pool mode these are the
+    // pool itself (so a verified-token cache starts in steady state); in unique mode they are
+    // pool tokens too, never tokens of the unique set measured next.
+    await load(port, warmTokens, 0, config.warmupRequests)
     const before = await stats(child)
     const result = await load(port, tokens, config.duration)
     const after = await stats(child)
@@ -122,6 +138,8 @@ async function measure(scenario, alg, mode, tokens, issuer) {
       cpuPerRequest: ok > 0 ? cpuMicros / ok : NaN,
       rss: after.rss / 1024 / 1024,
       errors: result.non2xx + result.errors + result.timeouts,
+      // Unique mode: requests that carried a token already sent in this run (the set ran out).
+      reused: mode === 'unique' ? Math.max(0, result.sent - tokens.length) : 0,
     }
   } finally {
     child.send('exit')
@@ -134,23 +152,33 @@ for (const group of config.groups) {
   const [alg, mode] = group.split(':')
   for (const scenario of PROTECTED) if (wanted(scenario) && !UNSUPPORTED[scenario]?.includes(alg)) runs.push({ scenario, alg, mode })
 }
-const modes = [...new Set(config.groups.map((g) => g.split(':')[1]))]
-for (const mode of modes) for (const scenario of BARE) if (wanted(scenario)) runs.unshift({ scenario, alg: 'RS256', mode, bare: true })
+// The bare servers ignore the token; they run once per mode, with that mode's token traffic.
+for (const mode of config.modes) for (const scenario of BARE) if (wanted(scenario)) runs.unshift({ scenario, alg: config.groups.find((g) => g.endsWith(`:${mode}`)).split(':')[0], mode, bare: true })
 
 const started = Date.now()
 console.log(`# Portcullis bench: node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ` +
   `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${pinned ? 'server on core 0, load generator on core 1 (taskset)' : 'NOT pinned (no taskset)'}`)
-console.log(`# ${config.rounds} round(s) x ${runs.length} runs, ${config.duration}s each after ${config.warmup}s warm-up, ` +
-  `${config.connections} connections, rotating pool ${config.pool} tokens`)
+console.log(`# ${config.rounds} round(s) x ${runs.length} runs, ${config.duration}s each, ` +
+  `warm-up ${config.warmupRequests} requests, ${config.connections} connections, modes ${config.modes.join(', ')}, algorithms ${config.algs.join(', ')}, ` +
+  `pool ${config.pool} tokens, unique set ${config.unique} tokens per algorithm`)
 
 const issuer = await createIssuer({ algorithms: ['RS256', 'ES256', 'EdDSA'], tokenLifetime: 6 * 3600 })
-const pools = {}
-for (const alg of ['RS256', 'ES256', 'EdDSA']) {
-  const size = config.groups.some((g) => g === `${alg}:rotating`) ? config.pool : 1
+// Minted before any round: the pool (same mode uses its first token) and, for unique mode, a
+// disjoint set (other subjects, so other token strings) that no server sees during warm-up.
+const mintStarted = Date.now()
+const mint = async (alg, count, prefix) => {
   const tokens = []
-  for (let i = 0; i < size; i++) tokens.push(await issuer.mint({ scope: 'bench:read orders:write', sub: `user-${i}` }, { alg }))
-  pools[alg] = tokens
+  for (let i = 0; i < count; i++) tokens.push(await issuer.mint({ scope: 'bench:read orders:write', sub: `${prefix}-${i}` }, { alg }))
+  return tokens
 }
+const pools = {}
+const uniques = {}
+for (const alg of config.algs) {
+  const needsPool = config.groups.some((g) => g === `${alg}:pool` || g === `${alg}:unique`) || config.micro
+  pools[alg] = await mint(alg, needsPool ? config.pool : 1, 'user')
+  if (config.groups.includes(`${alg}:unique`)) uniques[alg] = await mint(alg, config.unique, 'unique')
+}
+console.log(`# tokens minted in ${((Date.now() - mintStarted) / 1000).toFixed(1)}s`)
 
 let micro
 if (config.micro) {
@@ -161,12 +189,14 @@ const results = []
 if (config.http) {
   for (let round = 1; round <= config.rounds; round++) {
     for (const run of runs) {
-      const tokens = run.mode === 'rotating' ? pools[run.alg] : pools[run.alg].slice(0, 1)
-      const result = await measure(run.scenario, run.alg, run.mode, tokens, issuer)
+      const one = pools[run.alg].slice(0, 1)
+      const warmTokens = run.mode === 'same' ? one : pools[run.alg]
+      const tokens = run.mode === 'same' ? one : run.mode === 'pool' ? pools[run.alg] : uniques[run.alg]
+      const result = await measure(run.scenario, run.alg, run.mode, warmTokens, tokens, issuer)
       results.push({ round, ...result })
       process.stderr.write(`round ${round} ${run.scenario} ${run.bare ? '' : run.alg + ' '}${run.mode}: ` +
         `${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms, ${result.cpuPerRequest.toFixed(0)} µs CPU/req, ` +
-        `${result.rss.toFixed(0)} MB${result.errors ? `, ${result.errors} errors` : ''}\n`)
+        `${result.rss.toFixed(0)} MB${result.errors ? `, ${result.errors} errors` : ''}${result.reused ? `, ${result.reused} reused tokens` : ''}\n`)
     }
   }
 }
@@ -180,3 +210,7 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 writeFileSync(join(outDir, `bench-${stamp}.md`), report)
 writeFileSync(join(outDir, `bench-${stamp}.json`), JSON.stringify({ config: { ...config, only: String(config.only) }, results, micro }, null, 2))
 console.log(`\nResults written to bench/results/bench-${stamp}.{md,json}`)
+if (results.length > 0) {
+  writeFileSync(join(outDir, 'ratios.svg'), renderRatioChart({ config, results }))
+  console.log('Ratio chart written to bench/results/ratios.svg')
+}
