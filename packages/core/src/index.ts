@@ -32,6 +32,7 @@ export type {
 } from './introspection/introspection-options.js'
 
 export { createRevocationStore } from './revocation/memory-revocation-store.js'
+export { revocationIssuer, revocationString, revocationTime } from './revocation/revocation-input.js'
 export { revocationTokenHash, tokenDigest } from './token/token-digest.js'
 export type { MemoryRevocationStoreOptions } from './revocation/memory-revocation-store.js'
 export type {

@@ -1,6 +1,7 @@
 import { configurationError } from '../errors.js'
 import { integerOption, numberOption, optionsObject } from '../internal/option-checks.js'
 import { tokenDigest } from '../token/token-digest.js'
+import { revocationIssuer as issuerOf, revocationString as nonEmpty, revocationTime as time } from './revocation-input.js'
 import type {
   IssuedBeforeRevocation,
   RevocationQuery,
@@ -39,22 +40,6 @@ interface Entry {
 
 function key(kind: Kind, issuer: string | undefined, value: string): string {
   return `${kind}\n${issuer ?? ''}\n${value}`
-}
-
-function nonEmpty(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`)
-  return value
-}
-
-function time(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`${name} must be a valid Date`)
-  return value.getTime()
-}
-
-function issuerOf(scope: { issuer?: unknown } | undefined): string | undefined {
-  if (scope?.issuer === undefined) return undefined
-  return nonEmpty(scope.issuer, 'issuer')
 }
 
 /**

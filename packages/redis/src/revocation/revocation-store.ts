@@ -1,4 +1,4 @@
-import { configurationError, revocationTokenHash } from '@portcullis/core'
+import { configurationError, revocationIssuer as issuerOf, revocationString as nonEmpty, revocationTime as time, revocationTokenHash } from '@portcullis/core'
 import type { IssuedBeforeRevocation, RevocationQuery, RevocationReason, RevocationStore, SessionRevocation, TokenRevocation } from '@portcullis/core'
 import { commonSettings, failOpenOr, positiveInteger } from '../internal/checked-options.js'
 import { openConnection, type Commands } from '../internal/connection.js'
@@ -57,22 +57,6 @@ export interface RedisRevocationStore extends RevocationStore {
   readonly stats: { readonly localChecks: number; readonly redisChecks: number; readonly reloads: number }
   /** Stops the local view and closes the connections the store opened; a given `client` stays open. */
   close(): Promise<void>
-}
-
-function nonEmpty(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${name} must be a non-empty string`)
-  return value
-}
-
-function time(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`${name} must be a valid Date`)
-  return value.getTime()
-}
-
-function issuerOf(scope: { issuer?: unknown } | undefined): string | undefined {
-  if (scope?.issuer === undefined) return undefined
-  return nonEmpty(scope.issuer, 'issuer')
 }
 
 function viewSettings(options: LocalViewOptions, commandTimeout: number): { heartbeatInterval: number; maxStaleness: number; maxEntries: number; snapshotTimeout: number } {
