@@ -1,14 +1,16 @@
 // requireToken() returns middleware that also carries ready(), health(), cache and its
-// authenticator, on both adapters: a wrong issuer is found at startup, a /health route reports
+// authenticator, on every adapter: a wrong issuer is found at startup, a /health route reports
 // the keys, and a 503 audit event names the failing dependency. Real HTTP (supertest).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { createServer as createNetServer } from 'node:net'
 import type { Server } from 'node:http'
 import express from 'express'
+import Fastify from 'fastify'
 import Koa from 'koa'
 import request from 'supertest'
 import type { AuditEvent, RequireTokenOptions } from '@portcullis/core'
 import * as portcullisExpress from '@portcullis/express'
+import * as portcullisFastify from '@portcullis/fastify'
 import * as portcullisKoa from '@portcullis/koa'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 
@@ -20,10 +22,10 @@ async function closedPort(): Promise<number> {
   return port
 }
 
-type Middleware = portcullisExpress.PortcullisMiddleware | portcullisKoa.PortcullisMiddleware
+type Middleware = portcullisExpress.PortcullisMiddleware | portcullisKoa.PortcullisMiddleware | portcullisFastify.PortcullisMiddleware
 
 /** An app with a public /health route (503 when down) and a protected /me, per adapter. */
-const adapters: Array<{ name: string; build(options: RequireTokenOptions): { auth: Middleware; server: Server } }> = [
+const adapters: Array<{ name: string; build(options: RequireTokenOptions): { auth: Middleware; server: Server } | Promise<{ auth: Middleware; server: Server }> }> = [
   {
     name: 'Express',
     build(options) {
@@ -56,13 +58,28 @@ const adapters: Array<{ name: string; build(options: RequireTokenOptions): { aut
       return { auth, server: app.listen(0, '127.0.0.1') }
     },
   },
+  {
+    name: 'Fastify',
+    async build(options) {
+      const auth = portcullisFastify.requireToken(options)
+      const app = Fastify()
+      app.setErrorHandler(portcullisFastify.errorHandler())
+      app.get('/health', (_request, reply) => {
+        const health = auth.health()
+        return reply.code(health.status === 'down' ? 503 : 200).send(health)
+      })
+      app.get('/me', { preHandler: auth }, (request) => ({ sub: request.auth?.subject }))
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      return { auth, server: app.server }
+    },
+  },
 ]
 
 describe.each(adapters)('requireToken() readiness ($name)', ({ build }) => {
   let issuer: LocalIssuer
   const servers: Server[] = []
-  const start = (options: RequireTokenOptions) => {
-    const built = build(options)
+  const start = async (options: RequireTokenOptions) => {
+    const built = await build(options)
     servers.push(built.server)
     return built
   }
@@ -79,7 +96,7 @@ describe.each(adapters)('requireToken() readiness ($name)', ({ build }) => {
   })
 
   it('ready() fetches the keys at startup; /health answers 503 down before, 200 ok after', async () => {
-    const { auth, server } = start({ issuer: issuer.issuer, audience: issuer.audience })
+    const { auth, server } = await start({ issuer: issuer.issuer, audience: issuer.audience })
     const before = await request(server).get('/health').expect(503)
     expect(before.body).toEqual({ status: 'down', issuers: [{ issuer: issuer.issuer, keys: 0, stale: false }] })
     await expect(auth.ready()).resolves.toEqual({ issuers: [{ issuer: issuer.issuer, keys: 1 }] })
@@ -90,7 +107,7 @@ describe.each(adapters)('requireToken() readiness ($name)', ({ build }) => {
 
   it('an unreachable issuer: ready() rejects with a ReadinessError naming the URL', async () => {
     const port = await closedPort()
-    const { auth } = start({ issuer: `http://127.0.0.1:${port}/`, audience: 'https://api.example.com' })
+    const { auth } = await start({ issuer: `http://127.0.0.1:${port}/`, audience: 'https://api.example.com' })
     const error = await auth.ready().then(() => undefined, (thrown: unknown) => thrown as portcullisExpress.ReadinessError)
     expect(error?.name).toBe('ReadinessError')
     expect(error?.failures[0]).toMatchObject({ kind: 'connect', url: expect.stringContaining(`http://127.0.0.1:${port}/`) })
@@ -98,7 +115,7 @@ describe.each(adapters)('requireToken() readiness ($name)', ({ build }) => {
 
   it('a JWKS answering 500: the 503 audit event names the dependency, /health shows the error', async () => {
     const events: AuditEvent[] = []
-    const { auth, server } = start({ issuer: issuer.issuer, audience: issuer.audience, audit: (event) => void events.push(event) })
+    const { auth, server } = await start({ issuer: issuer.issuer, audience: issuer.audience, audit: (event) => void events.push(event) })
     issuer.setJwksBehaviour('error')
     await request(server).get('/me').set('Authorization', `Bearer ${await issuer.mint({ sub: 'alice' })}`).expect(503)
     expect(events.at(-1)).toMatchObject({ outcome: 'unknown', dependency: { kind: 'http_status', url: issuer.jwksUri } })
@@ -108,7 +125,7 @@ describe.each(adapters)('requireToken() readiness ($name)', ({ build }) => {
   })
 
   it('exposes the verified-token cache of the middleware', async () => {
-    const { auth, server } = start({ issuer: issuer.issuer, audience: issuer.audience })
+    const { auth, server } = await start({ issuer: issuer.issuer, audience: issuer.audience })
     const token = await issuer.mint({ sub: 'alice' })
     await request(server).get('/me').set('Authorization', `Bearer ${token}`).expect(200)
     expect(auth.cache).toBe(auth.authenticator.cache)

@@ -6,6 +6,8 @@ import {
   Authorize,
   errorHandler,
   protectedResourceMetadata,
+  RateLimit,
+  rateLimit,
   RequireAuthentication,
   requireAuthentication,
   requirePolicy,
@@ -175,6 +177,28 @@ export function fastifyAdapter(name: string, fastify: typeof Fastify): AdapterUn
         secured.put('/ctrl/refund/:id', payments.refund)
         done()
       })
+      return listener()
+    },
+    createRateLimitApp(tokenOptions, hooks, clock) {
+      const { app, listener } = build(fastify)
+      handleErrors(app, { ...hooks, jsonErrors: { onServerError: hooks.jsonErrors?.onServerError ?? (() => undefined) } })
+      app.addHook('preHandler', requireToken(tokenOptions))
+      const show: RouteHandlerMethod = (request) => identityView(request.auth)
+      const proxies = ['127.0.0.1', '::1']
+      app.get('/rl/subject', { preHandler: rateLimit({ points: 2, duration: 60, clock }) }, show)
+      app.get('/rl/direct', { preHandler: rateLimit({ key: 'ip', points: 1, duration: 60, clock }) }, show)
+      app.get('/rl/proxied', { preHandler: rateLimit({ key: 'ip', points: 1, duration: 60, trustedProxies: proxies, clock }) }, show)
+      const tiers = [{ when: { scope: 'tier:pro' }, points: 3, duration: 60, name: 'pro' }, { points: 1, duration: 60 }]
+      app.get('/rl/tiers', { preHandler: rateLimit({ tiers, clock }) }, show)
+      class RateLimitController {
+        readonly label = 'rate-limit-controller'
+
+        @RateLimit({ points: 1, duration: 30, clock })
+        show(request: FastifyRequest, reply: FastifyReply): void {
+          void reply.send({ subject: request.auth?.subject ?? null, by: this.label })
+        }
+      }
+      app.get('/rl/ctrl', new RateLimitController().show)
       return listener()
     },
   }

@@ -1,7 +1,9 @@
 import {
   createAuthenticationRequirement,
+  createRateLimitRequirement,
   createScopeRequirement,
   decorateRoute,
+  type RateLimitOptions,
   type RequireAuthenticationOptions,
   type RequireScopeOptions,
   type Requirement,
@@ -102,5 +104,25 @@ export function RequireAuthentication(options: RequireAuthenticationOptions): Fa
  */
 export function Authorize<R extends FastifyRequest = FastifyRequest>(engine: PolicyEngine, options: PolicyRouteOptions<R>): FastifyRouteDecorator {
   const requirement = createPolicyRequirement<R>(engine, options)
+  return (method, context) => decorateRoute('@portcullis/fastify', method, context as ClassMethodDecoratorContext, requirement, wrap)
+}
+
+/**
+ * Method decorator: the route is rate limited (as `rateLimit()`), per identity or client
+ * address, with the `RateLimit` headers on allowed requests and 429 `rate_limited` over the
+ * limit. One counter set per decorator: methods decorated separately are limited separately.
+ * Options are validated when the class is defined.
+ *
+ * @example
+ * ```ts
+ * import { RateLimit } from '@portcullis/fastify'
+ * class SearchController {
+ *   @RateLimit({ key: 'client', points: 10, duration: 1 })
+ *   search(request: FastifyRequest) { return [] }
+ * }
+ * ```
+ */
+export function RateLimit(options: RateLimitOptions): FastifyRouteDecorator {
+  const requirement = createRateLimitRequirement(options)
   return (method, context) => decorateRoute('@portcullis/fastify', method, context as ClassMethodDecoratorContext, requirement, wrap)
 }

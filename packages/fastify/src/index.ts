@@ -4,12 +4,18 @@
 import './augment.js'
 
 export { requireToken } from './require-token.js'
+export type { PortcullisMiddleware } from './require-token.js'
+export { ReadinessError } from '@portcullis/core'
+export type { HealthReport, IssuerHealth, ReadinessFailure, ReadinessReport, ReadyOptions } from '@portcullis/core'
 export { requireScope } from './requirements.js'
 export { requireAuthentication } from './requirements.js'
 export { protectedResourceMetadata } from './protected-resource-metadata.js'
 export { createRevocationStore } from '@portcullis/core'
 export { createMemoryReplayStore } from '@portcullis/core'
 export { requirePolicy } from './requirements.js'
+export { rateLimit } from './requirements.js'
+export { RateLimit } from './decorators.js'
+export { createMemoryRateLimitStore, rateLimiterFlexibleStore } from '@portcullis/core'
 export { Authorize, RequireAuthentication, RequireScope } from './decorators.js'
 export type { FastifyRouteDecorator, FastifyRouteMethod, FastifyRouteMethodShape } from './decorators.js'
 export { errorHandler } from './error-handler.js'
@@ -35,6 +41,11 @@ export type {
   MtlsOptions,
   AuditEvent,
   AuditSink,
+  RateLimitOptions,
+  RateLimitTier,
+  RateLimitKey,
+  RateLimitStore,
+  RateLimitRejection,
 } from '@portcullis/core'
 export type {
   PolicyEngine,

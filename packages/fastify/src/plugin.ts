@@ -7,7 +7,10 @@ import { requireToken } from './require-token.js'
 
 /** Options of the {@link portcullis} plugin. */
 export interface PortcullisPluginOptions {
-  /** Authenticates every request with `requireToken(token)`, as a `preHandler` hook. Omit to add the hook per route yourself. */
+  /**
+   * Authenticates every request with `requireToken(token)`, as a `preHandler` hook, reachable
+   * as `app.portcullis` (`ready()`, `health()`, `cache`). Omit to add the hook per route yourself.
+   */
   token?: RequireTokenOptions
   /** Serves the RFC 9728 metadata document with `protectedResourceMetadata(metadata)`, as an `onRequest` hook (public). */
   metadata?: ProtectedResourceMetadataOptions
@@ -23,14 +26,21 @@ const plugin: FastifyPluginAsync<PortcullisPluginOptions> = async (app, options)
   // request objects of one shape.
   if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', undefined)
   if (options.metadata !== undefined) app.addHook('onRequest', protectedResourceMetadata(options.metadata))
-  if (options.token !== undefined) app.addHook('preHandler', requireToken(options.token))
+  if (options.token !== undefined) {
+    const auth = requireToken(options.token)
+    app.addHook('preHandler', auth)
+    // Fastify forbids redefining a decorator, also one inherited from a parent instance: a
+    // nested registration keeps the outer hook as `app.portcullis` (its own is still installed).
+    if (!app.hasDecorator('portcullis')) app.decorate('portcullis', auth)
+  }
   if (options.errorHandler !== false) app.setErrorHandler(errorHandler(options.errorHandler ?? {}))
 }
 
 /**
  * The Fastify plugin: declares `request.auth`, installs `errorHandler()` (JSON bodies, 5xx
  * causes hidden), and, when given the options, authenticates every request of the instance
- * (`token`) and serves the protected resource metadata (`metadata`). Options are validated
+ * (`token`, its hook then is `app.portcullis`, with `ready()`, `health()` and `cache`) and
+ * serves the protected resource metadata (`metadata`). Options are validated
  * when the plugin loads: a mistake rejects `app.ready()` / `app.listen()`. Per-route checks
  * stay hooks: `requireScope`, `requireAuthentication`, `requirePolicy` in a route's `preHandler`.
  *
@@ -41,6 +51,7 @@ const plugin: FastifyPluginAsync<PortcullisPluginOptions> = async (app, options)
  * const app = Fastify()
  * await app.register(portcullis, { token: { issuer: 'https://id.example.com/', audience: 'https://api.example.com' } })
  * app.get('/orders', { preHandler: requireScope('orders:read') }, (request) => ({ sub: request.auth?.subject }))
+ * await app.portcullis?.ready()
  * ```
  */
 export const portcullis = fp(plugin, { fastify: '4.x || 5.x', name: '@portcullis/fastify' })

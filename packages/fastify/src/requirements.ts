@@ -1,4 +1,4 @@
-import { createAuthenticationRequirement, createScopeRequirement, type RequireAuthenticationOptions, type RequireScopeOptions } from '@portcullis/core'
+import { createAuthenticationRequirement, createRateLimitRequirement, createScopeRequirement, type RateLimitOptions, type RequireAuthenticationOptions, type RequireScopeOptions } from '@portcullis/core'
 import { createPolicyRequirement, type PolicyEngine, type PolicyRouteOptions } from '@portcullis/policy'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyHook } from './hook.js'
@@ -55,4 +55,21 @@ export function requireAuthentication(options: RequireAuthenticationOptions): Fa
  */
 export function requirePolicy<R extends FastifyRequest = FastifyRequest>(engine: PolicyEngine, options: PolicyRouteOptions<R>): FastifyHook {
   return toMiddleware(createPolicyRequirement<R>(engine, options), 'portcullisRequirePolicy')
+}
+
+/**
+ * Fastify `preHandler` hook that limits requests per identity (`request.auth`: its subject by
+ * default, or client id, a claim, a function), and per client address without one (behind
+ * `trustedProxies` only). Allowed requests carry `RateLimit` and `RateLimit-Policy`
+ * (draft-ietf-httpapi-ratelimit-headers-10); over the limit it fails with a 429 `rate_limited`
+ * with `Retry-After` and the same headers. Tiers choose limits by scope or claim. Options are
+ * validated when the hook is created.
+ *
+ * @example
+ * ```ts
+ * app.get('/orders', { preHandler: [requireToken(options), rateLimit({ key: 'subject', points: 100, duration: 60 })] }, listOrders)
+ * ```
+ */
+export function rateLimit(options: RateLimitOptions): FastifyHook {
+  return toMiddleware(createRateLimitRequirement(options), 'portcullisRateLimit')
 }

@@ -91,6 +91,39 @@ describe.each([
       expect([res.status, res.body]).toEqual([401, { mine: true }])
     })
 
+    it('exposes its requireToken hook as app.portcullis: ready() fetches the keys, health() reports them', async () => {
+      const app = Fastify()
+      apps.push(app)
+      await app.register(portcullis, { token: tokenOptions() })
+      await app.ready()
+      const auth = app.portcullis
+      expect(auth?.health()).toEqual({ status: 'down', issuers: [{ issuer: issuer.issuer, keys: 0, stale: false }] })
+      await expect(auth?.ready()).resolves.toEqual({ issuers: [{ issuer: issuer.issuer, keys: 1 }] })
+      expect(auth?.health().status).toBe('ok')
+      const token = await issuer.mint()
+      const res = await request(app.server).get('/me').set('Authorization', `Bearer ${token}`)
+      expect(res.status).toBe(404)
+      expect(auth?.cache.size).toBe(1)
+    })
+
+    it('registered again with token in a child instance: both hooks run, app.portcullis stays the outer one', async () => {
+      let inner: unknown
+      const app = Fastify()
+      apps.push(app)
+      await app.register(portcullis, { token: tokenOptions() })
+      await app.register(async (child) => {
+        await child.register(portcullis, { token: { ...tokenOptions(), requiredClaims: ['tenant'] } })
+        inner = child.portcullis
+        child.get('/admin', (req) => ({ subject: req.auth?.subject ?? null }))
+      })
+      await app.ready()
+      expect(inner).toBe(app.portcullis)
+      const denied = await request(app.server).get('/admin').set('Authorization', `Bearer ${await issuer.mint()}`)
+      expect(denied.status).toBe(401)
+      const ok = await request(app.server).get('/admin').set('Authorization', `Bearer ${await issuer.mint({ tenant: 'acme' })}`)
+      expect([ok.status, ok.body]).toEqual([200, { subject: 'user-123' }])
+    })
+
     it('rejects app.ready() when the token options are invalid', async () => {
       const app = Fastify()
       apps.push(app)
