@@ -5,11 +5,15 @@ import express5 from 'express'
 import express4 from 'express4'
 import Koa3 from 'koa'
 import Koa2 from 'koa2'
+import Fastify5 from 'fastify'
+import Fastify4 from 'fastify4'
 import { grantsRouter as expressGrants, requirePolicy as expressPolicy, requireToken as expressToken, errorHandler as expressErrors } from '@portcullis/express'
 import { grantsRouter as koaGrants, requirePolicy as koaPolicy, requireToken as koaToken } from '@portcullis/koa'
+import { grantsRouter as fastifyGrants, requirePolicy as fastifyPolicy, requireToken as fastifyToken, errorHandler as fastifyErrors } from '@portcullis/fastify'
 import { createGrantService, createPolicyEngine, loadPolicyDocument, type GrantService } from '@portcullis/policy'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 import type { AuditEvent } from '@portcullis/core'
+import type { FastifyRequest } from 'fastify'
 
 const HOUR = 3_600_000
 let issuer: LocalIssuer
@@ -47,7 +51,7 @@ function service(offset: { ms: number }, events: AuditEvent[]): GrantService {
   })
 }
 
-type Build = (grants: GrantService, offset: { ms: number }) => Server
+type Build = (grants: GrantService, offset: { ms: number }) => Server | Promise<Server>
 
 const token = { get issuer() { return issuer.issuer }, get audience() { return issuer.audience } }
 
@@ -81,11 +85,25 @@ const koaApp = (Koa: typeof Koa3): Build => (grants, offset) => {
   return app.listen(0, '127.0.0.1')
 }
 
+const fastifyApp = (fastify: typeof Fastify5): Build => async (grants, offset) => {
+  const app = fastify()
+  const tokenOptions = { issuer: token.issuer, audience: token.audience }
+  await app.register(fastifyGrants(grants, { token: tokenOptions }))
+  const engine = createPolicyEngine(tables, { grants, clock: () => Date.now() + offset.ms })
+  const write = fastifyPolicy(engine, { action: 'write', resource: (req: FastifyRequest<{ Params: { name: string } }>) => ({ grantResource: `db:prod/${req.params.name}` }) })
+  app.post('/tables/:name', { preHandler: [fastifyToken(tokenOptions), write] }, () => ({ written: true }))
+  app.setErrorHandler(fastifyErrors())
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return app.server
+}
+
 describe.each([
   ['Express 5', expressApp(express5)],
   ['Express 4', expressApp(express4 as unknown as typeof express5)],
   ['Koa 3', koaApp(Koa3)],
   ['Koa 2', koaApp(Koa2 as unknown as typeof Koa3)],
+  ['Fastify 5', fastifyApp(Fastify5)],
+  ['Fastify 4', fastifyApp(Fastify4 as unknown as typeof Fastify5)],
 ])('grants admin routes on %s (real HTTP)', (_name, build) => {
   let world: World
   let alice: string
@@ -96,7 +114,7 @@ describe.each([
     const offset = { ms: 0 }
     const events: AuditEvent[] = []
     const grants = service(offset, events)
-    world = { server: build(grants, offset), grants, offset, events }
+    world = { server: await build(grants, offset), grants, offset, events }
     alice = await issuer.mint({ sub: 'alice', scope: 'grants:request' })
     bob = await issuer.mint({ sub: 'bob', scope: 'grants:approve', groups: ['dba'] })
     carol = await issuer.mint({ sub: 'carol', scope: 'grants:approve', groups: ['dba'] })
@@ -209,5 +227,30 @@ describe.each([
   it('an unknown grant id is not an oracle: 403 like a grant of someone else', async () => {
     const res = await api().post('/grants/requests/does-not-exist/revoke').set('authorization', `Bearer ${alice}`).send({})
     expect(res.status).toBe(403)
+  })
+})
+
+describe.each([
+  ['Fastify 5', Fastify5],
+  ['Fastify 4', Fastify4 as unknown as typeof Fastify5],
+])('grantsRouter plugin on %s (real HTTP)', (_name, fastify) => {
+  it('serves under its prefix within the registration prefix, and only JSON bodies', async () => {
+    const app = fastify()
+    await app.register(fastifyGrants(service({ ms: 0 }, []), { prefix: '/jit', token: { issuer: issuer.issuer, audience: issuer.audience } }), { prefix: '/admin' })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const alice = await issuer.mint({ sub: 'alice', scope: 'grants:request' })
+      const body = JSON.stringify({ resource: 'db:prod/orders', actions: ['read'], justification: 'INC-1', duration: HOUR, urgency: 'HIGH' })
+      expect((await request(app.server).get('/grants/requests/mine').set('authorization', `Bearer ${alice}`)).status).toBe(404)
+      const text = await request(app.server).post('/admin/jit/requests').set('authorization', `Bearer ${alice}`).set('content-type', 'text/plain').send(body)
+      expect(text.status).toBe(400)
+      expect(text.body).toMatchObject({ error: 'invalid_input', field: '$' })
+      const created = await request(app.server).post('/admin/jit/requests').set('authorization', `Bearer ${alice}`).set('content-type', 'application/json').send(body)
+      expect(created.status).toBe(201)
+      const mine = await request(app.server).get('/admin/jit/requests/mine').set('authorization', `Bearer ${alice}`)
+      expect(mine.body.grants.map((g: { id: string }) => g.id)).toEqual([created.body.grant.id])
+    } finally {
+      await app.close()
+    }
   })
 })

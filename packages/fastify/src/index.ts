@@ -22,6 +22,8 @@ export { errorHandler } from './error-handler.js'
 export type { ErrorHandlerOptions, FastifyErrorHandler } from './error-handler.js'
 export { portcullis } from './plugin.js'
 export type { PortcullisPluginOptions } from './plugin.js'
+export { grantsRouter } from './grants-router.js'
+export type { GrantsRouterOptions } from './grants-router.js'
 export type { FastifyHook } from './hook.js'
 export { PortcullisError, isPortcullisError } from '@portcullis/core'
 export type {
