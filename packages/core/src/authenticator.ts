@@ -60,6 +60,13 @@ export interface Authenticator {
   /** Invalidation of the verified-token cache (revocation hooks, operators). */
   readonly cache: TokenCacheControl
   /**
+   * Invalidation of the introspection answer cache (`introspection.cache`), for operators and
+   * for invalidation messages from other processes; `undefined` when introspection is not
+   * configured. `delete`, `deleteHash`, `deleteWhere` and `clear` also remove what they remove
+   * from `introspection.cache.store`, in the background (a failure there is only counted).
+   */
+  readonly introspectionCache: TokenCacheControl | undefined
+  /**
    * Authenticates `request`. Resolves with the identity, or `undefined` when the request has
    * no token and the authenticator is optional. Rejects with a `PortcullisError` otherwise;
    * never with anything else.
@@ -220,6 +227,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   return {
     context,
     cache: cache ?? NO_CACHE,
+    introspectionCache: compiled.introspection?.cache,
     authenticate,
     ready: (readyOptions) => checkReadiness(compiled.verifier.issuers, introspection, readyOptions),
     health: () => healthReport(compiled.verifier.issuers),

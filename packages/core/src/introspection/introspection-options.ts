@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto'
+import type { IntrospectionAnswerStore } from './introspection-answer-store.js'
 
 /** How the resource server authenticates to the introspection endpoint (RFC 7662 §2.1). */
 export type IntrospectionClientAuth = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt'
@@ -23,6 +24,20 @@ export interface IntrospectionCacheOptions {
   ttl?: number
   /** How long an inactive (`active: false`) response is reused, in seconds. Default 5. */
   negativeTtl?: number
+  /**
+   * A second-level cache shared by the processes of the API (e.g. `createRedisIntrospectionStore`
+   * of `@portcullis/redis`): asked when this process's cache misses, before the authorization
+   * server; answers of the authorization server are written to it, with the same `ttl`,
+   * `negativeTtl` and `exp` bounds. What it returns is checked again like a response of the
+   * authorization server. An optimisation only: when it fails or is late, the authorization
+   * server is asked.
+   */
+  store?: IntrospectionAnswerStore
+  /**
+   * Longest wait for one operation of `store`, in milliseconds (1 to 2^31-1); a late answer
+   * counts as a miss. Default 250.
+   */
+  storeTimeout?: number
 }
 
 /**

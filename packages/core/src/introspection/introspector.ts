@@ -9,9 +9,13 @@ import { estimateBytes, TtlCache } from '../internal/ttl-cache.js'
 import { checkFetchableUrl } from '../internal/url-policy.js'
 import { discoverEndpoint } from '../jwks/discovery.js'
 import { tokenDigest } from '../token/token-digest.js'
+import type { TokenCacheControl } from '../token/verified-token-cache.js'
+import { INACTIVE, type Answer } from './introspection-answer.js'
+import type { IntrospectionAnswerStore } from './introspection-answer-store.js'
 import { createIntrospectionGuard } from './introspection-guard.js'
 import { authenticateClient, compileClientCredentials, type ClientCredentials } from './client-auth.js'
 import type { IntrospectionMode, IntrospectionOptions } from './introspection-options.js'
+import { createSharedAnswers, type SharedAnswers } from './shared-answers.js'
 import { validateIntrospection, type IntrospectionRules } from './validate-introspection.js'
 
 /** A token resolved by introspection: the response members (without `active`) and the issuer. */
@@ -36,6 +40,11 @@ export interface Introspector {
    * with a `DependencyFault` naming the metadata URLs and the failure. Sends no token.
    */
   ready(): Promise<string>
+  /**
+   * Invalidation of the cached answers; removing one by token or digest (or by claims) also
+   * removes it from the shared store, in the background.
+   */
+  readonly cache: TokenCacheControl
 }
 
 /** What the introspector shares with the JWT verifier's configuration. */
@@ -48,15 +57,21 @@ interface IntrospectionContext {
   readonly metrics?: PortcullisMetrics | undefined
 }
 
-type Answer = { readonly active: true; readonly response: Record<string, unknown> } | { readonly active: false }
+/** A cached answer and the digest it is cached under (to remove it from the shared store too). */
+interface CachedAnswer {
+  readonly tokenHash: string
+  readonly answer: Answer
+}
 
 /** Default byte bound of the introspection cache (estimated heap of the active answers). */
 const DEFAULT_INTROSPECTION_CACHE_MAX_BYTES = 8 * 1024 * 1024
-const INACTIVE: Answer = Object.freeze({ active: false })
 const KNOWN = new Set([
   'endpoint', 'issuer', 'clientId', 'clientSecret', 'clientAuth', 'privateKey', 'privateKeyId', 'tokenTypeHint', 'mode',
   'timeout', 'maxBytes', 'cache', 'guard',
 ])
+const CACHE_KNOWN = ['maxEntries', 'maxBytes', 'ttl', 'negativeTtl', 'store', 'storeTimeout']
+// Default deadline of one shared-store operation: a cache must answer much faster than the AS.
+const DEFAULT_STORE_TIMEOUT_MS = 250
 // Discovery failures are remembered this long, so an outage does not turn every request into a fetch.
 const DISCOVERY_RETRY_MS = 5000
 const RETRY_AFTER_SECONDS = 5
@@ -83,11 +98,13 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   }
   const cacheOptions = options.cache === false ? { maxEntries: 0 } : (options.cache ?? {})
   if (typeof cacheOptions !== 'object' || cacheOptions === null) throw configurationError('introspection.cache must be an object or false')
-  optionsObject(cacheOptions, 'introspection.cache', ['maxEntries', 'maxBytes', 'ttl', 'negativeTtl'])
+  optionsObject(cacheOptions, 'introspection.cache', CACHE_KNOWN)
   const maxEntries = integerOption(cacheOptions.maxEntries, 'introspection.cache.maxEntries', 10_000, 0, 10_000_000)
   const maxBytes = integerOption(cacheOptions.maxBytes, 'introspection.cache.maxBytes', DEFAULT_INTROSPECTION_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 * 1024 * 1024)
   const ttlMs = integerOption(cacheOptions.ttl, 'introspection.cache.ttl', 60, 0, 86_400) * 1000
   const negativeTtlMs = integerOption(cacheOptions.negativeTtl, 'introspection.cache.negativeTtl', 5, 0, 3600) * 1000
+  const store = checkStore(cacheOptions.store)
+  const storeTimeoutMs = integerOption(cacheOptions.storeTimeout, 'introspection.cache.storeTimeout', DEFAULT_STORE_TIMEOUT_MS, 1, MAX_TIMER_MS)
   const fetchImpl = context.fetch ?? (globalThis.fetch as FetchLike | undefined)
   if (typeof fetchImpl !== 'function') throw configurationError('fetch must be a function (no global fetch found)')
   let fixedEndpoint: string | undefined
@@ -101,11 +118,18 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
   }
   const rules: IntrospectionRules = { ...context.rules, issuers: context.issuers }
   const { clock, metrics } = context
-  const cache = new TtlCache<Answer>({ maxEntries, maxBytes }, clock)
+  const cache = new TtlCache<CachedAnswer>({ maxEntries, maxBytes }, clock)
   // Inactive answers live in their own, smaller cache: a flood of made-up tokens can then never
-  // evict the answers for real ones. They all share one small object: the count bounds them.
-  const negativeCache = new TtlCache<Answer>({ maxEntries: Math.ceil(maxEntries / 10) }, clock)
+  // evict the answers for real ones. They all share one small answer: the count bounds them.
+  const negativeCache = new TtlCache<CachedAnswer>({ maxEntries: Math.ceil(maxEntries / 10) }, clock)
   const inflight = new Map<string, Promise<Answer>>()
+  const shared: SharedAnswers | undefined = store === undefined
+    ? undefined
+    : createSharedAnswers({ store, timeoutMs: storeTimeoutMs, issuer, rules, ttlMs, negativeTtlMs, clock, metrics })
+  const sharedReads = new Map<string, Promise<Answer | undefined>>()
+  // Bumped by every invalidation: an answer asked for before it is handed to its requests but
+  // not cached (locally or shared), since it may predate what the invalidation was for.
+  let generation = 0
   const guard = createIntrospectionGuard(options.guard, clock)
 
   let discovered: Promise<string> | undefined
@@ -156,16 +180,30 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     return { active: true, response: deepFreeze(response) }
   }
 
-  function remember(key: string, answer: Answer): void {
-    const now = clock()
-    if (!answer.active) {
-      negativeCache.set(key, answer, now + negativeTtlMs)
-      return
-    }
+  /** Until when an answer of the authorization server received now may be reused (ms). */
+  function reusableUntil(answer: Answer, now: number): number {
+    if (!answer.active) return now + negativeTtlMs
     // RFC 7662 §4: "the response MUST NOT be cached beyond the time indicated" by exp.
     const exp = answer.response['exp']
-    const until = typeof exp === 'number' && Number.isFinite(exp) ? Math.min(now + ttlMs, exp * 1000) : now + ttlMs
-    cache.set(key, answer, until, estimateBytes(answer.response))
+    return typeof exp === 'number' && Number.isFinite(exp) ? Math.min(now + ttlMs, exp * 1000) : now + ttlMs
+  }
+
+  function remember(key: string, answer: Answer, until: number): void {
+    if (answer.active) cache.set(key, { tokenHash: key, answer }, until, estimateBytes(answer.response))
+    else negativeCache.set(key, { tokenHash: key, answer }, until)
+  }
+
+  /** Shares an answer of the authorization server; only one this resource server accepts now. */
+  function share(key: string, answer: Answer, until: number): void {
+    if (shared === undefined) return
+    if (answer.active) {
+      try {
+        validateIntrospection(answer.response, issuer as string, rules, clock() / 1000)
+      } catch {
+        return
+      }
+    }
+    shared.write(key, answer, until)
   }
 
   async function measured(token: string, sink: PortcullisMetrics): Promise<Answer> {
@@ -180,22 +218,54 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     }
   }
 
+  /** The shared store's answer, read once for concurrent requests with the same token. */
+  function readShared(sharedAnswers: SharedAnswers, key: string): Promise<Answer | undefined> {
+    let pending = sharedReads.get(key)
+    if (pending === undefined) {
+      const started = generation
+      pending = sharedAnswers.read(key).then((found) => {
+        sharedReads.delete(key)
+        if (found !== undefined && started === generation) remember(key, found.answer, found.expiresAt)
+        return found?.answer
+      })
+      sharedReads.set(key, pending)
+    }
+    return pending
+  }
+
   async function lookup(token: string, caller: string): Promise<Answer> {
     // The cache never holds the token itself, only its digest; both spellings of an ECDSA-signed token
     // share one entry.
     const key = tokenDigest(token)
     const cached = cache.get(key) ?? negativeCache.get(key)
-    if (cached !== undefined) return cached
-    // Concurrent requests with the same token share one call.
+    if (cached !== undefined) return cached.answer
+    if (shared !== undefined && !inflight.has(key)) {
+      const found = await readShared(shared, key)
+      if (found !== undefined) return found
+      // Another request may have asked the authorization server meanwhile.
+      const answered = cache.get(key) ?? negativeCache.get(key)
+      if (answered !== undefined) return answered.answer
+    }
+    return ask(token, key, caller)
+  }
+
+  /** Asks the authorization server; concurrent requests with the same token share one call. */
+  function ask(token: string, key: string, caller: string): Promise<Answer> {
     let pending = inflight.get(key)
     if (pending === undefined) {
-      // Only calls that reach the authorization server count, and only for unknown tokens.
+      // Only calls that reach the authorization server count, and only for unknown tokens (an
+      // answer found in the shared store is not a call).
       guard.reserve(caller)
+      const started = generation
       pending = (metrics === undefined ? call(token) : measured(token, metrics)).then(
         (answer) => {
           inflight.delete(key)
           if (answer.active) guard.release(caller)
-          remember(key, answer)
+          if (started === generation) {
+            const until = reusableUntil(answer, clock())
+            remember(key, answer, until)
+            share(key, answer, until)
+          }
           return answer
         },
         (error: unknown) => {
@@ -208,7 +278,60 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
     return pending
   }
 
+  function invalidated(): void {
+    generation++
+  }
+
+  const control: TokenCacheControl = {
+    get size() {
+      return cache.size + negativeCache.size
+    },
+    get bytes() {
+      return cache.bytes
+    },
+    delete(token) {
+      return control.deleteHash(tokenDigest(token))
+    },
+    deleteHash(tokenHash) {
+      invalidated()
+      shared?.forget(tokenHash)
+      const active = cache.delete(tokenHash)
+      return negativeCache.delete(tokenHash) || active
+    },
+    deleteWhere(predicate) {
+      invalidated()
+      const doomed: string[] = []
+      const count = cache.deleteWhere((entry) => {
+        const { answer } = entry
+        if (!answer.active) return false
+        const iss = answer.response['iss']
+        const matches = predicate(answer.response, typeof iss === 'string' ? iss : (issuer as string))
+        if (matches) doomed.push(entry.tokenHash)
+        return matches
+      })
+      // Otherwise the next request here would read the same answer back from the shared store.
+      for (const tokenHash of doomed) shared?.forget(tokenHash)
+      return count
+    },
+    clear() {
+      invalidated()
+      if (shared === undefined) {
+        cache.clear()
+        negativeCache.clear()
+        return
+      }
+      // Forgotten in the shared store too, or the next requests would read them back from it.
+      const forget = (entry: CachedAnswer): boolean => {
+        shared.forget(entry.tokenHash)
+        return true
+      }
+      cache.deleteWhere(forget)
+      negativeCache.deleteWhere(forget)
+    },
+  }
+
   return {
+    cache: control,
     accepts(token) {
       return mode === 'all' || !JWS_SHAPE.test(token)
     },
@@ -223,4 +346,13 @@ export function createIntrospector(options: IntrospectionOptions, context: Intro
       return endpoint()
     },
   }
+}
+
+function checkStore(value: unknown): IntrospectionAnswerStore | undefined {
+  if (value === undefined) return undefined
+  const store = value as Partial<Record<keyof IntrospectionAnswerStore, unknown>> | null
+  if (typeof store !== 'object' || store === null || typeof store.get !== 'function' || typeof store.set !== 'function' || typeof store.delete !== 'function') {
+    throw configurationError('introspection.cache.store must have get, set and delete methods')
+  }
+  return value as IntrospectionAnswerStore
 }

@@ -43,7 +43,7 @@ export type DecisionRequirement = 'scope' | 'policy' | 'authentication'
 /** What it decided: `error` is a 503 (nothing was decided). */
 export type DecisionOutcome = 'permit' | 'deny' | 'step_up' | 'error'
 /** The stores Portcullis talks to. */
-export type MetricStore = 'revocation' | 'replay' | 'grants' | 'rate_limit' | 'other'
+export type MetricStore = 'revocation' | 'replay' | 'grants' | 'rate_limit' | 'introspection' | 'other'
 
 /**
  * The metrics of one application (share one object between every `requireToken`). Each
@@ -81,7 +81,7 @@ export interface PortcullisMetrics {
 const OUTCOMES = ['accepted', 'rejected', 'error'] as const
 const REQUIREMENTS = ['scope', 'policy', 'authentication'] as const
 const DECISIONS = ['permit', 'deny', 'step_up', 'error'] as const
-const STORES = ['revocation', 'replay', 'grants', 'rate_limit', 'other'] as const
+const STORES = ['revocation', 'replay', 'grants', 'rate_limit', 'introspection', 'other'] as const
 const TRIGGERS = ['initial', 'ttl', 'unknown_kid'] as const
 const INTROSPECTION = ['active', 'inactive', 'error'] as const
 
