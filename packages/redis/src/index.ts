@@ -1,6 +1,7 @@
 /**
  * @portcullis/redis: the Portcullis stores on Redis, so that every process of an API shares one
- * revocation denylist and one DPoP replay store. The in-memory stores of `@portcullis/core`
+ * revocation denylist, one DPoP replay store, one grant store and one introspection answer
+ * cache. The in-memory stores of `@portcullis/core`
  * stay the default; use these when more than one process serves the API.
  */
 export { createRedisRevocationStore } from './revocation/revocation-store.js'
@@ -11,3 +12,5 @@ export type { RedisReplayStore, RedisReplayStoreOptions } from './replay-store.j
 export type { FailOpenEvent, RedisConnection, RedisStoreOptions } from './options.js'
 export { createRedisGrantStore } from './grants/grant-store.js'
 export type { RedisGrantStore, RedisGrantStoreOptions } from './grants/grant-store.js'
+export { createRedisIntrospectionStore } from './introspection/introspection-store.js'
+export type { RedisIntrospectionStore, RedisIntrospectionStoreOptions } from './introspection/introspection-store.js'

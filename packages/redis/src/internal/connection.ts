@@ -7,7 +7,9 @@ import type { RedisConnection, RedisStoreOptions } from '../options.js'
  * spells them.
  */
 export interface Commands {
-  set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null>
+  set(key: string, value: string, options: { NX?: true; PX: number }): Promise<string | null>
+  get(key: string): Promise<string | null>
+  del(key: string): Promise<number>
   mGet(keys: string[]): Promise<Array<string | null>>
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>
   sSubscribe(channel: string, listener: (message: string) => void): Promise<void>
