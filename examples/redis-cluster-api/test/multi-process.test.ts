@@ -65,6 +65,23 @@ describe('two processes, one Redis', () => {
     await refusedWithin(express, token, 1000)
   })
 
+  it('a key the Express process saw removed is dropped by the Koa process before its own JWKS refresh', async () => {
+    const old = await issuer.token('orders:read')
+    for (const api of [express, koa]) expect((await get(api, { authorization: `Bearer ${old}` })).status).toBe(200) // cached in both
+    await issuer.rotate({ keepPrevious: false })
+    // A token issued after Express last fetched the keys makes it refetch them (RFC 7517 key
+    // rotation); iat has a one-second resolution.
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const fresh = await issuer.token('orders:read')
+    expect((await get(express, { authorization: `Bearer ${fresh}` })).status).toBe(200)
+    expect((await get(express, { authorization: `Bearer ${old}` })).status).toBe(401)
+    // Koa's keys are minutes from their own refresh and the token sits in its cache: without
+    // the bus it would be accepted until then.
+    const ms = await refusedWithin(koa, old, 1000)
+    expect(ms).toBeLessThan(1000)
+    expect((await get(koa, { authorization: `Bearer ${fresh}` })).status).toBe(200)
+  })
+
   it('a DPoP proof used on one process is a replay on the other', async () => {
     const key = await generateSigningKey('ES256')
     const token = await issuer.token('orders:read', { cnf: { jkt: await jwkThumbprint(key) } })

@@ -1,7 +1,8 @@
 /**
  * @portcullis/redis: the Portcullis stores on Redis, so that every process of an API shares one
- * revocation denylist and one DPoP replay store. The in-memory stores of `@portcullis/core`
- * stay the default; use these when more than one process serves the API.
+ * revocation denylist, one DPoP replay store and one grant store, and an invalidation bus that
+ * keeps the caches of every process in step. The in-memory stores of `@portcullis/core` stay
+ * the default; use these when more than one process serves the API.
  */
 export { createRedisRevocationStore } from './revocation/revocation-store.js'
 export type { LocalViewOptions, RedisRevocationStore, RedisRevocationStoreOptions } from './revocation/revocation-store.js'
@@ -11,3 +12,7 @@ export type { RedisReplayStore, RedisReplayStoreOptions } from './replay-store.j
 export type { FailOpenEvent, RedisConnection, RedisStoreOptions } from './options.js'
 export { createRedisGrantStore } from './grants/grant-store.js'
 export type { RedisGrantStore, RedisGrantStoreOptions } from './grants/grant-store.js'
+export { createRedisInvalidationBus } from './invalidation/invalidation-bus.js'
+export type { InvalidationBusError, InvalidationTarget, PolicyTarget, RedisInvalidationBus, RedisInvalidationBusOptions } from './invalidation/invalidation-bus.js'
+export type { ClaimsMatcher } from './invalidation/claims-matcher.js'
+export type { BusState, LossReason } from './invalidation/bus-sync.js'
