@@ -52,23 +52,54 @@ export function decodeMatcher(text: string): HashedMatcher | undefined {
   return out.length === 0 ? undefined : out
 }
 
+/** What `TokenCacheControl.deleteWhere` asks of a cached token. */
+export type ClaimsPredicate = (claims: Readonly<Record<string, unknown>>, issuer: string) => boolean
+
+function valueOf(name: Member, claims: Readonly<Record<string, unknown>>, issuer: string): unknown {
+  return name === 'iss' ? issuer : claims[name]
+}
+
+/** The predicate for a matcher given in clear (this process's own invalidation): no hashing. */
+export function plainPredicate(matcher: ClaimsMatcher): ClaimsPredicate {
+  const members = MEMBERS.filter((name) => matcher[name] !== undefined)
+  return (claims, issuer) => members.every((name) => valueOf(name, claims, issuer) === matcher[name])
+}
+
+// Values hashed per slice before yielding to the event loop: a sweep of a full cache must not
+// hold requests up for the time of ten thousand hashes.
+const HASHES_PER_SLICE = 500
+
 /**
- * The predicate of `TokenCacheControl.deleteWhere` for a matcher. Values are hashed as they are
- * compared, each distinct value once per sweep.
+ * The predicate for a matcher received as hashes. The cached values are collected first (no
+ * hashing), hashed a slice at a time between turns of the event loop, and the predicate then
+ * compares values in clear with those whose hash matched. A token cached meanwhile whose value
+ * was not collected is a verification made after the invalidation arrived: it may stay.
+ * Resolves `undefined` when nothing cached matches.
  */
-export function matcherPredicate(matcher: HashedMatcher): (claims: Readonly<Record<string, unknown>>, issuer: string) => boolean {
-  const hashes = new Map<string, string>()
-  const hashed = (value: string): string => {
-    let hash = hashes.get(value)
-    if (hash === undefined) {
-      hash = hashOf(value)
-      hashes.set(value, hash)
+export async function hashedPredicate(matcher: HashedMatcher, caches: readonly { deleteWhere(predicate: ClaimsPredicate): number }[]): Promise<ClaimsPredicate | undefined> {
+  const seen = matcher.map(() => new Set<string>())
+  const collect: ClaimsPredicate = (claims, issuer) => {
+    matcher.forEach(([name], index) => {
+      const value = valueOf(name, claims, issuer)
+      if (typeof value === 'string') seen[index]!.add(value)
+    })
+    return false
+  }
+  for (const cache of caches) cache.deleteWhere(collect)
+  const matching: Array<Set<string>> = []
+  let hashed = 0
+  for (const [index, [, expected]] of matcher.entries()) {
+    const found = new Set<string>()
+    for (const value of seen[index]!) {
+      if (hashOf(value) === expected) found.add(value)
+      if (++hashed % HASHES_PER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve))
     }
-    return hash
+    if (found.size === 0) return undefined
+    matching.push(found)
   }
   return (claims, issuer) =>
-    matcher.every(([name, hash]) => {
-      const value = name === 'iss' ? issuer : claims[name]
-      return typeof value === 'string' && hashed(value) === hash
+    matcher.every(([name], index) => {
+      const value = valueOf(name, claims, issuer)
+      return typeof value === 'string' && matching[index]!.has(value)
     })
 }

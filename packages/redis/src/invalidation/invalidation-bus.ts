@@ -5,7 +5,7 @@ import { deadline } from '../internal/deadline.js'
 import { KEY_FORMAT } from '../internal/keys.js'
 import type { RedisStoreOptions } from '../options.js'
 import { BusSync, type BusState, type LossReason } from './bus-sync.js'
-import { decodeMatcher, encodeMatcher, hashMatcher, matcherPredicate, type ClaimsMatcher, type HashedMatcher } from './claims-matcher.js'
+import { decodeMatcher, encodeMatcher, hashedPredicate, hashMatcher, plainPredicate, type ClaimsMatcher, type HashedMatcher } from './claims-matcher.js'
 import { PUBLISH } from './scripts.js'
 
 /**
@@ -221,9 +221,18 @@ export function createRedisInvalidationBus(options: RedisInvalidationBusOptions)
     }
   }
 
-  function applyMatcher(matcher: HashedMatcher): void {
-    const predicate = matcherPredicate(matcher)
-    eachCache((cache) => cache.deleteWhere(predicate))
+  function caches(): TokenCacheControl[] {
+    const out: TokenCacheControl[] = []
+    for (const target of targets) {
+      out.push(target.cache)
+      if (target.introspectionCache !== undefined) out.push(target.introspectionCache)
+    }
+    return out
+  }
+
+  async function applyHashedMatcher(matcher: HashedMatcher): Promise<void> {
+    const predicate = await hashedPredicate(matcher, caches())
+    if (predicate !== undefined) eachCache((cache) => cache.deleteWhere(predicate))
   }
 
   function apply(kind: string, payload: string): void {
@@ -236,7 +245,7 @@ export function createRedisInvalidationBus(options: RedisInvalidationBusOptions)
         const matcher = decodeMatcher(payload)
         // A message this version cannot read: clearing is the safe way to honour it.
         if (matcher === undefined) clearAll()
-        else applyMatcher(matcher)
+        else applyHashedMatcher(matcher).catch((error: unknown) => report('listener', error))
         break
       }
       case 'x':
@@ -339,7 +348,8 @@ export function createRedisInvalidationBus(options: RedisInvalidationBusOptions)
     },
     async invalidateClaims(matcher) {
       const hashed = hashMatcher(matcher)
-      applyMatcher(hashed)
+      const predicate = plainPredicate(matcher)
+      eachCache((cache) => cache.deleteWhere(predicate))
       await publish('c', encodeMatcher(hashed))
     },
     async clear() {
