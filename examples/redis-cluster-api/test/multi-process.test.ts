@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { createClient } from 'redis'
 import { createDpopProof, createIssuer, generateSigningKey, jwkThumbprint, type LocalIssuer } from '@portcullis/testing'
 import { startApi, type ApiProcess } from '../src/processes.js'
 
@@ -15,15 +16,20 @@ describe('two processes, one Redis', () => {
   let express: ApiProcess
   let koa: ApiProcess
   let admin: string
+  const prefix = `test-${randomUUID()}`
   beforeAll(async () => {
     issuer = await createIssuer({ audience: ORIGIN })
-    const env = { ISSUER: issuer.issuer, AUDIENCE: issuer.audience, ORIGIN, REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: `test-${randomUUID()}`, PORT: '0' }
+    const env = { ISSUER: issuer.issuer, AUDIENCE: issuer.audience, ORIGIN, REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix, PORT: '0' }
     ;[express, koa] = await Promise.all([startApi('express', env), startApi('koa', env)])
     admin = await issuer.token('revocations:write', { sub: 'ops' })
   })
   afterAll(async () => {
     await Promise.all([express?.stop(), koa?.stop()])
     await issuer?.close()
+    const redis = await createClient({ url: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379' }).connect()
+    const keys = await redis.keys(`${prefix}:*`)
+    if (keys.length > 0) await redis.del(keys)
+    await redis.close()
   })
 
   const get = (api: ApiProcess, headers: Record<string, string>): Promise<Response> => fetch(`http://127.0.0.1:${api.port}/orders`, { headers })
