@@ -12,7 +12,10 @@ const auth = createSharedAuth(settings)
 const app = express()
 app.get('/health', (_req, res) => void res.json({ status: 'ok', process: 'express' }))
 app.use(express.json({ limit: '4kb' }))
-app.use(requireToken(auth.options))
+const authentication = requireToken(auth.options)
+// What one process learns of its keys or is told to forget, the other learns at once.
+auth.bus.attach(authentication.authenticator)
+app.use(authentication)
 app.get('/orders', requireScope('orders:read'), (_req, res) => void res.json({ process: 'express', orders: [{ id: '1', item: 'widget' }] }))
 app.post('/revocations', requireScope('revocations:write'), async (req, res, next) => {
   const revocation = parseRevocation(req.body)
@@ -27,7 +30,7 @@ app.post('/revocations', requireScope('revocations:write'), async (req, res, nex
 })
 app.use(errorHandler())
 
-await auth.revocations.ready().catch(() => console.error('Redis is not answering yet: requests get 503 until it does'))
+await auth.ready().catch(() => console.error('Redis is not answering yet: requests get 503 until it does'))
 const server = app.listen(settings.port, '127.0.0.1', () => {
   console.log(JSON.stringify({ process: 'express', port: (server.address() as AddressInfo).port }))
 })

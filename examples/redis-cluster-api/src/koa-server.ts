@@ -18,7 +18,10 @@ app.use(async (ctx, next) => {
   else await next()
 })
 app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '4kb' }))
-app.use(requireToken(auth.options))
+const authentication = requireToken(auth.options)
+// What one process learns of its keys or is told to forget, the other learns at once.
+auth.bus.attach(authentication.authenticator)
+app.use(authentication)
 router.get('/orders', requireScope('orders:read'), (ctx) => {
   ctx.body = { process: 'koa', orders: [{ id: '1', item: 'widget' }] }
 })
@@ -36,7 +39,7 @@ router.post('/revocations', requireScope('revocations:write'), async (ctx) => {
 app.use(router.routes())
 app.use(router.allowedMethods())
 
-await auth.revocations.ready().catch(() => console.error('Redis is not answering yet: requests get 503 until it does'))
+await auth.ready().catch(() => console.error('Redis is not answering yet: requests get 503 until it does'))
 const server = app.listen(settings.port, '127.0.0.1', () => {
   console.log(JSON.stringify({ process: 'koa', port: (server.address() as AddressInfo).port }))
 })

@@ -1,5 +1,5 @@
 import type { RequireTokenOptions } from '@portcullis/core'
-import { createRedisReplayStore, createRedisRevocationStore, type RedisReplayStore, type RedisRevocationStore } from '@portcullis/redis'
+import { createRedisInvalidationBus, createRedisReplayStore, createRedisRevocationStore, type RedisInvalidationBus, type RedisReplayStore, type RedisRevocationStore } from '@portcullis/redis'
 
 /** What one API process needs, from its environment. */
 export interface ApiSettings {
@@ -34,28 +34,37 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): ApiSettin
 export interface SharedAuth {
   readonly revocations: RedisRevocationStore
   readonly replayStore: RedisReplayStore
+  /** Keeps the verified-token caches of every process in step (key removals, invalidations). */
+  readonly bus: RedisInvalidationBus
   readonly options: RequireTokenOptions
+  /** Resolves once the revocation view and the bus are current (requests are served before). */
+  ready(): Promise<void>
   close(): Promise<void>
 }
 
 /**
- * One revocation denylist and one DPoP replay store for every process: what makes this
- * example more than two copies of the same API.
+ * One revocation denylist, one DPoP replay store and one invalidation bus for every process:
+ * what makes this example more than two copies of the same API.
  */
 export function createSharedAuth(settings: ApiSettings): SharedAuth {
   const revocations = createRedisRevocationStore({ url: settings.redisUrl, prefix: settings.redisPrefix, maxTokenLifetime: 3600 })
   const replayStore = createRedisReplayStore({ url: settings.redisUrl, prefix: settings.redisPrefix })
+  const bus = createRedisInvalidationBus({ url: settings.redisUrl, prefix: settings.redisPrefix })
   return {
     revocations,
     replayStore,
+    bus,
     options: {
       issuer: settings.issuer,
       audience: settings.audience,
       revocation: { store: revocations },
       dpop: { origin: settings.origin, replayStore },
     },
+    ready: async () => {
+      await Promise.all([revocations.ready(), bus.ready()])
+    },
     close: async () => {
-      await Promise.all([revocations.close(), replayStore.close()])
+      await Promise.all([revocations.close(), replayStore.close(), bus.close()])
     },
   }
 }

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { createClient } from 'redis'
 import { createDpopProof, createIssuer, generateSigningKey, jwkThumbprint, type LocalIssuer } from '@portcullis/testing'
 import { startApi, type ApiProcess } from '../src/processes.js'
 
@@ -15,15 +16,20 @@ describe('two processes, one Redis', () => {
   let express: ApiProcess
   let koa: ApiProcess
   let admin: string
+  const prefix = `test-${randomUUID()}`
   beforeAll(async () => {
     issuer = await createIssuer({ audience: ORIGIN })
-    const env = { ISSUER: issuer.issuer, AUDIENCE: issuer.audience, ORIGIN, REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: `test-${randomUUID()}`, PORT: '0' }
+    const env = { ISSUER: issuer.issuer, AUDIENCE: issuer.audience, ORIGIN, REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix, PORT: '0' }
     ;[express, koa] = await Promise.all([startApi('express', env), startApi('koa', env)])
     admin = await issuer.token('revocations:write', { sub: 'ops' })
   })
   afterAll(async () => {
     await Promise.all([express?.stop(), koa?.stop()])
     await issuer?.close()
+    const redis = await createClient({ url: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379' }).connect()
+    const keys = await redis.keys(`${prefix}:*`)
+    if (keys.length > 0) await redis.del(keys)
+    await redis.close()
   })
 
   const get = (api: ApiProcess, headers: Record<string, string>): Promise<Response> => fetch(`http://127.0.0.1:${api.port}/orders`, { headers })
@@ -63,6 +69,23 @@ describe('two processes, one Redis', () => {
     expect((await get(express, { authorization: `Bearer ${token}` })).status).toBe(200)
     expect((await revoke(koa, { subject })).status).toBe(204)
     await refusedWithin(express, token, 1000)
+  })
+
+  it('a key the Express process saw removed is dropped by the Koa process before its own JWKS refresh', async () => {
+    const old = await issuer.token('orders:read')
+    for (const api of [express, koa]) expect((await get(api, { authorization: `Bearer ${old}` })).status).toBe(200) // cached in both
+    await issuer.rotate({ keepPrevious: false })
+    // A token issued after Express last fetched the keys makes it refetch them (RFC 7517 key
+    // rotation); iat has a one-second resolution.
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const fresh = await issuer.token('orders:read')
+    expect((await get(express, { authorization: `Bearer ${fresh}` })).status).toBe(200)
+    expect((await get(express, { authorization: `Bearer ${old}` })).status).toBe(401)
+    // Koa's keys are minutes from their own refresh and the token sits in its cache: without
+    // the bus it would be accepted until then.
+    const ms = await refusedWithin(koa, old, 1000)
+    expect(ms).toBeLessThan(1000)
+    expect((await get(koa, { authorization: `Bearer ${fresh}` })).status).toBe(200)
   })
 
   it('a DPoP proof used on one process is a replay on the other', async () => {

@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto'
 import { createAuditor, type Auditor } from './audit/auditor.js'
 import { extractToken, type BearerMethod } from './credentials/extract-token.js'
 import { createRejections, type Rejections } from './credentials/rejections.js'
@@ -15,6 +16,7 @@ import type { RequireTokenOptions } from './options.js'
 import type { PortcullisRequest } from './request.js'
 import { NO_CACHE, VerifiedTokenCache, type TokenCacheControl } from './token/verified-token-cache.js'
 import { verifyJwt } from './token/verify-jwt.js'
+import { jwkThumbprintOf } from './jwks/jwk-thumbprint.js'
 import type { Observability } from './observability/compile-observability.js'
 import { ATTR, SPAN, SPAN_KIND_INTERNAL, failSpan, type SpanLike } from './observability/tracing.js'
 import { compileTrustedProxies } from './binding/trusted-proxies.js'
@@ -82,6 +84,22 @@ export interface Authenticator {
   ready(options?: ReadyOptions): Promise<ReadinessReport>
   /** The key state of every issuer for `/health` routes; makes no network call. */
   health(): HealthReport
+  /**
+   * Registers `listener` to hear the RFC 7638 thumbprints (SHA-256, base64url) of keys that
+   * left an issuer's key set at a JWKS refresh of this authenticator (its cache has already
+   * dropped what they verified). Made for telling other processes, which then call
+   * {@link distrustKeys}. Keys removed by `distrustKeys` are not reported. Returns a function
+   * that unregisters the listener. A throwing listener is ignored.
+   */
+  onKeysRemoved(listener: (thumbprints: readonly string[]) => void): () => void
+  /**
+   * Stops trusting the keys with these RFC 7638 thumbprints now, before the next JWKS refresh
+   * would notice them gone: they leave the key sets, and the verified-token cache drops every
+   * token they verified. A later token naming one of them refetches the issuer's key set (a
+   * key still published comes back). Configured keys (`keys`, `secret`) are never removed.
+   * Returns how many keys were removed (0 when none was held).
+   */
+  distrustKeys(thumbprints: Iterable<string>): number
 }
 
 /**
@@ -106,8 +124,14 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   // Validated by compileOptions; the introspection guard counts per client address behind them.
   const trustProxy = compileTrustedProxies(options.trustedProxies)
   const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs, compiled.cache.maxBytes, compiled.clock)
-  if (cache !== undefined) {
-    for (const source of compiled.verifier.issuers.values()) source.onKeysRemoved?.((keys) => cache.deleteByKeys(keys))
+  // Key removals run at JWKS refreshes, never per request; thumbprints are computed only when
+  // someone listens.
+  const removalListeners = new Set<(thumbprints: readonly string[]) => void>()
+  for (const source of compiled.verifier.issuers.values()) {
+    source.onKeysRemoved?.((keys) => {
+      cache?.deleteByKeys(keys)
+      if (removalListeners.size > 0) notifyRemoval(removalListeners, keys)
+    })
   }
 
   function reject(request: PortcullisRequest, started: number, span: SpanLike | undefined, error: PortcullisError, token?: string): PortcullisError {
@@ -231,6 +255,33 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     authenticate,
     ready: (readyOptions) => checkReadiness(compiled.verifier.issuers, introspection, readyOptions),
     health: () => healthReport(compiled.verifier.issuers),
+    onKeysRemoved(listener) {
+      if (typeof listener !== 'function') throw new TypeError('onKeysRemoved needs a function')
+      removalListeners.add(listener)
+      return () => {
+        removalListeners.delete(listener)
+      }
+    },
+    distrustKeys(thumbprints) {
+      const wanted = new Set<string>()
+      for (const thumbprint of thumbprints) if (typeof thumbprint === 'string' && thumbprint !== '') wanted.add(thumbprint)
+      if (wanted.size === 0) return 0
+      const removed = new Set<KeyObject>()
+      for (const source of compiled.verifier.issuers.values()) for (const key of source.distrust?.(wanted) ?? []) removed.add(key)
+      if (removed.size > 0) cache?.deleteByKeys(removed)
+      return removed.size
+    },
+  }
+}
+
+function notifyRemoval(listeners: ReadonlySet<(thumbprints: readonly string[]) => void>, keys: ReadonlySet<KeyObject>): void {
+  const thumbprints = Object.freeze([...keys].map(jwkThumbprintOf))
+  for (const listener of listeners) {
+    try {
+      listener(thumbprints)
+    } catch {
+      // A listener's failure must not break key refreshing.
+    }
   }
 }
 

@@ -129,6 +129,13 @@ export interface PolicyEngine {
    * `PolicyValidationError` and the last good policy stays in force.
    */
   update(policy: PolicyNode | string | object): void
+  /**
+   * Forgets the values attribute providers keep across requests (their `ttl` caches), so
+   * that the next decisions load them again: after a change the caches cannot have seen
+   * (an operator's invalidation, a reconnection of whatever tells this process of changes).
+   * Decisions in flight are not affected.
+   */
+  clearCaches(): void
 }
 
 const MAX_PASSES = 32
@@ -328,6 +335,9 @@ export function createPolicyEngine(initial: PolicyNode, options: PolicyEngineOpt
     update(policy) {
       const node = isNode(policy) ? policy : loadPolicyDocument(policy)
       current = { node, compiled: compilePolicy(node) }
+    },
+    clearCaches() {
+      for (const provider of providers.values()) provider.cache?.clear()
     },
   }
   // What the policy requirement needs to discharge obligations, kept off the public type.

@@ -19,16 +19,24 @@ export interface KeyLookupHint {
 export interface KeySource {
   getKeys(alg: Algorithm, kid: string | undefined, hint?: KeyLookupHint): readonly KeyObject[] | Promise<readonly KeyObject[]>
   /**
-   * Registers `listener` to hear of keys that left the set (a JWKS refresh without them).
-   * Sources whose keys never change (static keys, a secret) do not implement it.
-   */
-  /**
    * Called when a cached verification is about to be reused without `getKeys`: starts a
    * background refresh if one is due (so key removals are still noticed when every request
    * hits the cache) and returns false when the keys are too old to be used at all.
    */
   revalidate?(): boolean
+  /**
+   * Registers `listener` to hear of keys that left the set (a JWKS refresh without them).
+   * Sources whose keys never change (static keys, a secret) do not implement it.
+   */
   onKeysRemoved?(listener: (keys: ReadonlySet<KeyObject>) => void): void
+  /**
+   * Removes the keys whose RFC 7638 thumbprint is in `thumbprints` from the set at once (another
+   * process saw them leave the key set) and returns them. The next token naming one of them
+   * refetches the key set, cooldown or not, so a key still published comes back. Listeners of
+   * `onKeysRemoved` are not called: the removal did not come from this source's own refresh.
+   * Sources whose keys never change do not implement it.
+   */
+  distrust?(thumbprints: ReadonlySet<string>): ReadonlySet<KeyObject>
   /** Fetches remote keys now (startup); resolves with their number. Static sources lack it. */
   ready?(): Promise<number>
   /** The state of the keys, without a network call. */

@@ -4,7 +4,8 @@ import { DependencyUnavailable } from '../internal/failures.js'
 import { fetchJson, type FetchLike } from '../internal/fetch-json.js'
 import type { AsymmetricAlgorithm } from '../token/algorithms.js'
 import type { KeyLookupHint, KeySource, KeySourceStatus } from './key-source.js'
-import { carryOverKeys, parseJwkSet, type KeyIndex } from './key-index.js'
+import { carryOverKeys, KeyIndex, parseJwkSet } from './key-index.js'
+import { jwkThumbprintOf } from './jwk-thumbprint.js'
 
 /** What triggered a JWKS fetch (for metrics: `pep_jwks_fetches_total{trigger}`). */
 export type JwksFetchTrigger = 'initial' | 'ttl' | 'unknown_kid'
@@ -195,6 +196,22 @@ export class RemoteKeySet implements KeySource {
 
   onKeysRemoved(listener: (keys: ReadonlySet<KeyObject>) => void): void {
     this.removalListeners.push(listener)
+  }
+
+  distrust(thumbprints: ReadonlySet<string>): ReadonlySet<KeyObject> {
+    const removed = new Set<KeyObject>()
+    if (this.index === undefined) return removed
+    const kept = this.index.entries.filter((entry) => {
+      if (!thumbprints.has(jwkThumbprintOf(entry.key))) return true
+      removed.add(entry.key)
+      return false
+    })
+    if (removed.size === 0) return removed
+    this.index = new KeyIndex(kept)
+    // A token naming a removed key refetches at once: if the issuer still publishes the key
+    // (the removal elsewhere was a stale read), it comes back instead of waiting a cooldown.
+    this.lastAttemptAt = Number.NEGATIVE_INFINITY
+    return removed
   }
 
   /** Backoff applies only after a failed attempt: a healthy endpoint is always asked. */

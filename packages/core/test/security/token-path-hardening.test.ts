@@ -20,7 +20,7 @@ import {
   type TestCertificate,
 } from '@portcullis/testing'
 import { requestUri } from '../../src/binding/dpop/htu.js'
-import { jwkThumbprintOf } from '../../src/binding/dpop/verify-proof.js'
+import { jwkThumbprintOf } from '../../src/jwks/jwk-thumbprint.js'
 import { compileTrustedProxies } from '../../src/binding/trusted-proxies.js'
 import { discoverEndpoint } from '../../src/jwks/discovery.js'
 import { bearer, manualClock, rejection } from '../helpers.js'

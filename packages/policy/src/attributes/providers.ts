@@ -67,11 +67,13 @@ export interface AttributeProvider {
 export interface ProviderCache {
   get(key: string): unknown
   set(key: string, value: unknown): void
+  /** Forgets every value. */
+  clear(): void
 }
 
 function providerCache(maxEntries: number, ttlMs: number, clock: () => number): ProviderCache {
   const cache = new TtlCache<unknown>({ maxEntries }, clock)
-  return { get: (key) => cache.get(key), set: (key, value) => cache.set(key, value, clock() + ttlMs) }
+  return { get: (key) => cache.get(key), set: (key, value) => cache.set(key, value, clock() + ttlMs), clear: () => cache.clear() }
 }
 
 /** A validated provider. */

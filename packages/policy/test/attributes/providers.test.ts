@@ -73,6 +73,20 @@ describe('attribute providers', () => {
     expect(directory.calls).toBe(5)
   })
 
+  it('clearCaches() forgets the cached values: the next decision loads them again', async () => {
+    const directory = counting(async () => ({ department: 'eng' }), { ttl: 60 })
+    const engine = createPolicyEngine(byDepartment, { providers: { directory } })
+    const read = (): Promise<unknown> => engine.decide({ action: 'read', identity: identity(), request: request() })
+    await read()
+    await read()
+    expect(directory.calls).toBe(1)
+    engine.clearCaches()
+    await read()
+    expect(directory.calls).toBe(2)
+    await read()
+    expect(directory.calls).toBe(2)
+  })
+
   it('options are checked by the shared validator: unknown engine and environment options, bad numbers', () => {
     const load = (): unknown => 1
     for (const options of [

@@ -131,9 +131,9 @@ describe('createPolicyRequirement (PEP)', () => {
   })
 
   it('the engine keeps its obligation handlers and clock off its public surface', () => {
-    expect(Object.keys(engine).sort()).toEqual(['decide', 'explain', 'policy', 'update'])
+    expect(Object.keys(engine).sort()).toEqual(['clearCaches', 'decide', 'explain', 'policy', 'update'])
     // Something shaped like an engine is not one: the requirement needs the engine's internals.
-    const lookalike = { policy: engine.policy, decide: engine.decide, explain: engine.explain, update: engine.update }
+    const lookalike = { policy: engine.policy, decide: engine.decide, explain: engine.explain, update: engine.update, clearCaches: engine.clearCaches }
     expect(() => createPolicyRequirement(lookalike, { action: 'read' })).toThrow(/policy engine/)
   })
 })

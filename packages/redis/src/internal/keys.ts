@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { configurationError } from '@portcullis/core'
 
 /** Bumped when the layout of keys or values changes, so that two layouts never mix. */
@@ -6,7 +6,8 @@ export const KEY_FORMAT = 'v1'
 
 /** SHA-256, base64url: the only form in which identifiers reach Redis (RFC 9700 §4.9.3 for tokens). */
 export function hashOf(value: string): string {
-  return createHash('sha256').update(value).digest('base64url')
+  // The one-shot form: a few times faster than createHash for short values.
+  return hash('sha256', value, 'base64url')
 }
 
 /** Checks a prefix: printable, no spaces (keys and pub/sub messages are space-separated). */

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { shutdown, type Commands } from '../internal/connection.js'
+import { ChannelSubscription } from '../internal/channel-subscription.js'
+import type { Commands } from '../internal/connection.js'
 import { deadline } from '../internal/deadline.js'
+import { Heartbeats } from '../internal/heartbeats.js'
 import type { Entry } from './entries.js'
-import { HEARTBEAT, SNAPSHOT } from './scripts.js'
+import { SNAPSHOT } from './scripts.js'
 
 /** Where the local view stands. Only `current` answers checks without a round trip. */
 export type LocalViewState = 'offline' | 'syncing' | 'current' | 'too_large' | 'closed'
@@ -43,15 +44,11 @@ export class LocalView {
   #freshAt = -Infinity
   #buffer: string[] | undefined
   #syncing = false
-  #heartbeatPending = false
-  #sequence = 0
-  #sent = new Map<number, number>()
   #lastSweep = performance.now()
-  readonly #instance = randomUUID()
   readonly #timer: NodeJS.Timeout
-  readonly #listener = (message: string): void => this.#onMessage(message)
+  readonly #heartbeats: Heartbeats
+  readonly #subscription: ChannelSubscription
   readonly #commands: Commands
-  readonly #subscriber: Commands
   readonly #keys: LocalViewKeys
   readonly #settings: LocalViewSettings
   readonly #clock: () => number
@@ -61,18 +58,17 @@ export class LocalView {
 
   constructor(commands: Commands, subscriber: Commands, keys: LocalViewKeys, settings: LocalViewSettings, clock: () => number) {
     this.#commands = commands
-    this.#subscriber = subscriber
     this.#keys = keys
     this.#settings = settings
     this.#clock = clock
-    const drop = (): void => this.#drop()
-    subscriber.on('error', drop) // also keeps a connection error from crashing the process
-    subscriber.on('reconnecting', drop)
-    subscriber.on('end', drop)
-    subscriber.on('ready', () => this.#tick())
+    this.#heartbeats = new Heartbeats(commands, keys.version, keys.channel, settings.maxStaleness)
     this.#timer = setInterval(() => this.#tick(), settings.heartbeatInterval)
     this.#timer.unref()
-    void this.#subscribe()
+    this.#subscription = new ChannelSubscription(subscriber, keys.channel, settings.heartbeatInterval, {
+      message: (message) => this.#onMessage(message),
+      lost: () => this.#drop(),
+      ready: () => this.#tick(),
+    })
   }
 
   get state(): LocalViewState {
@@ -111,27 +107,11 @@ export class LocalView {
     clearInterval(this.#timer)
     this.#drop()
     this.#state = 'closed'
-    try {
-      await this.#subscriber.sUnsubscribe(this.#keys.channel, this.#listener)
-    } catch {
-      // Closing anyway.
-    }
-    await shutdown(this.#subscriber)
+    await this.#subscription.close()
   }
 
   #fresh(): boolean {
     return performance.now() - this.#freshAt <= this.#settings.maxStaleness
-  }
-
-  async #subscribe(): Promise<void> {
-    try {
-      if (!this.#subscriber.isOpen) await this.#subscriber.connect()
-      await this.#subscriber.sSubscribe(this.#keys.channel, this.#listener)
-      this.#tick()
-    } catch {
-      // Reconnection resubscribes; until then the view is not trusted.
-      if (this.#state !== 'closed') setTimeout(() => void this.#subscribe(), this.#settings.heartbeatInterval).unref()
-    }
   }
 
   #drop(): void {
@@ -140,7 +120,7 @@ export class LocalView {
     this.#entries = new Map()
     this.#buffer = undefined
     this.#freshAt = -Infinity
-    this.#sent.clear()
+    this.#heartbeats.forget()
   }
 
   /** Drops the view and loads a new snapshot now rather than at the next tick. */
@@ -157,33 +137,11 @@ export class LocalView {
       return
     }
     this.#sweep()
-    void this.#heartbeat()
-  }
-
-  async #heartbeat(): Promise<void> {
-    if (this.#heartbeatPending) return
-    this.#heartbeatPending = true
-    const sequence = ++this.#sequence
-    const now = performance.now()
-    this.#sent.set(sequence, now)
-    for (const [old, sentAt] of this.#sent) {
-      if (now - sentAt <= this.#settings.maxStaleness) break
-      this.#sent.delete(old)
-    }
-    try {
-      await deadline(
-        this.#commands.eval(HEARTBEAT, { keys: [this.#keys.version], arguments: [this.#keys.channel, this.#instance, String(sequence)] }),
-        this.#settings.maxStaleness,
-      )
-    } catch {
-      // A lost heartbeat lets the view go stale, which is the point.
-    } finally {
-      this.#heartbeatPending = false
-    }
+    void this.#heartbeats.send()
   }
 
   async #resync(): Promise<void> {
-    if (this.#syncing || !this.#subscriberReady()) return
+    if (this.#syncing || !this.#subscription.ready) return
     this.#syncing = true
     this.#state = 'syncing'
     this.#buffer = []
@@ -222,10 +180,6 @@ export class LocalView {
     }
   }
 
-  #subscriberReady(): boolean {
-    return this.#subscriber.isReady ?? this.#subscriber.isOpen
-  }
-
   #onMessage(message: string): void {
     if (this.#buffer !== undefined) {
       if (this.#buffer.length >= MAX_BUFFERED) this.#drop()
@@ -243,8 +197,7 @@ export class LocalView {
     } else if (parts[0] === 'h' && parts.length === 4) {
       // Every revocation published before this heartbeat has been received by now.
       if (version !== this.#version) return this.#restart()
-      if (parts[2] !== this.#instance) return
-      const sentAt = this.#sent.get(Number(parts[3]))
+      const sentAt = this.#heartbeats.sentAt(parts[2], parts[3])
       if (sentAt !== undefined && sentAt > this.#freshAt) this.#freshAt = sentAt
     }
   }

@@ -1,6 +1,6 @@
 import { configurationError, revocationIssuer as issuerOf, revocationString as nonEmpty, revocationTime as time, revocationTokenHash } from '@portcullis/core'
 import type { IssuedBeforeRevocation, RevocationQuery, RevocationReason, RevocationStore, SessionRevocation, TokenRevocation } from '@portcullis/core'
-import { commonSettings, failOpenOr, positiveInteger } from '../internal/checked-options.js'
+import { commonSettings, failOpenOr, positiveInteger, requireSharedSlot } from '../internal/checked-options.js'
 import { openConnection, type Commands } from '../internal/connection.js'
 import { deadline } from '../internal/deadline.js'
 import { KEY_FORMAT } from '../internal/keys.js'
@@ -95,11 +95,7 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const localView = options.localView ?? {}
   const view = localView === false ? undefined : viewSettings(localView, settings.commandTimeout)
 
-  const isCluster = typeof (options.client as { getSlotRandomNode?: unknown } | undefined)?.getSlotRandomNode === 'function'
-  if (isCluster && !/\{[^{}]+\}/.test(settings.prefix)) {
-    // The scripts touch several keys and publish on a shard channel: all must share one slot.
-    throw configurationError('With Redis Cluster, prefix needs a hash tag, e.g. {portcullis}')
-  }
+  requireSharedSlot(options.client, settings.prefix)
   if (view !== undefined && options.client !== undefined && typeof (options.client as { duplicate?: unknown }).duplicate !== 'function') {
     throw configurationError('client must support duplicate() for the local view (or set localView: false)')
   }

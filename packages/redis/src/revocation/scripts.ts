@@ -53,15 +53,3 @@ for i = 1, #items, 2 do
 end
 return out
 `
-
-/**
- * A heartbeat through the event channel: publishes `h <version> <instance> <sequence>`. When a
- * process receives its own heartbeat, every revocation published before it has been received
- * too (one connection, in order), so the local view is current as of the moment it was sent.
- * KEYS: version. ARGV: channel, instance, sequence.
- */
-export const HEARTBEAT = `
-local version = redis.call('GET', KEYS[1]) or '0'
-redis.call('SPUBLISH', ARGV[1], 'h ' .. version .. ' ' .. ARGV[2] .. ' ' .. ARGV[3])
-return version
-`

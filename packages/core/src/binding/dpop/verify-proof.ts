@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { importJwk } from '../../jwks/import-jwk.js'
+import { jwkThumbprintOf } from '../../jwks/jwk-thumbprint.js'
 import { TokenInvalid } from '../../internal/failures.js'
 import { keyFitsAlgorithm, type AsymmetricAlgorithm } from '../../token/algorithms.js'
 import { isNumericDate } from '../../token/numeric-date.js'
@@ -42,12 +43,6 @@ export interface ProofExpectations {
 
 // RFC 7518 §6.2.2, §6.3.2, §6.4 and RFC 8037 §2: members only private or symmetric keys have.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']
-// RFC 7638 §3.2: the required members of each key type, in lexicographic order.
-const THUMBPRINT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
-  RSA: ['e', 'kty', 'n'],
-  EC: ['crv', 'kty', 'x', 'y'],
-  OKP: ['crv', 'kty', 'x'],
-}
 
 const MAX_RSA_BITS = 8192
 const MAX_RSA_EXPONENT = 0xffffffffn
@@ -56,18 +51,6 @@ function invalid(reason: string, description: string): TokenInvalid {
   return TokenInvalid.create(reason, description)
 }
 
-/**
- * RFC 7638 JWK thumbprint (SHA-256, base64url) of a public key, computed from the members
- * node:crypto exports for the imported key, so the hashed JSON is canonical whatever the
- * client wrote.
- */
-export function jwkThumbprintOf(key: KeyObject): string {
-  const jwk = key.export({ format: 'jwk' }) as Record<string, unknown>
-  const members = THUMBPRINT_MEMBERS[jwk['kty'] as string] ?? []
-  const canonical: Record<string, unknown> = {}
-  for (const name of members) canonical[name] = jwk[name]
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url')
-}
 
 function importProofKey(jwk: unknown, alg: AsymmetricAlgorithm): KeyObject {
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
