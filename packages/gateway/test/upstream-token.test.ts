@@ -65,6 +65,7 @@ rules:
     expect(message).toContain('EdDSA needs an Ed25519 key')
     const missing = await loadError(`${head}upstreamToken:\n  issuer: https://gw.internal\n  audience: https://api.internal\n  publishedKeys: [missing.pem]\nrules:\n  - path: /a\n`)
     expect(missing.message).toContain(`${missing.file}:7: upstreamToken.publishedKeys[0]:`)
+    expect((await loadError(`${head}upstreamToken:\n  issuer: https://gw.internal\n  audience: https://api.internal\n  header: X-Portcullis-Subject\nrules:\n  - path: /a\n`)).message).toContain('gw.yaml:7: upstreamToken.header:')
   })
 })
 

@@ -103,7 +103,8 @@ export function checkUpstreamToken(value: unknown, issue: IssueSink): void {
     issue([...at, 'publishedKeys'], 'must be a list of at most 10 PEM key files')
   }
   const header = value['header']
-  if (header !== undefined && (typeof header !== 'string' || !HEADER_NAME.test(header) || RESERVED_HEADERS.includes(header.toLowerCase()))) {
+  // The gateway's own answer headers (identity, error, status) are not free either.
+  if (header !== undefined && (typeof header !== 'string' || !HEADER_NAME.test(header) || RESERVED_HEADERS.includes(header.toLowerCase()) || header.toLowerCase().startsWith('x-portcullis-'))) {
     issue([...at, 'header'], 'must be a header name (Authorization, or a custom one) that the proxy does not own')
   }
   const claims = value['claims']
