@@ -13,10 +13,10 @@ export function allow(res: ServerResponse, headers: Readonly<Record<string, stri
   res.end()
 }
 
-/** Answers a refusal exactly as the adapters do: status, `WWW-Authenticate`, `errorBody()`. */
-export function refuse(res: ServerResponse, error: PortcullisError): void {
+/** Answers a refusal exactly as the adapters do: status, `WWW-Authenticate`, `errorBody()` (`status`: the one sent, for nginx). */
+export function refuse(res: ServerResponse, error: PortcullisError, status = error.status): void {
   const body = JSON.stringify(errorBody(error))
-  res.writeHead(error.status, {
+  res.writeHead(status, {
     ...error.headers,
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
@@ -29,9 +29,9 @@ export function refuse(res: ServerResponse, error: PortcullisError): void {
 }
 
 /** A plain JSON answer of the gateway's own (health, refusals outside the token path). */
-export function json(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+export function json(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}, type = 'application/json; charset=utf-8'): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(text)) })
+  res.writeHead(status, { 'cache-control': 'no-store', ...headers, 'content-type': type, 'content-length': String(Buffer.byteLength(text)) })
   res.end(text)
 }
 

@@ -1,8 +1,9 @@
 /**
  * The one place where the gateway calls the requirement objects of `@portcullis/core` and
  * `@portcullis/policy`. A rule's scopes, step-up and policy are compiled here once and
- * enforced here per request, in the order the adapters document: token, scopes, step-up,
- * policy (a missing scope is a 403 no re-authentication fixes, so it is reported first).
+ * enforced here per request, in the order the adapters document: token, rate limit, scopes,
+ * step-up, policy (a missing scope is a 403 no re-authentication fixes, so it is reported
+ * first). The rate limit counts before the authorization checks, so refused requests count too.
  */
 import {
   createAuthenticationRequirement,
@@ -11,6 +12,7 @@ import {
   type AuthenticationRequirement,
   type Identity,
   type PortcullisRequest,
+  type RateLimitRequirement,
   type ScopeRequirement,
 } from '@portcullis/core'
 import { createPolicyRequirement, type PolicyEngine, type PolicyRequirement } from '@portcullis/policy'
@@ -22,6 +24,8 @@ export interface RuleRequirementSpec {
   readonly scopes?: { readonly list: readonly string[]; readonly match: 'all' | 'any' }
   readonly stepUp?: { readonly acr?: string | readonly string[]; readonly maxAge?: number }
   readonly policy?: { readonly engine: PolicyEngine; readonly action: string; readonly resourceType?: string }
+  /** The rule's rate limit, counted after the token and before the other requirements. */
+  readonly rateLimit?: RateLimitRequirement
   /** Current time in ms (tests); used by step-up. */
   readonly clock?: () => number
 }
@@ -102,11 +106,13 @@ export function compileRuleRequirements(spec: RuleRequirementSpec): RuleEnforcer
       // The same requirements, in the same order, as requireScope / requireAuthentication /
       // requirePolicy on a route: each throws its PortcullisError.
       const input = { request, identity, context, input: { params } }
+      // RateLimit and RateLimit-Policy go out on the allow answer too.
+      const limited = spec.rateLimit === undefined ? NO_HEADERS : ((await spec.rateLimit.enforce(input)).responseHeaders ?? NO_HEADERS)
       if (scope !== undefined) scope.enforce(input)
       if (stepUp !== undefined) stepUp.enforce(input)
-      if (policy === undefined) return NO_HEADERS
+      if (policy === undefined) return limited
       const { responseHeaders } = await policy.enforce(input)
-      return responseHeaders ?? NO_HEADERS
+      return responseHeaders === undefined ? limited : { ...limited, ...responseHeaders }
     },
   }
 }

@@ -3,13 +3,15 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { basename, dirname, resolve } from 'node:path'
 import { PortcullisError, type PortcullisRequest } from '@portcullis/core'
-import { allow, isPortcullisError, json, refuse, ERROR_HEADER } from './answers.js'
+import { allow, isPortcullisError, json, refuse as refuseAsIs, ERROR_HEADER } from './answers.js'
 import type { GatewayConfig } from './config/config.js'
 import { parseGatewayConfig, readGatewayConfig, type LocatedConfig } from './config/load-config.js'
 import { identityHeaders } from './identity-headers.js'
 import { originalRequest, type OriginalRequest, type ProxyProtocol } from './protocols/original-request.js'
 import { canonicalSegments } from './rules/canonical-path.js'
-import { buildRuntime, findRule, type GatewayRuntime, type RuntimeOptions } from './runtime.js'
+import { createGatewayMetrics, loadTracing, type GatewayMetrics, type Tracing } from './observability.js'
+import { buildRuntime, findRule, type GatewayRuntime, type GatewayServices, type RuntimeOptions } from './runtime.js'
+import { nginxRefusal } from './protocols/nginx-status.js'
 
 /** One line of the gateway's operational log. Never contains a token. */
 export interface GatewayLogEntry {
@@ -59,6 +61,11 @@ export interface Gateway {
   readonly config: GatewayConfig
 }
 
+/** Where the gateway publishes the public keys of its upstream tokens (RFC 7517 JWK Set). */
+export const JWKS_PATH = '/.well-known/jwks.json'
+/** Its RFC 8414 authorization server metadata (issuer and `jwks_uri`), for discovery. */
+export const METADATA_PATH = '/.well-known/oauth-authorization-server'
+
 /** Paths of the auth endpoints, one per proxy protocol. */
 export const AUTH_PATHS = { nginx: '/auth/nginx', forward: '/auth/forward', envoy: '/auth/envoy' } as const
 
@@ -94,7 +101,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     options.onPolicyError?.(file, error)
   }
   const runtimeOptions: RuntimeOptions = { ...options, onPolicyError, watchPolicies: options.watch ?? typeof options.config === 'string' }
-  let runtime: GatewayRuntime = await buildRuntime(await locate(options.config), runtimeOptions)
+  // Created on first use and kept for the gateway's life: a reload that turns metrics off and
+  // on again keeps counting on the same registry.
+  let metrics: Promise<GatewayMetrics> | undefined
+  let tracing: Promise<Tracing> | undefined
+  const services: GatewayServices = {
+    metrics: () => (metrics ??= createGatewayMetrics().catch((error: unknown) => {
+      metrics = undefined
+      throw error
+    })),
+    tracing: () => (tracing ??= loadTracing().catch((error: unknown) => {
+      tracing = undefined
+      throw error
+    })),
+  }
+  let runtime: GatewayRuntime = await buildRuntime(await locate(options.config), runtimeOptions, services)
   // Load the issuers' keys now rather than on the first request (readiness).
   void runtime.readiness.warmUp(runtime.authenticator)
   let closed = false
@@ -104,7 +125,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     chain = chain.then(async () => {
       if (closed) return false
       try {
-        const next = await buildRuntime(await locate(options.config), runtimeOptions, runtime)
+        const next = await buildRuntime(await locate(options.config), runtimeOptions, services, runtime)
         const old = runtime
         runtime = next
         void next.readiness.warmUp(next.authenticator)
@@ -142,7 +163,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // request timeouts bound what a slow peer can hold; the keep-alive timeout outlives nginx's
   // and Caddy's idle upstream timeouts so the proxy, not the gateway, closes idle connections.
   const server = http.createServer({ maxHeaderSize: 32 * 1024, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    const current = runtime
+    const answer = current.tracing === undefined ? handle(req, res, current) : current.tracing.withRemoteParent(req.headers, () => handle(req, res, current))
+    answer.catch((error: unknown) => {
       log({ level: 'error', message: 'unexpected fault while answering an auth request', error })
       if (!res.headersSent) json(res, 503, { error: 'temporarily_unavailable' }, { 'retry-after': '1' })
       else res.destroy()
@@ -151,7 +174,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   server.keepAliveTimeout = 75_000
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, current: GatewayRuntime): Promise<void> {
     // The body of the original request is never read (tokens come from the header only).
     req.resume()
     const url = req.url ?? '/'
@@ -159,13 +182,28 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (path === '/health') return json(res, 200, { status: 'ok' })
     if (path === '/ready') {
       if (closed) return json(res, 503, { status: 'stopping' })
-      const ready = await runtime.readiness.warmUp(runtime.authenticator)
-      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'keys_not_loaded', rules: runtime.rules.length })
+      const ready = await current.readiness.warmUp(current.authenticator)
+      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'keys_not_loaded', rules: current.rules.length })
+    }
+    if (current.metrics !== undefined && path === current.metricsPath) {
+      const { contentType, text } = await current.metrics.scrape()
+      res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store', 'content-length': String(Buffer.byteLength(text)) })
+      return void res.end(text)
+    }
+    if (current.upstreamToken !== undefined && path === JWKS_PATH) {
+      // Public keys: upstreams may cache them for a few minutes (the core refetches on an unknown kid).
+      return json(res, 200, current.upstreamToken.minter.key.jwks as unknown as Record<string, unknown>, { 'cache-control': 'public, max-age=300' }, 'application/jwk-set+json')
+    }
+    if (current.upstreamToken !== undefined && path === current.upstreamToken.metadataPath) {
+      return json(res, 200, current.upstreamToken.metadata, { 'cache-control': 'public, max-age=300' })
     }
     const protocol = protocolOf(path)
     if (protocol === undefined) return json(res, 404, { error: 'not_found' })
-
-    const current = runtime
+    const counted = current.metrics?.answers
+    if (counted !== undefined) res.once('finish', () => counted.inc({ protocol, status: String(res.statusCode) }))
+    // nginx passes only 401 and 403 on (any other refusal becomes a 500): other statuses travel
+    // as a 403 that names them, and the documented nginx snippet restores them.
+    const refuse = protocol === 'nginx' ? nginxRefusal : refuseAsIs
     // The original method, URI and host come from headers: only a trusted proxy may send them.
     if (!current.isTrustedProxy(req.socket.remoteAddress)) {
       log({ level: 'warn', message: `auth request from untrusted address ${req.socket.remoteAddress ?? 'unknown'} refused` })
@@ -180,6 +218,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const segments = canonicalSegments(original.uri)
     const found = segments === undefined ? undefined : findRule(current.rules, original.method, original.hostname, segments)
     if (found === undefined) return refuse(res, noMatch(current, segments === undefined))
+    const answerError = (error: unknown): void => {
+      if (isPortcullisError(error)) return refuse(res, error)
+      log({ level: 'error', message: 'unexpected fault on the token path', error })
+      refuse(res, new PortcullisError('temporarily_unavailable', { status: 503, description: 'The request could not be checked', headers: { 'Retry-After': '1' }, reason: 'internal' }))
+    }
 
     const request = toPortcullisRequest(req, original)
     let identity
@@ -194,22 +237,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           context = result.context
         }
       } catch (error) {
-        return answerError(res, error)
+        return answerError(error)
       }
     }
     let obligations: Readonly<Record<string, string>>
     try {
       obligations = await found.rule.enforcer.enforce({ request, identity, context, params: found.params })
     } catch (error) {
-      return answerError(res, error)
+      return answerError(error)
     }
-    allow(res, { ...authHeaders, ...obligations, ...identityHeaders(identity, current.identityNames) })
-  }
-
-  function answerError(res: ServerResponse, error: unknown): void {
-    if (isPortcullisError(error)) return refuse(res, error)
-    log({ level: 'error', message: 'unexpected fault on the token path', error })
-    refuse(res, new PortcullisError('temporarily_unavailable', { status: 503, description: 'The request could not be checked', headers: { 'Retry-After': '1' }, reason: 'internal' }))
+    const answer: Record<string, string> = { ...authHeaders, ...obligations, ...identityHeaders(identity, current.identityNames) }
+    const upstream = current.upstreamToken
+    if (upstream !== undefined) {
+      // Always present (empty without a token): the proxy replaces the client's copy with it.
+      answer[upstream.header] = ''
+      if (identity !== undefined && found.rule.upstreamAudience !== undefined) {
+        try {
+          answer[upstream.header] = `${upstream.prefix}${await upstream.minter.mint(identity, request, found.rule.upstreamAudience)}`
+        } catch (error) {
+          return answerError(error)
+        }
+      }
+    }
+    allow(res, answer)
   }
 
   return {

@@ -12,6 +12,10 @@ import { compileHostMatch } from './rules/host-match.js'
 import { compilePathTemplate, type PathTemplate } from './rules/path-template.js'
 import { createReadiness, type Readiness } from './readiness.js'
 import { compileProxyTrust, LOOPBACK } from './trusted-proxies.js'
+import { MissingPeerError, type GatewayMetrics, type Tracing } from './observability.js'
+import { compileRuleRateLimit, RateLimitFieldError, type CompiledRateLimit } from './rules/rate-limits.js'
+import { KeyFieldError, loadSigningKey } from './upstream-token/signing-key.js'
+import { createUpstreamTokenMinter, type UpstreamTokenMinter } from './upstream-token/upstream-token.js'
 
 /** Programmatic options that cannot live in a file (functions, test hooks). */
 export interface RuntimeOptions {
@@ -34,6 +38,29 @@ export interface CompiledRule {
   readonly methods: ReadonlySet<string> | undefined
   readonly template: PathTemplate
   readonly enforcer: RuleEnforcer
+  /** The audience of the upstream token this rule's upstream gets; `undefined`: none. */
+  readonly upstreamAudience: string | undefined
+}
+
+/** The optional services of one gateway, loaded on first use and kept across reloads. */
+export interface GatewayServices {
+  metrics(): Promise<GatewayMetrics>
+  tracing(): Promise<Tracing>
+}
+
+/** The upstream token of a configuration. */
+export interface UpstreamToken {
+  /** The JSON of the section the minter was built from (reused across reloads when unchanged). */
+  readonly sectionKey: string
+  readonly minter: UpstreamTokenMinter
+  /** Lower-case header name on the allow answer. */
+  readonly header: string
+  /** `Bearer ` for Authorization, nothing for a custom header. */
+  readonly prefix: string
+  /** RFC 8414 metadata: the issuer and its `jwks_uri`. */
+  readonly metadata: { readonly issuer: string; readonly jwks_uri: string }
+  /** Where the metadata is served: the well-known path with the issuer's path appended (RFC 8414 §3.1). */
+  readonly metadataPath: string
 }
 
 /** Everything a request needs, built from one version of the configuration. */
@@ -50,6 +77,13 @@ export interface GatewayRuntime {
   readonly identityNames: IdentityHeaderNames
   readonly nginxHeaders: ProtocolHeaders
   readonly forwardHeaders: ProtocolHeaders
+  /** The rate limits by key, for reuse by the next version. */
+  readonly rateLimits: ReadonlyMap<string, CompiledRateLimit>
+  readonly metrics: GatewayMetrics | undefined
+  /** Path of the metrics on the listener, when on. */
+  readonly metricsPath: string | undefined
+  readonly tracing: Tracing | undefined
+  readonly upstreamToken: UpstreamToken | undefined
   /** Stops the policy file watchers of this version. */
   close(): void
 }
@@ -63,13 +97,32 @@ function ruleName(rule: GatewayRuleConfig, index: number): string {
  * runtime is put in force: a refused option throws the file's error with the line and field.
  * `previous` lends its authenticator (keys, caches) when the token section did not change.
  */
-export async function buildRuntime(located: LocatedConfig, options: RuntimeOptions, previous?: GatewayRuntime): Promise<GatewayRuntime> {
+export async function buildRuntime(located: LocatedConfig, options: RuntimeOptions, services: GatewayServices, previous?: GatewayRuntime): Promise<GatewayRuntime> {
   const { config } = located
   const issues: PathIssue[] = []
   const fail = (path: FieldPath, error: unknown): void => {
     const message = ((error as Error)?.message ?? String(error)).replace(/^Portcullis: /, '')
     issues.push({ path, message })
   }
+
+  let metrics: GatewayMetrics | undefined
+  if (config.metrics?.enabled === true) {
+    try {
+      metrics = await services.metrics()
+    } catch (error) {
+      fail(['metrics', 'enabled'], error instanceof MissingPeerError ? error : new Error(`metrics could not be created: ${(error as Error).message}`))
+    }
+  }
+  let tracing: Tracing | undefined
+  if (config.tracing === true) {
+    try {
+      tracing = await services.tracing()
+    } catch (error) {
+      fail(['tracing'], error)
+    }
+  }
+  const base = dirname(resolve(located.file))
+  const upstreamToken = await buildUpstreamToken(config, base, options, fail, previous)
 
   const proxies = config.trustedProxies ?? LOOPBACK
   let isTrustedProxy: GatewayRuntime['isTrustedProxy'] = () => false
@@ -83,7 +136,7 @@ export async function buildRuntime(located: LocatedConfig, options: RuntimeOptio
   // Authorization header (the original body is not forwarded), the proxies trusted for the
   // forwarded host and protocol (DPoP htu) and client-certificate headers (mTLS), and one
   // authenticator for every rule: optional, each rule then requires a token or not.
-  const tokenKey = JSON.stringify(config.token)
+  const tokenKey = JSON.stringify([config.token, metrics !== undefined, tracing !== undefined])
   const reuse = previous !== undefined && previous.tokenKey === tokenKey
   let authenticator: Authenticator | undefined = reuse ? previous.authenticator : undefined
   // Shapes are the core's to validate (below); here only what readiness needs, without throwing.
@@ -99,6 +152,8 @@ export async function buildRuntime(located: LocatedConfig, options: RuntimeOptio
         optional: true,
         bearerMethods: ['header'],
         trustedProxies: proxies,
+        ...(metrics === undefined ? {} : { metrics: metrics.core }),
+        ...(tracing === undefined ? {} : { tracer: tracing.tracer }),
         ...(options.audit === undefined ? {} : { audit: options.audit }),
         ...(options.clock === undefined ? {} : { clock: options.clock }),
         ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
@@ -112,8 +167,8 @@ export async function buildRuntime(located: LocatedConfig, options: RuntimeOptio
   // One engine per policy file, shared by the rules that name it.
   const engines = new Map<string, PolicyEngine>()
   const watchers: PolicyFileWatcher[] = []
-  const base = dirname(resolve(located.file))
   const rules: CompiledRule[] = []
+  const rateLimits = new Map<string, CompiledRateLimit>()
   for (const [index, rule] of config.rules.entries()) {
     const at: FieldPath = ['rules', index]
     let template: PathTemplate | undefined
@@ -142,9 +197,23 @@ export async function buildRuntime(located: LocatedConfig, options: RuntimeOptio
         : 'any' in rule.scopes
           ? { list: rule.scopes.any, match: 'any' as const }
           : { list: (rule.scopes as { all: readonly string[] }).all, match: 'all' as const }
+    let rateLimit: CompiledRateLimit | undefined
+    try {
+      rateLimit = compileRuleRateLimit(ruleName(rule, index), rule.rateLimit, config.rateLimit, [...at, 'rateLimit'], {
+        trustedProxies: proxies,
+        clock: options.clock,
+        metrics: metrics?.core,
+        previous: previous?.rateLimits,
+      })
+      if (rateLimit !== undefined) rateLimits.set(rateLimit.key, rateLimit)
+    } catch (error) {
+      if (error instanceof RateLimitFieldError) fail(error.path, error)
+      else fail([...at, 'rateLimit'], error)
+    }
     let enforcer: RuleEnforcer | undefined
     try {
       enforcer = compileRuleRequirements({
+        ...(rateLimit === undefined ? {} : { rateLimit: rateLimit.requirement }),
         token: rule.token ?? 'required',
         ...(scopes === undefined ? {} : { scopes }),
         ...(rule.stepUp === undefined ? {} : { stepUp: rule.stepUp }),
@@ -162,10 +231,17 @@ export async function buildRuntime(located: LocatedConfig, options: RuntimeOptio
         methods: rule.methods === undefined ? undefined : new Set(rule.methods),
         template,
         enforcer,
+        upstreamAudience: upstreamToken === undefined || rule.upstreamToken === false || rule.token === 'none'
+          ? undefined
+          : (rule.upstreamToken?.audience ?? config.upstreamToken?.audience),
       })
     }
   }
-  if (issues.length > 0 || authenticator === undefined) throw located.error(issues)
+  if (issues.length > 0 || authenticator === undefined) {
+    // A bad top-level default is reported once, not once per rule that uses it.
+    const seen = new Set<string>()
+    throw located.error(issues.filter((i) => !seen.has(`${JSON.stringify(i.path)}${i.message}`) && seen.add(`${JSON.stringify(i.path)}${i.message}`) !== undefined))
+  }
 
   if (options.watchPolicies !== false) {
     for (const [file, engine] of engines) {
@@ -184,6 +260,11 @@ export async function buildRuntime(located: LocatedConfig, options: RuntimeOptio
     identityNames: identityHeaderNames(config.identityHeaders),
     nginxHeaders: protocolHeaders(NGINX_HEADERS, config.protocols?.nginx),
     forwardHeaders: protocolHeaders(FORWARD_HEADERS, config.protocols?.forward),
+    rateLimits,
+    metrics,
+    metricsPath: metrics === undefined ? undefined : (config.metrics?.path ?? '/metrics'),
+    tracing,
+    upstreamToken,
     close() {
       for (const watcher of watchers) watcher.close()
     },
@@ -204,4 +285,40 @@ export function findRule(
     if (params !== undefined) return { rule, params }
   }
   return undefined
+}
+
+/**
+ * The upstream token of the configuration: its key loaded (or generated) and its minter, or
+ * the previous one when the section did not change (the same key, the same cached tokens).
+ */
+async function buildUpstreamToken(
+  config: GatewayConfig,
+  base: string,
+  options: RuntimeOptions,
+  fail: (path: FieldPath, error: unknown) => void,
+  previous: GatewayRuntime | undefined,
+): Promise<UpstreamToken | undefined> {
+  const section = config.upstreamToken
+  if (section === undefined) return undefined
+  const sectionKey = JSON.stringify([section, base])
+  if (previous?.upstreamToken?.sectionKey === sectionKey) return previous.upstreamToken
+  const algorithm = section.algorithm ?? 'ES256'
+  let key
+  try {
+    key = await loadSigningKey(algorithm, section.key === undefined ? undefined : resolve(base, section.key), (section.publishedKeys ?? []).map((file) => resolve(base, file)))
+  } catch (error) {
+    if (error instanceof KeyFieldError) fail(error.index === undefined ? ['upstreamToken', error.field] : ['upstreamToken', error.field, error.index], error)
+    else fail(['upstreamToken'], error)
+    return undefined
+  }
+  const header = (section.header ?? 'Authorization').toLowerCase()
+  const issuer = section.issuer
+  return {
+    sectionKey,
+    minter: createUpstreamTokenMinter({ issuer, lifetime: section.lifetime ?? 60, claims: section.claims ?? [], key, clock: options.clock ?? Date.now }),
+    header,
+    prefix: header === 'authorization' ? 'Bearer ' : '',
+    metadata: { issuer, jwks_uri: section.jwksUri ?? `${issuer.replace(/\/+$/, '')}/.well-known/jwks.json` },
+    metadataPath: `/.well-known/oauth-authorization-server${new URL(issuer).pathname.replace(/\/+$/, '')}`,
+  }
 }

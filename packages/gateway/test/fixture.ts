@@ -67,7 +67,7 @@ export function tokenSection(issuer: LocalIssuer, extra = ''): string {
   return `token:\n  issuer: ${issuer.issuer}\n  audience: ${issuer.audience}\n${extra}`
 }
 
-export async function startFixture(rules = rulesYaml(), tokenExtra = '', options: { watch?: boolean; top?: string } = {}): Promise<Fixture> {
+export async function startFixture(rules = rulesYaml(), tokenExtra = '', options: { watch?: boolean; top?: string; port?: number } = {}): Promise<Fixture> {
   const issuer = await createIssuer({ clock: () => NOW })
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-gateway-'))
   const file = join(dir, 'gateway.yaml')
@@ -75,7 +75,7 @@ export async function startFixture(rules = rulesYaml(), tokenExtra = '', options
   writeFileSync(file, `${tokenSection(issuer, tokenExtra)}${options.top ?? ''}${rules}`)
   const logs: GatewayLogEntry[] = []
   const gateway = await createGateway({ config: file, clock: () => NOW, watch: options.watch ?? false, log: (e) => logs.push(e) })
-  const { port } = await gateway.listen(0, '127.0.0.1')
+  const { port } = await gateway.listen(options.port ?? 0, '127.0.0.1')
   return {
     issuer,
     gateway,
@@ -126,4 +126,16 @@ export function forwardAsk(port: number, method: string, uri: string, headers: h
 /** An Envoy ext_authz HTTP check: method and path prefixed, Host is the original authority. */
 export function envoyAsk(port: number, method: string, uri: string, headers: http.OutgoingHttpHeaders = {}, host = 'api.example.com'): Promise<RawResponse> {
   return send(port, `/auth/envoy${uri}`, { host, ...headers }, method)
+}
+
+/**
+ * The status a client gets through the documented proxy configuration: nginx only passes 401
+ * and 403 on, so the nginx endpoint sends other refusals as a 403 with `X-Portcullis-Status`,
+ * which the documented snippet turns back into that status.
+ */
+export function meant(res: RawResponse): number {
+  const named = res.headers['x-portcullis-status']
+  if (named === undefined) return res.status
+  if (res.status !== 403) throw new Error(`X-Portcullis-Status on a ${res.status}`)
+  return Number(named)
 }

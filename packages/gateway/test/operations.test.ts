@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createIssuer } from '@portcullis/testing'
-import { nginxAsk, rulesYaml, send, startFixture, type Fixture } from './fixture.js'
+import { meant, nginxAsk, rulesYaml, send, startFixture, type Fixture } from './fixture.js'
 import { freePort } from './proxies.js'
 
 describe('readiness: the issuers keys are loaded', () => {
@@ -36,9 +36,10 @@ describe('readiness: the issuers keys are loaded', () => {
     expect(res.status).toBe(503)
     expect(JSON.parse(res.text).status).toBe('keys_not_loaded')
     expect((await send(f.port, '/health', {})).status).toBe(200)
-    // Tokens cannot be checked: 503, never an allow.
+    // Tokens cannot be checked: 503, never an allow (to nginx: a 403 naming the 503).
     const token = await f.token('docs:read')
-    expect((await nginxAsk(f.port, 'GET', '/docs/eng-1', { authorization: `Bearer ${token}` })).status).toBe(503)
+    const refused = await nginxAsk(f.port, 'GET', '/docs/eng-1', { authorization: `Bearer ${token}` })
+    expect([refused.status, meant(refused), refused.headers['retry-after']]).toEqual([403, 503, expect.any(String)])
   })
 })
 

@@ -39,8 +39,20 @@ export async function startUpstream(): Promise<{ server: http.Server; port: numb
   return { server, port: (server.address() as AddressInfo).port }
 }
 
+/** Options of the documented proxy configurations. */
+export interface ProxyOptions {
+  /** Add the lines of token translation (`upstreamToken`): the gateway's token replaces the client's. */
+  readonly upstreamToken?: boolean
+}
+
+/** The nginx lines of token translation (README: "Token translation"). */
+export const NGINX_UPSTREAM_TOKEN = `
+      # Token translation: the gateway's token replaces the client's Authorization header.
+      auth_request_set $portcullis_authorization $upstream_http_authorization;
+      proxy_set_header Authorization $portcullis_authorization;`
+
 /** The nginx server block the README documents (ports filled in). */
-export function nginxServer(listen: number, gateway: number, upstream: number): string {
+export function nginxServer(listen: number, gateway: number, upstream: number, options: ProxyOptions = {}): string {
   return `
   server {
     listen 127.0.0.1:${listen};
@@ -54,10 +66,17 @@ export function nginxServer(listen: number, gateway: number, upstream: number): 
       auth_request_set $portcullis_scopes $upstream_http_x_portcullis_scopes;
       proxy_set_header X-Portcullis-Subject $portcullis_subject;
       proxy_set_header X-Portcullis-Client $portcullis_client;
-      proxy_set_header X-Portcullis-Scopes $portcullis_scopes;
+      proxy_set_header X-Portcullis-Scopes $portcullis_scopes;${options.upstreamToken === true ? NGINX_UPSTREAM_TOKEN : ''}
       # Refusals: the gateway's status, WWW-Authenticate and JSON body.
       auth_request_set $portcullis_www_authenticate $upstream_http_www_authenticate;
       auth_request_set $portcullis_error $upstream_http_x_portcullis_error;
+      auth_request_set $portcullis_status $upstream_http_x_portcullis_status;
+      auth_request_set $portcullis_retry_after $upstream_http_retry_after;
+      # Rate limits: the RateLimit fields, on allowed answers too.
+      auth_request_set $portcullis_ratelimit $upstream_http_ratelimit;
+      auth_request_set $portcullis_ratelimit_policy $upstream_http_ratelimit_policy;
+      add_header RateLimit $portcullis_ratelimit;
+      add_header RateLimit-Policy $portcullis_ratelimit_policy;
       error_page 401 = @portcullis_401;
       error_page 403 = @portcullis_403;
       proxy_pass http://127.0.0.1:${upstream};
@@ -72,6 +91,8 @@ export function nginxServer(listen: number, gateway: number, upstream: number): 
       proxy_set_header X-Original-URI $request_uri;
       proxy_set_header X-Original-Host $host;
       proxy_set_header X-Original-Proto $scheme;
+      # The client address for rate limits keyed by ip (replaces any copy the client sent).
+      proxy_set_header X-Forwarded-For $remote_addr;
     }
 
     # nginx itself passes the gateway's WWW-Authenticate on with a 401 (not with a 403).
@@ -81,18 +102,29 @@ export function nginxServer(listen: number, gateway: number, upstream: number): 
       return 401 $portcullis_error;
     }
 
+    # nginx passes only 401 and 403 from auth_request: the gateway sends a 400, 429 or 503 as a
+    # 403 with X-Portcullis-Status, turned back into its status here.
     location @portcullis_403 {
       default_type application/json;
       add_header WWW-Authenticate $portcullis_www_authenticate always;
+      add_header Retry-After $portcullis_retry_after always;
+      add_header RateLimit $portcullis_ratelimit always;
+      add_header RateLimit-Policy $portcullis_ratelimit_policy always;
       add_header Cache-Control no-store always;
+      if ($portcullis_status = 400) { return 400 $portcullis_error; }
+      if ($portcullis_status = 429) { return 429 $portcullis_error; }
+      if ($portcullis_status = 503) { return 503 $portcullis_error; }
       return 403 $portcullis_error;
     }
   }
 `
 }
 
+/** The Caddy lines of token translation: the gateway's token replaces the client's. */
+export const CADDY_UPSTREAM_TOKEN = 'copy_headers X-Portcullis-Subject X-Portcullis-Client X-Portcullis-Scopes Authorization'
+
 /** The Caddyfile site the README documents (ports filled in). */
-export function caddySite(listen: number, gateway: number, upstream: number): string {
+export function caddySite(listen: number, gateway: number, upstream: number, options: ProxyOptions = {}): string {
   return `
 :${listen} {
   bind 127.0.0.1
@@ -103,7 +135,7 @@ export function caddySite(listen: number, gateway: number, upstream: number): st
     request_header -X-Portcullis-Scopes
     forward_auth 127.0.0.1:${gateway} {
       uri /auth/forward
-      copy_headers X-Portcullis-Subject X-Portcullis-Client X-Portcullis-Scopes
+      ${options.upstreamToken === true ? CADDY_UPSTREAM_TOKEN : 'copy_headers X-Portcullis-Subject X-Portcullis-Client X-Portcullis-Scopes'}
     }
     reverse_proxy 127.0.0.1:${upstream}
   }
@@ -158,7 +190,7 @@ function run(command: string, args: string[], port: number, env: NodeJS.ProcessE
 }
 
 /** Starts nginx in the foreground with a temporary prefix and configuration. */
-export async function startNginx(dir: string, gateway: number, upstream: number): Promise<RunningProxy> {
+export async function startNginx(dir: string, gateway: number, upstream: number, options: ProxyOptions = {}): Promise<RunningProxy> {
   const port = await freePort()
   for (const sub of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub), { recursive: true })
   const user = process.getuid?.() === 0 ? 'user root root;\n' : ''
@@ -172,7 +204,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-${nginxServer(port, gateway, upstream)}
+${nginxServer(port, gateway, upstream, options)}
 }
 `
   const file = join(dir, 'nginx.conf')
@@ -181,10 +213,10 @@ ${nginxServer(port, gateway, upstream)}
 }
 
 /** Starts Caddy with a temporary Caddyfile (no admin endpoint, no automatic HTTPS). */
-export async function startCaddy(dir: string, gateway: number, upstream: number): Promise<RunningProxy> {
+export async function startCaddy(dir: string, gateway: number, upstream: number, options: ProxyOptions = {}): Promise<RunningProxy> {
   const port = await freePort()
   const file = join(dir, 'Caddyfile')
-  writeFileSync(file, `{\n  admin off\n  auto_https off\n}\n${caddySite(port, gateway, upstream)}`)
+  writeFileSync(file, `{\n  admin off\n  auto_https off\n}\n${caddySite(port, gateway, upstream, options)}`)
   const env = { ...process.env, HOME: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') }
   return run('caddy', ['run', '--config', file, '--adapter', 'caddyfile'], port, env)
 }

@@ -8,8 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { send, startFixture, type Fixture } from './fixture.js'
-import { caddySite, installed, nginxServer, startCaddy, startNginx, startUpstream, type Echo, type RunningProxy } from './proxies.js'
+import { createAuthenticator } from '@portcullis/core'
+import { decodeJwt, decodeProtectedHeader } from 'jose'
+import { NOW, send, startFixture, type Fixture } from './fixture.js'
+import { CADDY_UPSTREAM_TOKEN, caddySite, freePort, NGINX_UPSTREAM_TOKEN, installed, nginxServer, startCaddy, startNginx, startUpstream, type Echo, type RunningProxy } from './proxies.js'
 
 const PROXIES: [string, typeof startNginx][] = [
   ['nginx', startNginx],
@@ -116,5 +118,108 @@ describe('the README shows the tested configurations', () => {
   it('nginx and Caddy, with the gateway on 9090 and the upstream on 3000', () => {
     expect(readme).toContain(lines(nginxServer(8080, 9090, 3000)))
     expect(readme).toContain(lines(caddySite(8080, 9090, 3000)))
+  })
+
+  it('the token translation lines', () => {
+    expect(readme).toContain(lines(NGINX_UPSTREAM_TOKEN))
+    expect(readme).toContain(CADDY_UPSTREAM_TOKEN)
+  })
+})
+
+describe.each(PROXIES)('rate limits and token translation through %s', (command, start) => {
+  let f: Fixture
+  let upstream: { server: http.Server; port: number }
+  let proxy: RunningProxy
+  let dir = ''
+  let gatewayUrl = ''
+
+  beforeAll(async () => {
+    const port = await freePort()
+    gatewayUrl = `http://127.0.0.1:${port}`
+    const top = `upstreamToken:\n  issuer: ${gatewayUrl}\n  audience: https://api.internal\n  claims: [email]\n`
+    const rules = `
+rules:
+  - name: limited
+    path: /limited
+    scopes: [docs:read]
+    rateLimit: { points: 2, duration: 60 }
+  - name: orders
+    path: /orders/*
+    upstreamToken: { audience: https://orders.internal }
+  - name: public
+    path: /public/*
+    token: none
+`
+    f = await startFixture(rules, '', { top, port })
+    upstream = await startUpstream()
+    dir = mkdtempSync(join(tmpdir(), `portcullis-${command}-`))
+    proxy = await start(dir, f.port, upstream.port, { upstreamToken: true })
+  }, 30_000)
+
+  afterAll(async () => {
+    await proxy?.stop()
+    await new Promise<void>((resolve) => (upstream ? upstream.server.close(() => resolve()) : resolve()))
+    await f?.close()
+    if (dir !== '') rmSync(dir, { recursive: true, force: true })
+  })
+
+  const get = (path: string, headers: http.OutgoingHttpHeaders = {}) => send(proxy.port, path, { host: 'api.example.com', ...headers })
+
+  it('counts per subject: RateLimit fields on the 429 with Retry-After, a JSON body', async () => {
+    const token = await f.token('docs:read', { sub: `rl-${command}` })
+    const first = await get('/limited', { authorization: `Bearer ${token}` })
+    expect(first.status).toBe(200)
+    if (command === 'nginx') {
+      // nginx adds the fields of the allow answer to the upstream's response.
+      expect(first.headers['ratelimit']).toBe('"default";r=1;t=60')
+      expect(first.headers['ratelimit-policy']).toBe('"default";q=2;w=60')
+    }
+    expect((await get('/limited', { authorization: `Bearer ${token}` })).status).toBe(200)
+    const refused = await get('/limited', { authorization: `Bearer ${token}` })
+    expect(refused.status).toBe(429)
+    expect(refused.headers['retry-after']).toBe('60')
+    expect(refused.headers['ratelimit']).toBe('"default";r=0;t=60')
+    expect(refused.headers['ratelimit-policy']).toBe('"default";q=2;w=60')
+    expect(refused.headers['x-portcullis-status']).toBeUndefined()
+    expect(JSON.parse(refused.text)).toEqual({ error: 'rate_limited', error_description: expect.any(String) })
+    // Another subject has its own count.
+    const other = await f.token('docs:read', { sub: `other-${command}` })
+    expect((await get('/limited', { authorization: `Bearer ${other}` })).status).toBe(200)
+  })
+
+  it('a malformed Authorization header reaches the client as a 400 (not a 500)', async () => {
+    const res = await get('/limited', { authorization: 'Bearer a b' })
+    expect(res.status).toBe(400)
+    expect(JSON.parse(res.text).error).toBe('invalid_request')
+  })
+
+  it('the upstream receives the gateway token instead of the client token, verifiable against the gateway JWKS', async () => {
+    const external = await f.token('orders:read', { email: 'ada@example.com', act: { sub: 'agent-7' } })
+    const echo = JSON.parse((await get('/orders/42', { authorization: `Bearer ${external}` })).text) as Echo
+    const received = (echo.headers['authorization'] ?? '') as string
+    expect(received).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/)
+    const internal = received.slice('Bearer '.length)
+    expect(internal).not.toBe(external)
+    // The upstream trusts one issuer, the gateway, discovered from its metadata.
+    const upstreamAuth = createAuthenticator({ issuer: gatewayUrl, audience: 'https://orders.internal', clock: () => NOW })
+    const result = await upstreamAuth.authenticate({ method: 'GET', url: '/orders/42', headers: { authorization: received } })
+    expect(result?.identity).toMatchObject({ subject: 'user-123', clientId: 'test-client', scopes: ['orders:read'], issuer: gatewayUrl })
+    expect(result?.identity.claims).toMatchObject({ email: 'ada@example.com', act: { sub: 'agent-7' } })
+    expect(decodeProtectedHeader(internal)).toMatchObject({ alg: 'ES256', typ: 'at+jwt' })
+    const claims = decodeJwt(internal)
+    expect((claims.exp as number) - (claims.iat as number)).toBe(60)
+    // Another audience is refused, and so is the token once expired.
+    const elsewhere = createAuthenticator({ issuer: gatewayUrl, audience: 'https://billing.internal', clock: () => NOW })
+    await expect(elsewhere.authenticate({ method: 'GET', url: '/', headers: { authorization: received } })).rejects.toMatchObject({ code: 'invalid_token', reason: 'audience' })
+    const later = createAuthenticator({ issuer: gatewayUrl, audience: 'https://orders.internal', clock: () => NOW + 61_000, clockTolerance: 0 })
+    await expect(later.authenticate({ method: 'GET', url: '/', headers: { authorization: received } })).rejects.toMatchObject({ code: 'invalid_token', reason: 'expired' })
+    // The rule's default audience elsewhere, and one signature per token and audience.
+    const again = JSON.parse((await get('/orders/42', { authorization: `Bearer ${external}` })).text) as Echo
+    expect(again.headers['authorization']).toBe(received)
+  })
+
+  it('a public request carries no Authorization to the upstream, even one the client sent', async () => {
+    const echo = JSON.parse((await get('/public/x', { authorization: 'Bearer forged.by.client' })).text) as Echo
+    expect(echo.headers['authorization'] ?? '').toBe('')
   })
 })

@@ -51,6 +51,67 @@ export interface GatewayRuleConfig {
   readonly stepUp?: { readonly acr?: string | readonly string[]; readonly maxAge?: number }
   /** A JSON policy document: the resource is `{ type, ...pathParameters }`. */
   readonly policy?: { readonly file: string; readonly action: string; readonly resourceType?: string }
+  /** This rule's rate limit; `false` turns the top-level default off for it. */
+  readonly rateLimit?: GatewayRateLimitConfig | false
+  /** This rule's upstream token: another audience, or `false` for none. */
+  readonly upstreamToken?: { readonly audience: string } | false
+}
+
+/** Who a request counts for (the core's `RateLimitKey`, plain data). */
+export type GatewayRateLimitKey = 'subject' | 'client' | 'ip' | { readonly claim: string }
+
+/** One tier of a rate limit (the core's `RateLimitTier`). */
+export interface GatewayRateLimitTier {
+  readonly when?: { readonly scope: string } | { readonly claim: string; readonly value: string | number | boolean }
+  readonly points: number
+  readonly duration: number
+  readonly name?: string
+}
+
+/**
+ * A rate limit: `points` requests per `duration` seconds, or `tiers` (first match wins), counted
+ * per `key` (default `subject`; requests without identity count for their address).
+ */
+export interface GatewayRateLimitConfig {
+  readonly key?: GatewayRateLimitKey
+  readonly points?: number
+  readonly duration?: number
+  readonly tiers?: readonly GatewayRateLimitTier[]
+}
+
+/** Prometheus metrics of the gateway (needs the `prom-client` package). */
+export interface GatewayMetricsConfig {
+  readonly enabled: boolean
+  /** Path on the gateway's listener (default `/metrics`). */
+  readonly path?: string
+}
+
+/** Signature algorithms of the upstream token. */
+export type UpstreamTokenAlgorithm = 'ES256' | 'EdDSA' | 'RS256'
+
+/**
+ * The internal token the gateway signs for the upstream (token translation): the upstream
+ * verifies one issuer, the gateway, whose keys are at `/.well-known/jwks.json`.
+ */
+export interface UpstreamTokenConfig {
+  /** The `iss` of the tokens, an absolute URL; the gateway's metadata and JWKS are under it. */
+  readonly issuer: string
+  /** The default `aud` (a rule may name another). */
+  readonly audience: string
+  /** Seconds the token is valid (10 to 3600, default 60). */
+  readonly lifetime?: number
+  /** Default `ES256`. */
+  readonly algorithm?: UpstreamTokenAlgorithm
+  /** A PEM private key file (relative to the configuration file); default a key generated at start. */
+  readonly key?: string
+  /** PEM files whose public keys are published too (the previous key, during a rotation). */
+  readonly publishedKeys?: readonly string[]
+  /** The header carrying it to the upstream (default `Authorization`, as `Bearer <token>`; any other header gets the bare token). */
+  readonly header?: string
+  /** Claims copied from the verified token besides `sub`, `client_id`, `scope`, `act` and `may_act`. */
+  readonly claims?: readonly string[]
+  /** The `jwks_uri` published in the metadata (default `<issuer>/.well-known/jwks.json`). */
+  readonly jwksUri?: string
 }
 
 /** Names of the identity headers sent to the upstream (through the proxy); `false` omits one. */
@@ -82,5 +143,13 @@ export interface GatewayConfig {
   readonly identityHeaders?: IdentityHeadersConfig
   /** Override the header names of the nginx (`auth_request`) and forward (Caddy, Traefik) endpoints. */
   readonly protocols?: { readonly nginx?: ProtocolHeadersConfig; readonly forward?: ProtocolHeadersConfig }
+  /** The rate limit of every rule without its own `rateLimit` (each rule counts separately). */
+  readonly rateLimit?: GatewayRateLimitConfig
+  /** Prometheus metrics at `metrics.path`. */
+  readonly metrics?: GatewayMetricsConfig
+  /** OpenTelemetry spans on the global tracer (needs `@opentelemetry/api`). */
+  readonly tracing?: boolean
+  /** Sign an internal token for the upstream on every allowed request with an identity. */
+  readonly upstreamToken?: UpstreamTokenConfig
   readonly rules: readonly GatewayRuleConfig[]
 }

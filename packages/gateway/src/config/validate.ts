@@ -1,5 +1,6 @@
 import type { FieldPath } from './config-error.js'
 import { TOKEN_KEYS, type GatewayConfig } from './config.js'
+import { checkMetrics, checkRateLimit, checkRuleUpstreamToken, checkUpstreamToken } from './validate-sections.js'
 
 /** A problem found in the parsed document, addressed by its field path. */
 export interface PathIssue {
@@ -7,8 +8,8 @@ export interface PathIssue {
   readonly message: string
 }
 
-const TOP_KEYS = ['token', 'trustedProxies', 'noMatchStatus', 'identityHeaders', 'protocols', 'rules']
-const RULE_KEYS = ['name', 'host', 'methods', 'path', 'token', 'scopes', 'stepUp', 'policy']
+const TOP_KEYS = ['token', 'trustedProxies', 'noMatchStatus', 'identityHeaders', 'protocols', 'rateLimit', 'metrics', 'tracing', 'upstreamToken', 'rules']
+const RULE_KEYS = ['name', 'host', 'methods', 'path', 'token', 'scopes', 'stepUp', 'policy', 'rateLimit', 'upstreamToken']
 const IDENTITY_KEYS = ['subject', 'client', 'scopes', 'claims', 'maxLength']
 const PROTOCOL_KEYS = ['method', 'uri', 'host', 'proto']
 // RFC 9110 §5.1 field-name (token); kept to the characters every proxy accepts in a name.
@@ -108,6 +109,11 @@ export function validateConfig(value: unknown): { config: GatewayConfig | undefi
     }
   }
 
+  if (value['rateLimit'] !== undefined) checkRateLimit(value['rateLimit'], ['rateLimit'], issue, false)
+  if (value['metrics'] !== undefined) checkMetrics(value['metrics'], issue)
+  if (value['tracing'] !== undefined && typeof value['tracing'] !== 'boolean') issue(['tracing'], 'must be true or false')
+  if (value['upstreamToken'] !== undefined) checkUpstreamToken(value['upstreamToken'], issue)
+
   const rules = value['rules']
   if (!Array.isArray(rules)) {
     issue(['rules'], 'is required: a list of access rules (the first that matches decides)')
@@ -153,6 +159,8 @@ export function validateConfig(value: unknown): { config: GatewayConfig | undefi
           if (typeof policy['action'] !== 'string') issue([...at, 'policy', 'action'], 'is required: the action the rule performs (read, update, ...)')
         }
       }
+      if (rule['rateLimit'] !== undefined) checkRateLimit(rule['rateLimit'], [...at, 'rateLimit'], issue, true)
+      if (rule['upstreamToken'] !== undefined) checkRuleUpstreamToken(rule['upstreamToken'], [...at, 'upstreamToken'], issue, value['upstreamToken'] !== undefined)
       const protectedRule = scopes !== undefined || stepUp !== undefined || policy !== undefined
       if (mode === 'none' && protectedRule) issue([...at, 'token'], 'none (public) cannot be combined with scopes, stepUp or policy')
     })
