@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import client from 'prom-client'
-import { createAnomalyDetector, createAuthenticator, createMetrics, type AuditEvent, type GeoLocation, type PortcullisError, type RequireTokenOptions } from '@portcullis/core'
+import { createAnomalyDetector, createAuditPipeline, createAuthenticator, createMetrics, type AuditEvent, type GeoLocation, type PortcullisError, type RequireTokenOptions } from '@portcullis/core'
 import { createIssuer, type LocalIssuer } from '@portcullis/testing'
 import { bearer, manualClock } from '../helpers.js'
 
@@ -97,6 +97,29 @@ describe('requireToken({ anomalies })', () => {
       error = e as PortcullisError
     }
     expect([error?.code, error?.message]).toEqual(['invalid_configuration', 'Portcullis: anomalies must be a detector from createAnomalyDetector()'])
+  })
+
+  it('with a sampling audit pipeline, anomaly events are never sampled out (outcome unknown)', async () => {
+    const delivered: AuditEvent[] = []
+    const audit = createAuditPipeline({ sinks: [(event) => void delivered.push(event)], sampleRate: 0 })
+    const { from } = setup({ audit })
+    const token = await issuer.mint({ sub: 'frank' }, LONG)
+    await from(token, '192.0.2.10')
+    clock.advance(60_000)
+    await from(token, '198.51.100.20')
+    await audit.flush()
+    expect(delivered.map((e) => e.event)).toEqual(['authn_new_location', 'authn_new_location', 'authn_impossible_travel'])
+  })
+
+  it('metrics: a custom kind is counted as other, so labels stay bounded', async () => {
+    const registry = new client.Registry()
+    const metrics = createMetrics({ client, registry })
+    for (let i = 0; i < 1000; i++) metrics.recordAnomaly(`custom_${i}`)
+    metrics.recordAnomaly('rate_spike')
+    const text = await registry.metrics()
+    expect(text).toContain('portcullis_anomalies_total{kind="other"} 1000')
+    expect(text).toContain('portcullis_anomalies_total{kind="rate_spike"} 1')
+    expect(text.match(/^portcullis_anomalies_total\{/gm)).toHaveLength(2)
   })
 
   it('rejected requests build no history', async () => {
