@@ -40,6 +40,8 @@ export interface IdentityView {
   clientId: string | null
   tokenType: string | null
   hasAuth: boolean
+  /** With `requireToken({ anomalies })`: the request's report, as the handler sees it. */
+  anomalies?: { score: number; kinds: readonly string[]; held: boolean[] }
 }
 
 export function identityView(auth: Identity | undefined): IdentityView {
@@ -51,6 +53,7 @@ export function identityView(auth: Identity | undefined): IdentityView {
     clientId: auth?.clientId ?? null,
     tokenType: auth?.tokenType ?? null,
     hasAuth: auth !== undefined,
+    ...(auth?.anomalies === undefined ? {} : { anomalies: { score: auth.anomalies.score, kinds: auth.anomalies.kinds, held: auth.anomalies.signals.map((s) => s.held) } }),
   }
 }
 

@@ -38,6 +38,7 @@ import {
 import { runPolicyScenarios, type PolicyAppSetup } from './policy.scenarios.js'
 import { runDecoratorScenarios } from './decorators.scenarios.js'
 import { runRateLimitScenarios } from './rate-limit.scenarios.js'
+import { runAnomalyScenarios } from './anomaly.scenarios.js'
 
 /** Hooks the app of an adapter calls; `onError` records an error and must not handle it. */
 export interface AppHooks {
@@ -1268,6 +1269,7 @@ export function runConformanceSuite(adapter: AdapterUnderTest): void {
     runPolicyScenarios(adapter)
     runDecoratorScenarios(adapter)
     runRateLimitScenarios(adapter)
+    runAnomalyScenarios(adapter)
 
     describe("rendering by the framework's default error handler", () => {
       it('errors: 401, 400, 403 and 503 keep status and headers with no custom renderer', async () => {

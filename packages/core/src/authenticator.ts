@@ -22,6 +22,8 @@ import { ATTR, SPAN, SPAN_KIND_INTERNAL, failSpan, type SpanLike } from './obser
 import { compileTrustedProxies } from './binding/trusted-proxies.js'
 import { clientAddress } from './network/client-address.js'
 import { addressKey } from './rate-limit/address-key.js'
+import { anomalyKeyOf, reportAnomalies } from './anomaly/anomaly-events.js'
+import type { AnomalyReport } from './anomaly/anomaly-signal.js'
 
 /** A successful authentication. */
 export interface AuthResult {
@@ -121,7 +123,8 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   const { metrics, tracer } = observability
   const context: AuthContext = { rejections, auditor, observability }
   const dpopContext: AuthContext = rejections.dpop === undefined ? context : { rejections: rejections.dpop, auditor, observability }
-  // Validated by compileOptions; the introspection guard counts per client address behind them.
+  const { anomalies } = compiled
+  // Validated by compileOptions; the introspection guard and anomaly signals use the client address behind them.
   const trustProxy = compileTrustedProxies(options.trustedProxies)
   const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs, compiled.cache.maxBytes, compiled.clock)
   // Key removals run at JWKS refreshes, never per request; thumbprints are computed only when
@@ -192,6 +195,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
     let identity: Identity
     let bindingHeaders: Readonly<Record<string, string>>
     let opaque = false
+    let tokenHash: string | undefined
     try {
       opaque = compiled.introspection?.accepts(token) === true
       let verified
@@ -208,6 +212,7 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
         }
         // A hit is synchronous: no await, so no extra trip through the microtask queue.
         verified = pending instanceof Promise ? await pending : pending
+        tokenHash = verified.tokenHash
       }
       identity = buildIdentity(verified.payload as Claims, verified.issuer, opaque ? 'opaque' : 'jwt', compiled.binding.support)
       bindingHeaders = await checkBinding(request, extracted, identity, compiled.binding, rejections)
@@ -216,6 +221,15 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
       throw reject(request, started, span, toPortcullisError(error, schemeRejections), token)
     }
     metrics?.recordVerification('accepted', 'none')
+    let report: AnomalyReport | undefined
+    let address: string | undefined
+    if (anomalies !== undefined) {
+      // After every check, on cache hits too: only accepted requests build a token's history.
+      address = clientAddress(request, trustProxy)
+      report = anomalies.observe(anomalyKeyOf(anomalies.key, identity, token, tokenHash), address, compiled.clock())
+      // The identity is this request's own object (built above): it carries the report to policies.
+      ;(identity as { anomalies?: AnomalyReport }).anomalies = report
+    }
     if (span !== undefined) {
       span.setAttribute(ATTR.authnOutcome, 'accepted')
       span.setAttribute(ATTR.tokenFormat, opaque ? 'opaque' : 'jwt')
@@ -233,6 +247,8 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
         latencyMs: performance.now() - started,
       })
     }
+    // After the login event: the signals are about a request that was authenticated.
+    if (report !== undefined && report.signals.length > 0) reportAnomalies(report, request, { auditor, metrics, identity, token, address })
     const requestContext = extracted.scheme === 'dpop' ? dpopContext : context
     const responseHeaders = method === 'query' ? QUERY_HEADERS : NO_HEADERS
     // A fresh DPoP-Nonce comes with Cache-Control: no-store, which also covers RFC 6750 §2.3.

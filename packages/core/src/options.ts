@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto'
+import type { AnomalyDetector } from './anomaly/anomaly-detector.js'
 import type { AuditOption } from './audit/audit-options.js'
 import type { PortcullisMetrics } from './observability/metrics.js'
 import type { TracerLike } from './observability/tracing.js'
@@ -157,10 +158,18 @@ export interface RequireTokenOptions {
   mtls?: MtlsOptions | boolean
   /**
    * IP addresses or CIDR ranges of reverse proxies in front of this app. Only requests from
-   * them have their `X-Forwarded-Proto`/`X-Forwarded-Host` (DPoP `htu`) and client-certificate
-   * header (mTLS) read; from anybody else these headers are ignored.
+   * them have their `X-Forwarded-Proto`/`X-Forwarded-Host` (DPoP `htu`), client-certificate
+   * header (mTLS) and `X-Forwarded-For` (the client address of the introspection guard and of
+   * anomaly signals) read; from anybody else these headers are ignored.
    */
   trustedProxies?: readonly string[]
   /** The verified-token cache (on by default), or `false` to verify every request in full. */
   cache?: TokenCacheOptions | false
+  /**
+   * Anomaly signals (`createAnomalyDetector()`): every accepted request (cache hits included)
+   * is compared with its token's (or subject's) history, from its client address behind
+   * `trustedProxies`. Signals never refuse a request: they are audited, counted, and set on
+   * `identity.anomalies` for policies (`anomalous()` risk factor) and handlers.
+   */
+  anomalies?: AnomalyDetector
 }

@@ -30,6 +30,14 @@ export type AuditEventName =
   | 'sys_monitor_disabled'
   /** The rate limit store failed: limits are counted per process for a while (custom). */
   | 'excess_rate_limit_degraded'
+  /** Two requests of one token (or subject) from places too far apart for the time between them (OWASP `authn_impossible_travel`). */
+  | 'authn_impossible_travel'
+  /** A token (or subject) was used from a network zone or a country new to it (custom, `reason` `new_zone` or `new_country`). */
+  | 'authn_new_location'
+  /** A token's (or subject's) request rate is far above its own baseline (custom, `reason` `rate_spike`). */
+  | 'excess_request_rate'
+  /** A custom anomaly check flagged the request (custom; `reason` is the check's kind). */
+  | 'authn_anomaly'
 
 /** OWASP levels. */
 export type AuditLevel = 'INFO' | 'WARN' | 'CRITICAL'
@@ -40,7 +48,10 @@ export interface AuditEvent {
   readonly datetime: string
   readonly event: AuditEventName
   readonly level: AuditLevel
-  /** ECS-style outcome: `unknown` when a dependency failed and nothing was decided. */
+  /**
+   * ECS-style outcome: `unknown` when nothing was decided (a dependency failed, or an anomaly
+   * signal, which blocks nothing by itself). Only `success` events are ever sampled out.
+   */
   readonly outcome: 'success' | 'failure' | 'unknown'
   /** Short, bounded reason (`expired`, `signature`, `audience`, `missing`, `scope`, ...). */
   readonly reason: string
@@ -84,6 +95,17 @@ export interface AuditEvent {
   readonly dependency?: { readonly kind: string; readonly url: string }
   /** For just-in-time grant events (`authz_change`): which grant, what changed, who acted and why. */
   readonly grant?: AuditGrantDetails
+  /** For anomaly events: the signal's kind, score (0-100) and bounded detail (no address, no coordinates). */
+  readonly anomaly?: AuditAnomalyDetails
+}
+
+/** The anomaly part of an anomaly event (`authn_impossible_travel`, `authn_new_location`, ...). */
+export interface AuditAnomalyDetails {
+  /** `new_zone`, `new_country`, `impossible_travel`, `rate_spike` or a custom check's kind. */
+  readonly kind: string
+  /** 0-100. */
+  readonly score: number
+  readonly detail: Readonly<Record<string, string | number | boolean>>
 }
 
 /** The grant part of an `authz_change` event. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Identity } from '../identity/identity.js'
 import type { PortcullisRequest } from '../request.js'
 import { tokenDigest } from '../token/token-digest.js'
-import type { AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit-event.js'
+import type { AuditAnomalyDetails, AuditEvent, AuditEventName, AuditLevel, AuditSink } from './audit-event.js'
 import { isAuditPipeline, type AuditPipeline } from './audit-pipeline.js'
 
 // Bounded and log-safe: no spaces, quotes, control characters or CR/LF (log injection).
@@ -58,6 +58,10 @@ export interface AuditDetails {
   /** How long the step took, in milliseconds. */
   readonly latencyMs?: number
   readonly dependency?: { readonly kind: string; readonly url: string } | undefined
+  /** The client address behind trusted proxies, for `source_ip` (default: the connection's peer). */
+  readonly sourceIp?: string | undefined
+  /** For anomaly events: the signal. */
+  readonly anomaly?: AuditAnomalyDetails
 }
 
 /** Emits events to a sink; a no-op (and no work at all) when there is no sink. */
@@ -96,7 +100,7 @@ export function createAuditor(target: AuditSink | AuditPipeline | undefined, clo
         request_method: request.method,
         request_uri: pathOf(request.url),
         ...(typeof request.route === 'string' ? { route: request.route.slice(0, 256) } : {}),
-        source_ip: request.remoteAddress,
+        source_ip: details.sourceIp ?? request.remoteAddress,
         useragent: header(request, 'user-agent')?.slice(0, 512),
         ...(identity?.subject === undefined ? {} : { user_id: identity.subject }),
         ...(identity?.clientId === undefined ? {} : { client_id: identity.clientId }),
@@ -106,6 +110,7 @@ export function createAuditor(target: AuditSink | AuditPipeline | undefined, clo
         ...(details.latencyMs === undefined ? {} : { latency_ms: Math.round(details.latencyMs * 1000) / 1000 }),
         ...(details.explanation === undefined ? {} : { explanation: details.explanation }),
         ...(details.dependency === undefined ? {} : { dependency: details.dependency }),
+        ...(details.anomaly === undefined ? {} : { anomaly: details.anomaly }),
       }
       try {
         const result = sink(event)

@@ -1,3 +1,4 @@
+import type { AnomalyReport } from '../anomaly/anomaly-signal.js'
 import type { Claims } from './claims.js'
 
 /** How the token was validated. */
@@ -53,4 +54,10 @@ export interface Identity<C extends object = Claims> {
   readonly amr: readonly string[] | undefined
   /** Time of the user's authentication (`auth_time`). */
   readonly authTime: Date | undefined
+  /**
+   * The anomaly signals of this request (`requireToken({ anomalies })`): `{ score, kinds,
+   * signals }`, frozen; `score` 0 and no signals when nothing is unusual. Absent when no
+   * detector is configured. Policies read it as `environment.anomaly`.
+   */
+  readonly anomalies?: AnomalyReport
 }

@@ -23,13 +23,14 @@ import { compileAudit } from '../audit/audit-options.js'
 import type { AuditSink } from '../audit/audit-event.js'
 import type { AuditPipeline } from '../audit/audit-pipeline.js'
 import { compileObservability, jwksFetchHook, type Observability } from '../observability/compile-observability.js'
+import { isAnomalyDetector, type AnomalyDetector } from '../anomaly/anomaly-detector.js'
 
 const KNOWN_OPTIONS = new Set([
   'issuer', 'audience', 'jwksUri', 'keys', 'secret', 'algorithms', 'clockTolerance', 'maxTokenAge',
   'requiredClaims', 'profile', 'optional', 'realm', 'audit', 'clock', 'bearerMethods', 'maxTokenLength',
   'fetch', 'jwks', 'introspection', 'revocation', 'acr', 'maxAge', 'delegation', 'resourceMetadata',
   'dpop', 'mtls', 'trustedProxies', 'cache',
-  'metrics', 'tracer',
+  'metrics', 'tracer', 'anomalies',
 ])
 
 /** The options of `requireToken()`, checked and turned into what the request path uses. */
@@ -52,6 +53,8 @@ export interface CompiledOptions {
   readonly binding: BindingConfig
   /** The verified-token cache bounds, or `undefined` when the cache is off. */
   readonly cache: CompiledCacheOptions | undefined
+  /** The anomaly detector run after each accepted request, when configured. */
+  readonly anomalies: AnomalyDetector | undefined
 }
 
 interface CompiledCacheOptions {
@@ -257,7 +260,14 @@ export function compileOptions(options: RequireTokenOptions): CompiledOptions {
     resourceMetadata: compileResourceMetadata(options.resourceMetadata),
     binding,
     cache: compileCache(options.cache),
+    anomalies: compileAnomalies(options.anomalies),
   }
+}
+
+function compileAnomalies(value: unknown): AnomalyDetector | undefined {
+  if (value === undefined) return undefined
+  if (!isAnomalyDetector(value)) throw configurationError('anomalies must be a detector from createAnomalyDetector()')
+  return value
 }
 
 function compileStatus(options: RequireTokenOptions, clock: () => number): StatusConfig {

@@ -83,7 +83,7 @@ export function parseCidrList(list: readonly string[]): CidrSet {
     entries,
     has(ip: unknown): boolean {
       const parsed = parseIpAddress(ip)
-      if (parsed === undefined) return false
+      if (parsed === undefined || blocks[parsed.family].length === 0) return false
       const address = ipaddr.parse(parsed.address)
       return blocks[parsed.family].some((block) => address.match(block))
     },

@@ -76,6 +76,8 @@ export interface PortcullisMetrics {
   recordRateLimited(): void
   /** `portcullis_audit_events_dropped_total`. */
   recordAuditDropped(): void
+  /** `portcullis_anomalies_total{kind}`: a kind outside the built-in ones counts as `other`. */
+  recordAnomaly(kind: string): void
 }
 
 const OUTCOMES = ['accepted', 'rejected', 'error'] as const
@@ -84,6 +86,7 @@ const DECISIONS = ['permit', 'deny', 'step_up', 'error'] as const
 const STORES = ['revocation', 'replay', 'grants', 'rate_limit', 'introspection', 'other'] as const
 const TRIGGERS = ['initial', 'ttl', 'unknown_kid'] as const
 const INTROSPECTION = ['active', 'inactive', 'error'] as const
+const ANOMALY_KINDS = ['new_zone', 'new_country', 'impossible_travel', 'rate_spike', 'other'] as const
 
 function indexer<T extends string>(values: readonly T[], fallback?: T): (value: T) => number {
   const map = new Map<string, number>(values.map((value, i) => [value, i]))
@@ -132,6 +135,7 @@ export function createMetrics(options: MetricsOptions): PortcullisMetrics {
   const failOpen = counter('portcullis_fail_open_total', 'Requests let through while a store was down, by feature.', ['feature'], [STORES])
   const rateLimited = counter('portcullis_rate_limit_rejections_total', 'Requests refused by a rate limit.')
   const auditDropped = counter('portcullis_audit_events_dropped_total', 'Audit events dropped because the audit buffer was full.')
+  const anomalies = counter('portcullis_anomalies_total', 'Anomaly signals raised, by kind (custom kinds as other).', ['kind'], [ANOMALY_KINDS])
   // Off the request path (a network call): prom-client's histogram directly.
   const Histogram = client.Histogram as unknown as new (config: object) => HistogramLike
   const introspectionSeconds = new Histogram({
@@ -148,6 +152,7 @@ export function createMetrics(options: MetricsOptions): PortcullisMetrics {
   const store = indexer(STORES, 'other')
   const trigger = indexer(TRIGGERS)
   const intro = indexer(INTROSPECTION)
+  const anomalyKind = indexer(ANOMALY_KINDS as readonly string[], 'other')
   const reasons = METRIC_REASONS.length
   const cacheHit = cache.slot(0)
   const cacheMiss = cache.slot(1)
@@ -181,6 +186,9 @@ export function createMetrics(options: MetricsOptions): PortcullisMetrics {
     },
     recordAuditDropped() {
       auditDropped.add(0)
+    },
+    recordAnomaly(kind) {
+      anomalies.add(anomalyKind(kind))
     },
   }
 }

@@ -122,7 +122,7 @@ export class VerifiedTokenCache implements TokenCacheControl {
     // The decoded header and claims, plus the token's length for the signature and what the
     // verification left attached.
     const bytes = estimateBytes(verified.header, verified.payload) + tokenLength
-    this.entries.set(tokenHash, { tokenHash, verified, key: verified.key }, expiresAt, bytes)
+    this.entries.set(tokenHash, { tokenHash, verified: { ...verified, tokenHash }, key: verified.key }, expiresAt, bytes)
   }
 
   delete(token: string): boolean {

@@ -25,6 +25,8 @@ export interface VerifiedJwt {
   readonly payload: Record<string, unknown>
   /** The key whose signature was verified (the verified-token cache ties entries to it). */
   readonly key: KeyObject
+  /** The token's digest, on answers of the verified-token cache (which keys by it): saves recomputing it. */
+  readonly tokenHash?: string
 }
 
 /**

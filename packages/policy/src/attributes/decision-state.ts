@@ -273,6 +273,12 @@ export class EvaluationScope {
       }
       case 'risk':
         return this.risk()
+      case 'anomaly': {
+        // The anomaly signals requireToken({ anomalies }) set on the identity; a provider named
+        // anomaly (another detector, a risk service) replaces them.
+        const provider = this.runtime.environmentProviders.get('anomaly')
+        return provider === undefined ? this.identity?.anomalies : this.provider(provider)
+      }
       default: {
         const provider = this.runtime.environmentProviders.get(name)
         return provider === undefined ? undefined : this.provider(provider)

@@ -116,7 +116,7 @@ export function compileEnvironment(options: PolicyEnvironmentOptions = {}, provi
 }
 
 const SUBJECT_ATTRIBUTES: ReadonlySet<string> = new Set(['id', 'issuer', 'audience', 'clientId', 'scopes', 'claims', 'acr', 'amr', 'authTime', 'actor', 'tokenType'])
-const ENVIRONMENT_ATTRIBUTES: ReadonlySet<string> = new Set(['time', 'timeZone', 'ip', 'zone'])
+const ENVIRONMENT_ATTRIBUTES: ReadonlySet<string> = new Set(['time', 'timeZone', 'ip', 'zone', 'anomaly'])
 
 // A factor reading an attribute that nothing sets would be unassessable on every request:
 // refuse it now, naming the attribute. `providers` holds `subject.<name>` / `environment.<name>`.

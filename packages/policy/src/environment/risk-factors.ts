@@ -245,3 +245,45 @@ export function crossBorder(options: FactorOptions & { homeAttribute?: string } 
     return country(here, current) !== there
   }, [home])
 }
+
+const KIND = /^[a-z0-9_]{1,64}$/
+
+/**
+ * Applies when the request carries an anomaly signal (`environment.anomaly`, set by
+ * `requireToken({ anomalies })` of `@portcullis/core`) scoring at least `minimumScore`
+ * (an integer 0-100, default 50), of one of `kinds` when given (`new_zone`, `new_country`,
+ * `impossible_travel`, `rate_spike` or a custom check's kind). Signals held from an earlier
+ * request of the same token count too, so a retry right after an anomaly is assessed alike.
+ * No report (no detector configured, no identity) cannot be assessed. Default weight 50.
+ *
+ * @example
+ * ```ts
+ * import { anomalous } from '@portcullis/policy'
+ * anomalous({ weight: 60, minimumScore: 70 })
+ * anomalous({ name: 'travel', kinds: ['impossible_travel'], weight: 80 })
+ * ```
+ */
+export function anomalous(options: FactorOptions & { minimumScore?: number; kinds?: readonly string[] } = {}): BuiltInRiskFactor {
+  checkOptions(options, 'anomalous', ['minimumScore', 'kinds'])
+  const minimum = options.minimumScore ?? 50
+  // Signal scores are integers 0-100: a fraction is a 0-1 scale mistake, not a threshold.
+  if (typeof minimum !== 'number' || !Number.isInteger(minimum) || minimum < 0 || minimum > 100) {
+    throw configurationError(`anomalous: minimumScore must be an integer from 0 to 100${typeof minimum === 'number' && minimum > 0 && minimum < 1 ? `; ${minimum} looks like a 0-1 fraction: write ${Math.round(minimum * 100)}` : ''}`)
+  }
+  const kinds = options.kinds
+  if (kinds !== undefined && (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => typeof k !== 'string' || !KIND.test(k)))) {
+    throw configurationError('anomalous: kinds must be a non-empty array of signal kinds (a-z 0-9 _)')
+  }
+  const wanted = kinds === undefined ? undefined : new Set(kinds)
+  const attribute = options.attribute ?? 'environment.anomaly'
+  return factor(options, { name: 'anomalous', weight: 50, attribute: 'environment.anomaly' }, (report) => {
+    const signals = (report as { signals?: unknown }).signals
+    if (typeof report !== 'object' || !Array.isArray(signals)) throw new RiskInputMissing(attribute, `is ${describeValue(report)}, not an anomaly report { score, signals }`)
+    for (const signal of signals as unknown[]) {
+      const { kind, score } = (signal ?? {}) as { kind?: unknown; score?: unknown }
+      if (typeof kind !== 'string' || typeof score !== 'number' || !Number.isFinite(score)) throw new RiskInputMissing(attribute, 'holds a malformed signal')
+      if (score >= minimum && (wanted === undefined || wanted.has(kind))) return true
+    }
+    return false
+  })
+}

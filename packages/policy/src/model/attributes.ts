@@ -1,4 +1,4 @@
-import type { Actor } from '@portcullis/core'
+import type { Actor, AnomalyReport } from '@portcullis/core'
 import type { Claims } from '@portcullis/core'
 import type { RiskAssessment } from '../attributes/decision-state.js'
 
@@ -49,6 +49,11 @@ export interface EnvironmentAttributes {
   readonly deviceTrust: string | number | undefined
   /** The risk assessment, when a risk model is configured. */
   readonly risk: RiskAssessment | undefined
+  /**
+   * The request's anomaly signals (`requireToken({ anomalies })` of `@portcullis/core`):
+   * `{ score, kinds, signals }`, scores 0-100. Undefined without a detector or identity.
+   */
+  readonly anomaly: AnomalyReport | undefined
 }
 
 /**
