@@ -10,7 +10,15 @@ const fmt = (value, digits = 0) => (Number.isFinite(value) ? value.toLocaleStrin
 const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? `${(a / b).toFixed(2)}x` : '-')
 /** The peers: the libraries users would otherwise pick (the "best peer" is the fastest of them). */
 export const PEERS = /-(auth0|jwt|jose)$/
-export const FRAMEWORKS = ['express', 'koa']
+export const FRAMEWORKS = ['express', 'koa', 'fastify']
+/** The `*-portcullis-<feature>` scenarios of BENCH_OBSERVABILITY=1, by suffix. */
+export const OBSERVED_FEATURES = {
+  ratelimit: 'rate limiting (rateLimit() per subject, memory store)',
+  metrics: 'metrics (prom-client, createMetrics)',
+  tracing: 'tracing (OpenTelemetry SDK, BatchSpanProcessor)',
+}
+/** The overhead target of the observability features on a protected route. */
+export const OBSERVED_TARGET = 0.1
 export const MODE_TITLES = {
   same: 'same token repeated',
   pool: 'a warmed pool of rotating tokens',
@@ -110,6 +118,7 @@ export function renderTables({ config, results, micro, pinned, loadavg, elapsedS
       out.push(`| ${scenario} | ${cells.join(' | ')} |`)
     }
   }
+  out.push(...observabilityTable(rows, config, modeTitle))
   if (micro) {
     out.push('\n## Verification micro-benchmark (one core, in process, verifications/s)\n')
     out.push('| alg | Portcullis (cache off) | Portcullis (cache hit) | jose jwtVerify | Portcullis / jose |')
@@ -120,4 +129,51 @@ export function renderTables({ config, results, micro, pinned, loadavg, elapsedS
     `${pinned ? 'server pinned to core 0, autocannon to core 1' : 'not pinned'}; load average at the end ${loadavg.map((l) => l.toFixed(2)).join(' ')}; ` +
     `total ${Math.round(elapsedSeconds)}s.`)
   return out.join('\n')
+}
+
+/**
+ * The cost of each observability feature: every `<framework>-portcullis-<feature>` row against
+ * `<framework>-portcullis` of the same run, algorithm and mode. Cost in req/s is 1 - ratio;
+ * cost in CPU is the extra CPU per request. Empty without BENCH_OBSERVABILITY=1 runs.
+ */
+export function observabilityRows(rows) {
+  const out = []
+  for (const r of rows) {
+    const match = /^(\w+)-portcullis-(\w+)$/.exec(r.scenario)
+    if (match === null || !(match[2] in OBSERVED_FEATURES)) continue
+    const [, framework, feature] = match
+    const plain = rows.find((p) => p.scenario === `${framework}-portcullis` && p.alg === r.alg && p.mode === r.mode)
+    out.push({
+      framework, feature, alg: r.alg, mode: r.mode, rps: r.rps, cpu: r.cpu, errors: r.errors,
+      plainRps: plain?.rps ?? NaN, plainCpu: plain?.cpu ?? NaN,
+      rpsCost: plain ? 1 - r.rps / plain.rps : NaN,
+      cpuCost: plain ? r.cpu / plain.cpu - 1 : NaN,
+    })
+  }
+  return out
+}
+
+function observabilityTable(rows, config, modeTitle) {
+  const costs = observabilityRows(rows)
+  if (costs.length === 0) return []
+  const pct = (v) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '-')
+  const verdict = (v) => (Number.isFinite(v) ? (v < OBSERVED_TARGET ? 'yes' : 'NO') : '-')
+  const out = []
+  out.push('\n## Cost of rate limiting, metrics and tracing\n')
+  out.push(`Each feature on the protected route of \`<framework>-portcullis\`, against that scenario in the same run (same algorithm and mode). ` +
+    `Cost = 1 - req/s ratio, and the extra CPU per request; target: under ${OBSERVED_TARGET * 100}%.\n`)
+  out.push('| alg, mode | framework | feature | req/s | plain req/s | req/s ratio | cost (req/s) | CPU µs/req | plain CPU µs/req | cost (CPU) | under target (req/s, CPU) |')
+  out.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|')
+  for (const group of config.groups) {
+    const [alg, mode] = group.split(':')
+    for (const framework of FRAMEWORKS) {
+      for (const feature of Object.keys(OBSERVED_FEATURES)) {
+        const c = costs.find((x) => x.alg === alg && x.mode === mode && x.framework === framework && x.feature === feature)
+        if (c === undefined) continue
+        out.push(`| ${alg}, ${modeTitle(mode)} | ${framework} | ${OBSERVED_FEATURES[feature]}${c.errors ? ` (${c.errors} errors)` : ''} | ${fmt(c.rps)} | ${fmt(c.plainRps)} | ` +
+          `${ratio(c.rps, c.plainRps)} | ${pct(c.rpsCost)} | ${fmt(c.cpu, 1)} | ${fmt(c.plainCpu, 1)} | ${pct(c.cpuCost)} | ${verdict(c.rpsCost)}, ${verdict(c.cpuCost)} |`)
+      }
+    }
+  }
+  return out
 }

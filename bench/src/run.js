@@ -33,6 +33,8 @@ const config = {
   microMs: Number(env.BENCH_MICRO_MS ?? 1000),
   // BENCH_PROFILE=1: each server writes a V8 CPU profile to bench/results/profiles/.
   profile: env.BENCH_PROFILE === '1',
+  // BENCH_OBSERVABILITY=1 adds the *-portcullis-ratelimit, -metrics and -tracing scenarios.
+  observability: env.BENCH_OBSERVABILITY === '1',
 }
 // "alg:mode" groups: every BENCH_ALGS x BENCH_MODES, or an explicit BENCH_GROUPS list.
 config.groups = list(env.BENCH_GROUPS, config.algs.flatMap((alg) => config.modes.map((mode) => `${alg}:${mode}`)))
@@ -44,13 +46,19 @@ for (const group of config.groups) {
 config.algs = [...new Set(config.groups.map((g) => g.split(':')[0]))]
 config.modes = [...new Set(config.groups.map((g) => g.split(':')[1]))]
 
-const BARE = ['express-bare', 'koa-bare']
+const BARE = ['express-bare', 'koa-bare', 'fastify-bare']
 const PROTECTED = [
   'express-portcullis', 'express-portcullis-nocache', 'express-portcullis-policy', 'express-auth0', 'express-jwt', 'express-jose',
   'koa-portcullis', 'koa-portcullis-nocache', 'koa-portcullis-policy', 'koa-jwt', 'koa-jose',
+  'fastify-portcullis', 'fastify-portcullis-nocache', 'fastify-portcullis-policy', 'fastify-jwt', 'fastify-jose',
 ]
-// express-jwt and koa-jwt verify with jsonwebtoken, which has no EdDSA: those runs are skipped.
-const UNSUPPORTED = { 'express-jwt': ['EdDSA'], 'koa-jwt': ['EdDSA'] }
+// BENCH_OBSERVABILITY=1: the protected route of *-portcullis plus rate limiting, metrics or
+// tracing, for the report's "Cost of rate limiting, metrics and tracing" (ratio to *-portcullis).
+const OBSERVED = ['express', 'koa', 'fastify'].flatMap((framework) => ['ratelimit', 'metrics', 'tracing'].map((feature) => `${framework}-portcullis-${feature}`))
+if (config.observability) PROTECTED.push(...OBSERVED)
+// express-jwt and koa-jwt verify with jsonwebtoken, which has no EdDSA; fastify-jwt gets its
+// keys from get-jwks, whose jwk-to-pem has no OKP keys: those runs are skipped.
+const UNSUPPORTED = { 'express-jwt': ['EdDSA'], 'koa-jwt': ['EdDSA'], 'fastify-jwt': ['EdDSA'] }
 const wanted = (name) => config.only === undefined || config.only.test(name)
 
 function hasTaskset() {
