@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
-import { shutdown, type Commands } from '../internal/connection.js'
+import type { Commands } from '../internal/connection.js'
 import { deadline } from '../internal/deadline.js'
 import type { Entry } from './entries.js'
 import { HEARTBEAT, SNAPSHOT } from './scripts.js'
+import type { Subscriber } from './subscriber.js'
 
 /** Where the local view stands. Only `current` answers checks without a round trip. */
 export type LocalViewState = 'offline' | 'syncing' | 'current' | 'too_large' | 'closed'
@@ -32,15 +33,19 @@ const SWEEP_EVERY_MS = 30_000
  * A copy of the denylist in this process, kept current by the messages every revocation
  * publishes, so that checks cost no round trip. It is trusted only while it provably is
  * current: loaded from an atomic snapshot, every message applied in version order, and one of
- * our own heartbeats (sent through the same channel) received within `maxStaleness`.
- * Anything else (a disconnect, a version gap, a late heartbeat) drops it at once; the store
- * then asks Redis directly until a new snapshot is loaded.
+ * our own heartbeats (sent through the same channel) received within `maxStaleness`, the
+ * first of them after the snapshot (which proves the subscription was active: a snapshot
+ * alone does not, since some clients resubscribe after they report being connected).
+ * Anything else (the subscriber's connection reported lost, a version gap, a late heartbeat)
+ * drops it at once; the store then asks Redis directly until a new snapshot is loaded.
  */
 export class LocalView {
   #entries = new Map<string, Entry>()
   #version = 0
   #state: LocalViewState = 'offline'
   #freshAt = -Infinity
+  // Whether one of our heartbeats came back since the snapshot (see the class comment).
+  #confirmed = false
   #buffer: string[] | undefined
   #syncing = false
   #heartbeatPending = false
@@ -51,7 +56,7 @@ export class LocalView {
   readonly #timer: NodeJS.Timeout
   readonly #listener = (message: string): void => this.#onMessage(message)
   readonly #commands: Commands
-  readonly #subscriber: Commands
+  readonly #subscriber: Subscriber
   readonly #keys: LocalViewKeys
   readonly #settings: LocalViewSettings
   readonly #clock: () => number
@@ -59,30 +64,28 @@ export class LocalView {
   /** Snapshots loaded since creation. */
   reloads = 0
 
-  constructor(commands: Commands, subscriber: Commands, keys: LocalViewKeys, settings: LocalViewSettings, clock: () => number) {
+  constructor(commands: Commands, openSubscriber: (lost: () => void, ready: () => void) => Subscriber, keys: LocalViewKeys, settings: LocalViewSettings, clock: () => number) {
     this.#commands = commands
-    this.#subscriber = subscriber
     this.#keys = keys
     this.#settings = settings
     this.#clock = clock
-    const drop = (): void => this.#drop()
-    subscriber.on('error', drop) // also keeps a connection error from crashing the process
-    subscriber.on('reconnecting', drop)
-    subscriber.on('end', drop)
-    subscriber.on('ready', () => this.#tick())
+    this.#subscriber = openSubscriber(
+      () => this.#drop(),
+      () => this.#tick(),
+    )
     this.#timer = setInterval(() => this.#tick(), settings.heartbeatInterval)
     this.#timer.unref()
     void this.#subscribe()
   }
 
   get state(): LocalViewState {
-    if (this.#state === 'current' && !this.#fresh()) return 'syncing'
+    if (this.#state === 'current' && !(this.#confirmed && this.#fresh())) return 'syncing'
     return this.#state
   }
 
   /** Whether checks may be answered from memory right now. */
   trusted(): boolean {
-    return this.#state === 'current' && this.#fresh()
+    return this.#state === 'current' && this.#confirmed && this.#fresh()
   }
 
   /** Resolves when the view is current. */
@@ -112,11 +115,11 @@ export class LocalView {
     this.#drop()
     this.#state = 'closed'
     try {
-      await this.#subscriber.sUnsubscribe(this.#keys.channel, this.#listener)
+      await this.#subscriber.commands.sUnsubscribe(this.#keys.channel, this.#listener)
     } catch {
       // Closing anyway.
     }
-    await shutdown(this.#subscriber)
+    await this.#subscriber.close()
   }
 
   #fresh(): boolean {
@@ -125,8 +128,8 @@ export class LocalView {
 
   async #subscribe(): Promise<void> {
     try {
-      if (!this.#subscriber.isOpen) await this.#subscriber.connect()
-      await this.#subscriber.sSubscribe(this.#keys.channel, this.#listener)
+      await this.#subscriber.open()
+      await this.#subscriber.commands.sSubscribe(this.#keys.channel, this.#listener)
       this.#tick()
     } catch {
       // Reconnection resubscribes; until then the view is not trusted.
@@ -140,6 +143,7 @@ export class LocalView {
     this.#entries = new Map()
     this.#buffer = undefined
     this.#freshAt = -Infinity
+    this.#confirmed = false
     this.#sent.clear()
   }
 
@@ -183,7 +187,7 @@ export class LocalView {
   }
 
   async #resync(): Promise<void> {
-    if (this.#syncing || !this.#subscriberReady()) return
+    if (this.#syncing || !this.#subscriber.ready()) return
     this.#syncing = true
     this.#state = 'syncing'
     this.#buffer = []
@@ -211,19 +215,18 @@ export class LocalView {
       this.#version = Number(reply[0])
       this.#buffer = undefined
       this.#state = 'current'
+      this.#confirmed = false
       this.reloads++
+      // Starts the staleness clock: without a heartbeat back within maxStaleness, the next tick
+      // drops the view and loads another snapshot.
       this.#freshAt = sentAt
       for (const message of buffered) this.#onMessage(message)
-      if (this.trusted()) for (const wake of this.#waiters.splice(0)) wake()
+      void this.#heartbeat()
     } catch {
       if (this.#state === 'syncing') this.#drop()
     } finally {
       this.#syncing = false
     }
-  }
-
-  #subscriberReady(): boolean {
-    return this.#subscriber.isReady ?? this.#subscriber.isOpen
   }
 
   #onMessage(message: string): void {
@@ -241,11 +244,19 @@ export class LocalView {
       this.#version = version
       this.#merge(parts[2] as string, Number(parts[3]), Number(parts[4]))
     } else if (parts[0] === 'h' && parts.length === 4) {
-      // Every revocation published before this heartbeat has been received by now.
+      // Every revocation published before this heartbeat has been received by now: a higher
+      // version means one never arrived.
+      if (version > this.#version) return this.#restart()
+      const sentAt = parts[2] === this.#instance ? this.#sent.get(Number(parts[3])) : undefined
+      // Another process's heartbeat with a lower version ran before a revocation this view
+      // already holds (a message buffered during the snapshot); ours are sent after it.
+      if (sentAt === undefined) return
+      // Our own heartbeat with a lower version: the counter went back (FLUSHALL, a failover
+      // that lost writes).
       if (version !== this.#version) return this.#restart()
-      if (parts[2] !== this.#instance) return
-      const sentAt = this.#sent.get(Number(parts[3]))
-      if (sentAt !== undefined && sentAt > this.#freshAt) this.#freshAt = sentAt
+      this.#confirmed = true
+      if (sentAt > this.#freshAt) this.#freshAt = sentAt
+      if (this.trusted()) for (const wake of this.#waiters.splice(0)) wake()
     }
   }
 

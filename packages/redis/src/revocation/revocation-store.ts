@@ -1,13 +1,15 @@
 import { configurationError, revocationIssuer as issuerOf, revocationString as nonEmpty, revocationTime as time, revocationTokenHash } from '@portcullis/core'
 import type { IssuedBeforeRevocation, RevocationQuery, RevocationReason, RevocationStore, SessionRevocation, TokenRevocation } from '@portcullis/core'
 import { commonSettings, failOpenOr, positiveInteger } from '../internal/checked-options.js'
-import { openConnection, type Commands } from '../internal/connection.js'
+import { openConnection } from '../internal/connection.js'
 import { deadline } from '../internal/deadline.js'
 import { KEY_FORMAT } from '../internal/keys.js'
+import { checkClusterPrefix, topologyOf } from '../internal/topology.js'
 import type { RedisStoreOptions } from '../options.js'
 import { decide, entryId, queryIds, type Kind } from './entries.js'
 import { LocalView, type LocalViewState } from './local-view.js'
 import { REVOKE } from './scripts.js'
+import { openSubscriber } from './subscriber.js'
 
 /** How the store keeps a local copy of the denylist (see {@link RedisRevocationStoreOptions.localView}). */
 export interface LocalViewOptions {
@@ -95,25 +97,17 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const localView = options.localView ?? {}
   const view = localView === false ? undefined : viewSettings(localView, settings.commandTimeout)
 
-  const isCluster = typeof (options.client as { getSlotRandomNode?: unknown } | undefined)?.getSlotRandomNode === 'function'
-  if (isCluster && !/\{[^{}]+\}/.test(settings.prefix)) {
-    // The scripts touch several keys and publish on a shard channel: all must share one slot.
-    throw configurationError('With Redis Cluster, prefix needs a hash tag, e.g. {portcullis}')
-  }
-  if (view !== undefined && options.client !== undefined && typeof (options.client as { duplicate?: unknown }).duplicate !== 'function') {
+  // The scripts touch several keys and publish on a shard channel: all must share one slot.
+  checkClusterPrefix(options.client, settings.prefix, 'the revocation scripts touch several keys and publish on a shard channel')
+  const topology = topologyOf(options.client)
+  if (view !== undefined && topology !== 'sentinel' && options.client !== undefined && typeof (options.client as { duplicate?: unknown }).duplicate !== 'function') {
     throw configurationError('client must support duplicate() for the local view (or set localView: false)')
   }
   const connection = openConnection(options, () => undefined)
   void connection.ensureOpen()
   const base = `${settings.prefix}:${KEY_FORMAT}:rev:`
   const keys = { index: `${base}index`, version: `${base}version`, entryPrefix: base, channel: `${base}events` }
-  let subscriber: Commands | undefined
-  let local: LocalView | undefined
-  if (view !== undefined) {
-    // A connection in subscribed mode cannot send other commands: the view has its own.
-    subscriber = connection.commands.duplicate?.() as Commands
-    local = new LocalView(connection.commands, subscriber, keys, view, clock)
-  }
+  const local = view === undefined ? undefined : new LocalView(connection.commands, (lost, ready) => openSubscriber(connection, topology, lost, ready), keys, view, clock)
   let failOpenCount = 0
   let localChecks = 0
   let redisChecks = 0

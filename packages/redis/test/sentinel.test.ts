@@ -1,0 +1,122 @@
+/**
+ * The stores behind Redis Sentinel (a master, a replica and a sentinel started by the test),
+ * through node-redis's own sentinel client: they work as on one Redis, and when the master dies
+ * checks fail closed (503) until the sentinel has promoted the replica, then answer correctly
+ * again, and revocations made after the failover reach every process.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import express from 'express'
+import request from 'supertest'
+import { randomUUID } from 'node:crypto'
+import { createSentinel } from 'redis'
+import { createIssuer, type LocalIssuer } from '@portcullis/testing'
+import { requireToken } from '@portcullis/express'
+import { revocationTokenHash, type RevocationQuery } from '@portcullis/core'
+import { createRedisGrantStore, createRedisReplayStore, createRedisRevocationStore, type RedisGrantStore, type RedisReplayStore, type RedisRevocationStore } from '@portcullis/redis'
+import { grant, ISSUER } from './support/grant-record.js'
+import { eventually } from './support/redis-server.js'
+import { MASTER_NAME, TestRedisSentinel } from './support/redis-sentinel.js'
+
+const query = (extra: Partial<RevocationQuery>): RevocationQuery => ({ issuer: ISSUER, tokenHash: revocationTokenHash(randomUUID()), ...extra })
+
+describe('Redis Sentinel (master, replica, sentinel; node-redis createSentinel)', () => {
+  let deployment: TestRedisSentinel
+  let startupMs: number
+  let first: ReturnType<typeof createSentinel>
+  let second: ReturnType<typeof createSentinel>
+  let a: RedisRevocationStore
+  let b: RedisRevocationStore
+  let replay: RedisReplayStore
+  let grants: RedisGrantStore
+  let issuer: LocalIssuer
+  let app: express.Express
+  const prefix = `test-${randomUUID()}`
+  beforeAll(async () => {
+    const start = performance.now()
+    deployment = await TestRedisSentinel.start()
+    startupMs = performance.now() - start
+    const sentinel = () =>
+      createSentinel({
+        name: MASTER_NAME,
+        sentinelRootNodes: deployment.sentinelRootNodes,
+        nodeClientOptions: { disableOfflineQueue: true, socket: { connectTimeout: 1000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 500) } },
+      })
+    first = sentinel()
+    second = sentinel()
+    for (const client of [first, second]) client.on('error', () => undefined)
+    await Promise.all([first.connect(), second.connect()])
+    const localView = { heartbeatInterval: 100, maxStaleness: 400 }
+    a = createRedisRevocationStore({ client: first, prefix, localView })
+    b = createRedisRevocationStore({ client: second, prefix, localView })
+    replay = createRedisReplayStore({ client: second, prefix })
+    grants = createRedisGrantStore({ client: first, prefix })
+    issuer = await createIssuer()
+    app = express()
+    app.use(requireToken({ issuer: issuer.issuer, audience: issuer.audience, revocation: { store: b } }))
+    app.get('/orders', (_req, res) => void res.json([]))
+  }, 30_000)
+  afterAll(async () => {
+    for (const store of [a, b, replay, grants]) await store?.close().catch(() => undefined)
+    for (const client of [first, second]) if (client?.isOpen) void client.destroy()
+    await issuer?.close()
+    await deployment?.stop()
+  })
+
+  it('starts in well under a second, the replica in sync', () => {
+    expect(startupMs).toBeLessThan(5000)
+  })
+
+  it('the stores work: revocations reach the local view of the other process, replays and grant races are refused', async () => {
+    await Promise.all([a.ready(), b.ready()])
+    expect(a.localViewState).toBe('current')
+    expect(b.localViewState).toBe('current')
+    const token = query({ jti: randomUUID() })
+    await a.revokeToken({ jti: token.jti as string, issuer: ISSUER })
+    await eventually(async () => (await b.check(token)) === 'jti', 1000, 'propagation')
+    const before = b.stats
+    expect(await b.check(token)).toBe('jti')
+    expect(b.stats.localChecks).toBe(before.localChecks + 1)
+    const proof = `proof-${randomUUID()}`
+    expect(await replay.remember(proof, Date.now() + 60_000)).toBe(true)
+    expect(await replay.remember(proof, Date.now() + 60_000)).toBe(false)
+    const record = grant(`g-${randomUUID()}`)
+    expect(await grants.create(record)).toBe(true)
+    expect(await grants.compareAndSet({ ...record, version: 2, status: 'rejected' }, 1)).toBe(true)
+    expect(await grants.compareAndSet({ ...record, version: 2, status: 'active' }, 1)).toBe(false)
+  })
+
+  it('the master dies: checks fail closed (503) until the replica is promoted, then answer correctly, and new revocations reach every process', async () => {
+    const token = await issuer.token('orders:read')
+    expect((await request(app).get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(200)
+
+    const killedAt = performance.now()
+    await deployment.processes.kill(deployment.masterPort)
+    // The sentinel client reports its pub/sub connection's error: the view is dropped at once.
+    await eventually(() => b.localViewState !== 'current', 200, 'view dropped')
+    await expect(b.check(query({ jti: randomUUID() }))).rejects.toThrow()
+    const down = await request(app).get('/orders').set('Authorization', `Bearer ${token}`)
+    expect(down.status).toBe(503)
+    expect(down.headers['retry-after']).toBe('1')
+    await expect(replay.remember(`proof-${randomUUID()}`, Date.now() + 60_000)).rejects.toThrow()
+
+    await eventually(async () => (await deployment.currentMasterPort()) === deployment.replicaPort, 15_000, 'failover')
+    await eventually(async () => (await request(app).get('/orders').set('Authorization', `Bearer ${token}`)).status === 200, 10_000, 'recovery')
+    const failoverMs = performance.now() - killedAt
+    const revokedAfter = query({ jti: randomUUID() })
+    await a.revokeToken({ jti: revokedAfter.jti as string, issuer: ISSUER })
+    await eventually(async () => (await b.check(revokedAfter)) === 'jti', 1000, 'revocation after the failover')
+    await eventually(() => a.localViewState === 'current' && b.localViewState === 'current', 5000, 'views current on the new master')
+    // From the view now, kept current by the subscription on the new master.
+    const before = b.stats
+    expect(await b.check(revokedAfter)).toBe('jti')
+    expect(b.stats.localChecks).toBe(before.localChecks + 1)
+    const later = query({ jti: randomUUID() })
+    await b.revokeToken({ jti: later.jti as string, issuer: ISSUER })
+    await eventually(async () => (await a.check(later)) === 'jti', 1000, 'second revocation after the failover')
+    const proof = `proof-${randomUUID()}`
+    expect(await replay.remember(proof, Date.now() + 60_000)).toBe(true)
+    expect(await replay.remember(proof, Date.now() + 60_000)).toBe(false)
+    expect(await grants.create(grant(`g-${randomUUID()}`))).toBe(true)
+    expect(failoverMs).toBeLessThan(20_000)
+  }, 40_000)
+})
