@@ -5,7 +5,7 @@
  * spread keys over slots is refused at creation rather than failing on every request.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { createCluster } from 'redis'
+import { createClient, createCluster } from 'redis'
 import { randomUUID } from 'node:crypto'
 import { revocationTokenHash, type RevocationQuery } from '@portcullis/core'
 import { createRedisGrantStore, createRedisReplayStore, createRedisRevocationStore, type RedisGrantStore, type RedisRevocationStore } from '@portcullis/redis'
@@ -20,13 +20,10 @@ describe('Redis Cluster (three masters, node-redis createCluster)', () => {
   // Two clients: two processes, as far as the stores can tell.
   let first: ReturnType<typeof createCluster>
   let second: ReturnType<typeof createCluster>
-  let startupMs: number
   const prefix = `{${randomUUID()}}`
   const closers: Array<() => Promise<void>> = []
   beforeAll(async () => {
-    const start = performance.now()
     cluster = await TestRedisCluster.start()
-    startupMs = performance.now() - start
     first = createCluster({ rootNodes: cluster.rootNodes })
     second = createCluster({ rootNodes: cluster.rootNodes })
     for (const client of [first, second]) client.on('error', () => undefined)
@@ -44,9 +41,10 @@ describe('Redis Cluster (three masters, node-redis createCluster)', () => {
     return [a, b]
   }
 
-  it('starts in a few seconds and serves every slot from three masters', async () => {
-    expect(startupMs).toBeLessThan(5000)
+  it('serves every slot from three masters', async () => {
     expect(first.masters).toHaveLength(3)
+    const info = String(await cluster.command(cluster.ports[0] as number, (node) => node.sendCommand(['CLUSTER', 'INFO'])))
+    expect(info).toContain('cluster_slots_assigned:16384')
   })
 
   it('a revocation made through one client is refused through the other, from its local view', async () => {
@@ -70,16 +68,37 @@ describe('Redis Cluster (three masters, node-redis createCluster)', () => {
   })
 
   it('the subscription cut on the shard: the view is dropped when node-redis reports it, and no revocation is missed', async () => {
-    const [a, b] = revocationStores({ heartbeatInterval: 100, maxStaleness: 400 })
+    // Heartbeats far apart: a gap noticed at the next heartbeat would take up to a second.
+    const [a, b] = revocationStores({ heartbeatInterval: 1000, maxStaleness: 3000 })
     await Promise.all([a.ready(), b.ready()])
-    await Promise.all(cluster.ports.map((port) => cluster.command(port, (client) => client.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']))))
-    const token = query({ jti: randomUUID() })
-    await a.revokeToken({ jti: token.jti as string, issuer: ISSUER })
-    // Well below maxStaleness (400 ms): the bound is the time node-redis takes to report the
-    // closed connection, not the heartbeat bound.
-    await eventually(async () => (await b.check(token)) === 'jti', 150, 'revocation seen after the cut')
-    await eventually(() => b.localViewState === 'current', 5000, 'view current again')
-    expect(await b.check(token)).toBe('jti')
+    const admins = await Promise.all(cluster.ports.map(async (port) => {
+      const admin = createClient({ url: `redis://127.0.0.1:${port}` })
+      admin.on('error', () => undefined)
+      await admin.connect()
+      return admin
+    }))
+    try {
+      // No new connection is accepted (open ones stay), so the cut subscriber cannot resubscribe
+      // before the revocation: only the reported disconnect can tell the view it missed it.
+      for (const admin of admins) {
+        const clients = /connected_clients:(\d+)/.exec(await admin.info('clients'))?.[1] as string
+        await admin.configSet('maxclients', clients)
+      }
+      for (const admin of admins) await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub'])
+      const token = query({ jti: randomUUID() })
+      await a.revokeToken({ jti: token.jti as string, issuer: ISSUER })
+      // Well below the heartbeat interval, let alone maxStaleness: the bound is the time
+      // node-redis takes to report the closed connection.
+      await eventually(async () => (await b.check(token)) === 'jti', 150, 'revocation seen after the cut')
+      for (const admin of admins) await admin.configSet('maxclients', '10000')
+      await eventually(() => b.localViewState === 'current', 5000, 'view current again')
+      expect(await b.check(token)).toBe('jti')
+    } finally {
+      for (const admin of admins) {
+        await admin.configSet('maxclients', '10000').catch(() => undefined)
+        admin.destroy()
+      }
+    }
   })
 
   it('DPoP replay: the first use is accepted, a replay through the other client refused, with or without a hash tag', async () => {
