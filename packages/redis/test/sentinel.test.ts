@@ -84,6 +84,13 @@ describe('Redis Sentinel (master, replica, sentinel; node-redis createSentinel)'
   })
 
   it('the master dies: checks fail closed (503) until the replica is promoted, then answer correctly, and new revocations reach every process', async () => {
+    const revokedBefore = query({ jti: randomUUID() })
+    await a.revokeToken({ jti: revokedBefore.jti as string, issuer: ISSUER })
+    // Replication is asynchronous: the replica has the revocation before the crash.
+    const versionKey = `${prefix}:v1:rev:version`
+    const version = await deployment.cli(deployment.masterPort, 'GET', versionKey)
+    await eventually(async () => (await deployment.cli(deployment.replicaPort, 'GET', versionKey)) === version, 2000, 'replicated')
+    await eventually(async () => (await b.check(revokedBefore)) === 'jti', 1000)
     const token = await issuer.token('orders:read')
     expect((await request(app).get('/orders').set('Authorization', `Bearer ${token}`)).status).toBe(200)
 
@@ -100,6 +107,8 @@ describe('Redis Sentinel (master, replica, sentinel; node-redis createSentinel)'
     await eventually(async () => (await deployment.currentMasterPort()) === deployment.replicaPort, 15_000, 'failover')
     await eventually(async () => (await request(app).get('/orders').set('Authorization', `Bearer ${token}`)).status === 200, 10_000, 'recovery')
     const failoverMs = performance.now() - killedAt
+    // Replicated before the crash: still refused after the failover.
+    expect(await b.check(revokedBefore)).toBe('jti')
     const revokedAfter = query({ jti: randomUUID() })
     await a.revokeToken({ jti: revokedAfter.jti as string, issuer: ISSUER })
     await eventually(async () => (await b.check(revokedAfter)) === 'jti', 1000, 'revocation after the failover')

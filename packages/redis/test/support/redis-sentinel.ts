@@ -66,14 +66,20 @@ export class TestRedisSentinel {
   }
 
   /**
-   * Waits until the sentinel knows the replica on `port` and sees its link to the master up:
-   * only such a replica can be promoted.
+   * Waits until the sentinel knows the replica on `port` and the replica receives the master's
+   * writes (a probe key written on the master arrives): only such a replica can be promoted,
+   * and a link reported up right after the first sync has been seen not to stream writes yet.
    */
   async waitForReplica(port: number, ms = 5000): Promise<void> {
     const end = Date.now() + ms
     for (;;) {
-      const [sentinel, replica] = await Promise.all([this.cli(this.sentinelPort, 'sentinel', 'replicas', MASTER_NAME), this.cli(port, 'info', 'replication')])
-      if (sentinel.includes(`\n${port}\n`) && replica.includes('master_link_status:up')) return
+      const [sentinel, replica, probe] = await Promise.all([
+        this.cli(this.sentinelPort, 'sentinel', 'replicas', MASTER_NAME),
+        this.cli(port, 'info', 'replication'),
+        this.cli(port, 'get', 'harness-probe'),
+      ])
+      if (sentinel.includes(`\n${port}\n`) && replica.includes('master_link_status:up') && probe.trim() === 'ok') return
+      if (replica.includes('master_link_status:up')) await this.cli(await this.currentMasterPort(), 'set', 'harness-probe', 'ok', 'px', '60000')
       if (Date.now() > end) throw new Error(`the sentinel did not see the replica on ${port} in sync within ${ms} ms`)
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
