@@ -21,6 +21,7 @@ const query = (extra: Partial<RevocationQuery>): RevocationQuery => ({ issuer: I
 
 describe('Redis Sentinel (master, replica, sentinel; node-redis createSentinel)', () => {
   let deployment: TestRedisSentinel
+  let sentinel: () => ReturnType<typeof createSentinel>
   let first: ReturnType<typeof createSentinel>
   let second: ReturnType<typeof createSentinel>
   let a: RedisRevocationStore
@@ -32,7 +33,7 @@ describe('Redis Sentinel (master, replica, sentinel; node-redis createSentinel)'
   const prefix = `test-${randomUUID()}`
   beforeAll(async () => {
     deployment = await TestRedisSentinel.start()
-    const sentinel = () =>
+    sentinel = () =>
       createSentinel({
         name: MASTER_NAME,
         sentinelRootNodes: deployment.sentinelRootNodes,
@@ -81,6 +82,24 @@ describe('Redis Sentinel (master, replica, sentinel; node-redis createSentinel)'
     expect(await grants.create(record)).toBe(true)
     expect(await grants.compareAndSet({ ...record, version: 2, status: 'rejected' }, 1)).toBe(true)
     expect(await grants.compareAndSet({ ...record, version: 2, status: 'active' }, 1)).toBe(false)
+  })
+
+  it('a store given a sentinel client that is still connecting becomes ready by itself', async () => {
+    const third = sentinel()
+    third.on('error', () => undefined)
+    const connecting = third.connect()
+    const store = createRedisRevocationStore({ client: third, prefix, localView: { heartbeatInterval: 100, maxStaleness: 400 } })
+    try {
+      await store.ready(5000)
+      expect(store.localViewState).toBe('current')
+      const token = query({ jti: randomUUID() })
+      await a.revokeToken({ jti: token.jti as string, issuer: ISSUER })
+      await eventually(async () => (await store.check(token)) === 'jti', 1000, 'propagation')
+    } finally {
+      await connecting
+      await store.close()
+      void third.destroy()
+    }
   })
 
   it('the master dies: checks fail closed (503) until the replica is promoted, then answer correctly, and new revocations reach every process', async () => {
