@@ -3,40 +3,8 @@ import { createClient } from 'redis'
 import type { Identity } from '@portcullis/core'
 import { createGrantService, type GrantRecord, type GrantStatus } from '@portcullis/policy'
 import { createRedisGrantStore } from '@portcullis/redis'
+import { grant, HOUR, ISSUER } from './support/grant-record.js'
 import { REDIS_URL, uniquePrefix } from './support/redis-server.js'
-
-const HOUR = 3_600_000
-const ISSUER = 'https://id.example.com/'
-
-function grant(id: string, overrides: Partial<GrantRecord> = {}): GrantRecord {
-  return {
-    id,
-    version: 1,
-    status: 'pending',
-    requester: { subject: 'alice', issuer: ISSUER },
-    resource: 'db:prod/orders',
-    resourceKey: 'db:prod/*',
-    actions: ['read'],
-    justification: 'INC-42',
-    urgency: 'HIGH',
-    requestedDuration: HOUR,
-    grantedDuration: HOUR,
-    requestedAt: 1_000,
-    escalatedAt: undefined,
-    approvals: [],
-    rejection: undefined,
-    autoApproved: false,
-    startsAt: undefined,
-    expiresAt: undefined,
-    extensions: [],
-    pendingExtension: undefined,
-    endedAt: undefined,
-    endedBy: undefined,
-    endReason: undefined,
-    warned: false,
-    ...overrides,
-  }
-}
 
 function identity(subject: string, groups: string[]): Identity {
   return {

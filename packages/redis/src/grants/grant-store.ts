@@ -3,6 +3,7 @@ import { openConnection } from '../internal/connection.js'
 import { commonSettings } from '../internal/checked-options.js'
 import { deadline } from '../internal/deadline.js'
 import { hashOf, KEY_FORMAT } from '../internal/keys.js'
+import { checkClusterPrefix } from '../internal/topology.js'
 import type { RedisStoreOptions } from '../options.js'
 import { COMPARE_AND_SET_SCRIPT, CREATE_SCRIPT, DELETE_SCRIPT } from './grant-scripts.js'
 
@@ -45,6 +46,7 @@ const PAGE = 256
  */
 export function createRedisGrantStore(options: RedisGrantStoreOptions): RedisGrantStore {
   const settings = commonSettings({ ...options, failOpen: false, onFailOpen: undefined })
+  checkClusterPrefix(options.client, settings.prefix, 'the grant scripts and listings touch a record and its indexes')
   const connection = openConnection(options, () => undefined)
   void connection.ensureOpen()
   const base = `${settings.prefix}:${KEY_FORMAT}:`

@@ -17,17 +17,6 @@ export function positiveInteger(value: unknown, name: string, max: number): numb
   return value
 }
 
-/**
- * With Redis Cluster, a store whose scripts touch several keys and publish on a shard channel
- * needs them all in one slot: the prefix must hold a hash tag.
- */
-export function requireSharedSlot(client: RedisStoreOptions['client'], prefix: string): void {
-  const isCluster = typeof (client as { getSlotRandomNode?: unknown } | undefined)?.getSlotRandomNode === 'function'
-  if (isCluster && !/\{[^{}]+\}/.test(prefix)) {
-    throw configurationError('With Redis Cluster, prefix needs a hash tag, e.g. {portcullis}')
-  }
-}
-
 /** Validates the options every store shares, once, at creation. */
 export function commonSettings(options: RedisStoreOptions): CommonSettings {
   if (typeof options !== 'object' || options === null) throw configurationError('Options are required: { client } or { url }')

@@ -72,12 +72,17 @@ export function openConnection(options: Pick<RedisStoreOptions, 'client' | 'url'
     ensureOpen() {
       if (commands.isReady ?? commands.isOpen) return Promise.resolve()
       if (commands.isOpen) {
-        // Connecting or reconnecting (a client the application opened): wait for it.
+        // Connecting or reconnecting (a client the application opened): wait for it. A sentinel
+        // client emits no 'ready' of its own, hence the polling as well.
         return new Promise<void>((resolve) => {
           const ready = (): void => {
+            if (!(commands.isReady ?? commands.isOpen)) return
+            clearInterval(poll)
             commands.off?.('ready', ready)
             resolve()
           }
+          const poll = setInterval(ready, 50)
+          poll.unref()
           commands.on('ready', ready)
         })
       }

@@ -60,6 +60,23 @@ export class Heartbeats {
     return this.#sent.get(Number(sequence))
   }
 
+  /**
+   * What a heartbeat received through the channel (`h <version> <instance> <sequence>`) tells a
+   * holder that has applied every message up to version `held`:
+   * - `'gap'`: a message never arrived (a higher version), or our own heartbeat carries a lower
+   *   version, so the counter went back (FLUSHALL, a failover that lost writes);
+   * - the time our heartbeat was sent: every message published before then has been received;
+   * - `undefined`: nothing (another process's heartbeat, or one of ours forgotten). Another
+   *   process's heartbeat with a lower version ran before a message the holder already has (one
+   *   buffered while it was loading); ours are sent after it.
+   */
+  judge(held: number, version: number, instance: string | undefined, sequence: string | undefined): number | 'gap' | undefined {
+    if (version > held) return 'gap'
+    const sentAt = this.sentAt(instance, sequence)
+    if (sentAt === undefined) return undefined
+    return version === held ? sentAt : 'gap'
+  }
+
   /** Forgets the heartbeats in flight: what they would prove no longer holds. */
   forget(): void {
     this.#sent.clear()

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import { ChannelSubscription } from '../internal/channel-subscription.js'
-import type { Commands } from '../internal/connection.js'
+import type { Commands, Connection } from '../internal/connection.js'
 import { deadline } from '../internal/deadline.js'
 import { Heartbeats } from '../internal/heartbeats.js'
 import { RECOVER } from './scripts.js'
@@ -49,7 +49,8 @@ const MAX_BUFFERED = 10_000
  * order; a gap, a disconnect, a lost subscription or a heartbeat that does not come back
  * within `maxStaleness` is reported as a loss (the caches are cleared), and the bus then
  * recovers: it reads the version, the last policy and the recently removed keys atomically
- * while buffering the messages that arrive meanwhile, and is current again.
+ * while buffering the messages that arrive meanwhile, applies them, and is current again once
+ * one of its own heartbeats has come back with the version it holds.
  */
 export class BusSync {
   #state: BusState = 'offline'
@@ -57,6 +58,9 @@ export class BusSync {
   /** The version up to which this process has seen every message; `undefined` before the first recovery. */
   #seen: number | undefined
   #freshAt = -Infinity
+  // Whether one of our heartbeats came back since the recovery: only then is the subscription
+  // proven active (some clients resubscribe after they report being connected).
+  #confirmed = false
   #buffer: string[] | undefined
   #recovering = false
   #waiters: Array<() => void> = []
@@ -64,17 +68,19 @@ export class BusSync {
   readonly #heartbeats: Heartbeats
   readonly #subscription: ChannelSubscription
 
+  readonly #commands: Commands
+
   constructor(
-    private readonly commands: Commands,
-    subscriber: Commands,
+    connection: Connection,
     private readonly keys: BusKeys,
     private readonly settings: BusSettings,
     private readonly handlers: BusHandlers,
   ) {
-    this.#heartbeats = new Heartbeats(commands, keys.version, keys.channel, settings.maxStaleness)
+    this.#commands = connection.commands
+    this.#heartbeats = new Heartbeats(connection.commands, keys.version, keys.channel, settings.maxStaleness)
     this.#timer = setInterval(() => this.#tick(), settings.heartbeatInterval)
     this.#timer.unref()
-    this.#subscription = new ChannelSubscription(subscriber, keys.channel, settings.heartbeatInterval, {
+    this.#subscription = new ChannelSubscription(connection, keys.channel, settings.heartbeatInterval, {
       message: (message) => this.#onMessage(message),
       lost: () => this.#lose('disconnect'),
       ready: () => this.#tick(),
@@ -87,12 +93,13 @@ export class BusSync {
   }
 
   get state(): BusState {
+    if (this.#state === 'current' && !this.#confirmed) return 'syncing'
     return this.#state
   }
 
   /** Resolves when the bus is current. */
   whenCurrent(): Promise<void> {
-    if (this.#state === 'current') return Promise.resolve()
+    if (this.state === 'current') return Promise.resolve()
     return new Promise((resolve) => this.#waiters.push(resolve))
   }
 
@@ -113,6 +120,7 @@ export class BusSync {
     this.#state = 'offline'
     this.#buffer = undefined
     this.#freshAt = -Infinity
+    this.#confirmed = false
     this.#heartbeats.forget()
     if (wasTracking) this.handlers.lost(reason)
   }
@@ -135,7 +143,7 @@ export class BusSync {
     const sentAt = performance.now()
     try {
       const reply = (await deadline(
-        this.commands.eval(RECOVER, { keys: [this.keys.version, this.keys.policy, this.keys.removedKeys], arguments: [String(this.settings.clock())] }),
+        this.#commands.eval(RECOVER, { keys: [this.keys.version, this.keys.policy, this.keys.removedKeys], arguments: [String(this.settings.clock())] }),
         this.settings.recoverTimeout,
       )) as Array<string | number>
       if (this.#buffer === undefined) return // lost meanwhile
@@ -151,10 +159,13 @@ export class BusSync {
       this.#seen = version
       this.#buffer = undefined
       this.#state = 'current'
+      this.#confirmed = false
+      // Starts the staleness clock: without a heartbeat back within maxStaleness, the next tick
+      // counts the bus stale and recovers again.
       this.#freshAt = sentAt
       this.handlers.recovered(missed ? policy.slice(space + 1) : undefined, reply.slice(2).map(String))
       for (const message of buffered) this.#onMessage(message)
-      if (this.#state === 'current') for (const wake of this.#waiters.splice(0)) wake()
+      void this.#heartbeats.send()
     } catch {
       if (this.#state === 'syncing') this.#lose('disconnect')
     } finally {
@@ -179,10 +190,13 @@ export class BusSync {
     const instance = message.slice(second + 1, third)
     const payload = message.slice(third + 1)
     if (kind === 'h') {
-      // Every message published before this heartbeat has been received by now.
-      if (version !== this.#version) return this.#restart('gap')
-      const sentAt = this.#heartbeats.sentAt(instance, payload)
-      if (sentAt !== undefined && sentAt > this.#freshAt) this.#freshAt = sentAt
+      // Every message published before one of our heartbeats has been received by now.
+      const sentAt = this.#heartbeats.judge(this.#version, version, instance, payload)
+      if (sentAt === 'gap') return this.#restart('gap')
+      if (sentAt === undefined) return
+      this.#confirmed = true
+      if (sentAt > this.#freshAt) this.#freshAt = sentAt
+      if (this.#fresh()) for (const wake of this.#waiters.splice(0)) wake()
       return
     }
     if (version <= this.#version) return // covered by the recovery

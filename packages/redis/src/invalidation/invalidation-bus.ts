@@ -1,8 +1,10 @@
 import { configurationError, tokenDigest, type TokenCacheControl } from '@portcullis/core'
-import { commonSettings, positiveInteger, requireSharedSlot } from '../internal/checked-options.js'
-import { openConnection, type Commands } from '../internal/connection.js'
+import { checkSubscribable } from '../internal/channel-subscription.js'
+import { commonSettings, positiveInteger } from '../internal/checked-options.js'
+import { openConnection } from '../internal/connection.js'
 import { deadline } from '../internal/deadline.js'
 import { KEY_FORMAT } from '../internal/keys.js'
+import { checkClusterPrefix } from '../internal/topology.js'
 import type { RedisStoreOptions } from '../options.js'
 import { BusSync, type BusState, type LossReason } from './bus-sync.js'
 import { decodeMatcher, encodeMatcher, hashedPredicate, hashMatcher, plainPredicate, type ClaimsMatcher, type HashedMatcher } from './claims-matcher.js'
@@ -153,10 +155,8 @@ export function createRedisInvalidationBus(options: RedisInvalidationBusOptions)
   if (typeof onError !== 'function') throw configurationError('onError must be a function')
   const clock = options.clock ?? Date.now
   if (typeof clock !== 'function') throw configurationError('clock must be a function returning milliseconds')
-  requireSharedSlot(options.client, settings.prefix)
-  if (options.client !== undefined && typeof (options.client as { duplicate?: unknown }).duplicate !== 'function') {
-    throw configurationError('client must support duplicate() (the bus subscribes on a connection of its own)')
-  }
+  checkClusterPrefix(options.client, settings.prefix, 'the bus scripts touch several keys and publish on a shard channel')
+  checkSubscribable(options.client, '(the bus subscribes on a connection of its own)')
 
   const connection = openConnection(options, () => undefined)
   void connection.ensureOpen()
@@ -263,8 +263,7 @@ export function createRedisInvalidationBus(options: RedisInvalidationBusOptions)
   }
 
   const sync = new BusSync(
-    connection.commands,
-    connection.commands.duplicate?.() as Commands,
+    connection,
     keys,
     { heartbeatInterval, maxStaleness, recoverTimeout: Math.max(5000, settings.commandTimeout), clock },
     {

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import { ChannelSubscription } from '../internal/channel-subscription.js'
-import type { Commands } from '../internal/connection.js'
+import type { Commands, Connection } from '../internal/connection.js'
 import { deadline } from '../internal/deadline.js'
 import { Heartbeats } from '../internal/heartbeats.js'
 import type { Entry } from './entries.js'
@@ -33,15 +33,19 @@ const SWEEP_EVERY_MS = 30_000
  * A copy of the denylist in this process, kept current by the messages every revocation
  * publishes, so that checks cost no round trip. It is trusted only while it provably is
  * current: loaded from an atomic snapshot, every message applied in version order, and one of
- * our own heartbeats (sent through the same channel) received within `maxStaleness`.
- * Anything else (a disconnect, a version gap, a late heartbeat) drops it at once; the store
- * then asks Redis directly until a new snapshot is loaded.
+ * our own heartbeats (sent through the same channel) received within `maxStaleness`, the
+ * first of them after the snapshot (which proves the subscription was active: a snapshot
+ * alone does not, since some clients resubscribe after they report being connected).
+ * Anything else (the subscription reported lost, a version gap, a late heartbeat) drops it at
+ * once; the store then asks Redis directly until a new snapshot is loaded.
  */
 export class LocalView {
   #entries = new Map<string, Entry>()
   #version = 0
   #state: LocalViewState = 'offline'
   #freshAt = -Infinity
+  // Whether one of our heartbeats came back since the snapshot (see the class comment).
+  #confirmed = false
   #buffer: string[] | undefined
   #syncing = false
   #lastSweep = performance.now()
@@ -56,7 +60,8 @@ export class LocalView {
   /** Snapshots loaded since creation. */
   reloads = 0
 
-  constructor(commands: Commands, subscriber: Commands, keys: LocalViewKeys, settings: LocalViewSettings, clock: () => number) {
+  constructor(connection: Connection, keys: LocalViewKeys, settings: LocalViewSettings, clock: () => number) {
+    const commands = connection.commands
     this.#commands = commands
     this.#keys = keys
     this.#settings = settings
@@ -64,7 +69,7 @@ export class LocalView {
     this.#heartbeats = new Heartbeats(commands, keys.version, keys.channel, settings.maxStaleness)
     this.#timer = setInterval(() => this.#tick(), settings.heartbeatInterval)
     this.#timer.unref()
-    this.#subscription = new ChannelSubscription(subscriber, keys.channel, settings.heartbeatInterval, {
+    this.#subscription = new ChannelSubscription(connection, keys.channel, settings.heartbeatInterval, {
       message: (message) => this.#onMessage(message),
       lost: () => this.#drop(),
       ready: () => this.#tick(),
@@ -72,13 +77,13 @@ export class LocalView {
   }
 
   get state(): LocalViewState {
-    if (this.#state === 'current' && !this.#fresh()) return 'syncing'
+    if (this.#state === 'current' && !(this.#confirmed && this.#fresh())) return 'syncing'
     return this.#state
   }
 
   /** Whether checks may be answered from memory right now. */
   trusted(): boolean {
-    return this.#state === 'current' && this.#fresh()
+    return this.#state === 'current' && this.#confirmed && this.#fresh()
   }
 
   /** Resolves when the view is current. */
@@ -120,6 +125,7 @@ export class LocalView {
     this.#entries = new Map()
     this.#buffer = undefined
     this.#freshAt = -Infinity
+    this.#confirmed = false
     this.#heartbeats.forget()
   }
 
@@ -169,10 +175,13 @@ export class LocalView {
       this.#version = Number(reply[0])
       this.#buffer = undefined
       this.#state = 'current'
+      this.#confirmed = false
       this.reloads++
+      // Starts the staleness clock: without a heartbeat back within maxStaleness, the next tick
+      // drops the view and loads another snapshot.
       this.#freshAt = sentAt
       for (const message of buffered) this.#onMessage(message)
-      if (this.trusted()) for (const wake of this.#waiters.splice(0)) wake()
+      void this.#heartbeats.send()
     } catch {
       if (this.#state === 'syncing') this.#drop()
     } finally {
@@ -195,10 +204,13 @@ export class LocalView {
       this.#version = version
       this.#merge(parts[2] as string, Number(parts[3]), Number(parts[4]))
     } else if (parts[0] === 'h' && parts.length === 4) {
-      // Every revocation published before this heartbeat has been received by now.
-      if (version !== this.#version) return this.#restart()
-      const sentAt = this.#heartbeats.sentAt(parts[2], parts[3])
-      if (sentAt !== undefined && sentAt > this.#freshAt) this.#freshAt = sentAt
+      // Every revocation published before one of our heartbeats has been received by now.
+      const sentAt = this.#heartbeats.judge(this.#version, version, parts[2], parts[3])
+      if (sentAt === 'gap') return this.#restart()
+      if (sentAt === undefined) return
+      this.#confirmed = true
+      if (sentAt > this.#freshAt) this.#freshAt = sentAt
+      if (this.trusted()) for (const wake of this.#waiters.splice(0)) wake()
     }
   }
 

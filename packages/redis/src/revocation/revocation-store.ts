@@ -1,9 +1,11 @@
 import { configurationError, revocationIssuer as issuerOf, revocationString as nonEmpty, revocationTime as time, revocationTokenHash } from '@portcullis/core'
 import type { IssuedBeforeRevocation, RevocationQuery, RevocationReason, RevocationStore, SessionRevocation, TokenRevocation } from '@portcullis/core'
-import { commonSettings, failOpenOr, positiveInteger, requireSharedSlot } from '../internal/checked-options.js'
-import { openConnection, type Commands } from '../internal/connection.js'
+import { checkSubscribable } from '../internal/channel-subscription.js'
+import { commonSettings, failOpenOr, positiveInteger } from '../internal/checked-options.js'
+import { openConnection } from '../internal/connection.js'
 import { deadline } from '../internal/deadline.js'
 import { KEY_FORMAT } from '../internal/keys.js'
+import { checkClusterPrefix } from '../internal/topology.js'
 import type { RedisStoreOptions } from '../options.js'
 import { decide, entryId, queryIds, type Kind } from './entries.js'
 import { LocalView, type LocalViewState } from './local-view.js'
@@ -95,21 +97,13 @@ export function createRedisRevocationStore(options: RedisRevocationStoreOptions)
   const localView = options.localView ?? {}
   const view = localView === false ? undefined : viewSettings(localView, settings.commandTimeout)
 
-  requireSharedSlot(options.client, settings.prefix)
-  if (view !== undefined && options.client !== undefined && typeof (options.client as { duplicate?: unknown }).duplicate !== 'function') {
-    throw configurationError('client must support duplicate() for the local view (or set localView: false)')
-  }
+  checkClusterPrefix(options.client, settings.prefix, 'the revocation scripts touch several keys and publish on a shard channel')
+  if (view !== undefined) checkSubscribable(options.client, 'for the local view (or set localView: false)')
   const connection = openConnection(options, () => undefined)
   void connection.ensureOpen()
   const base = `${settings.prefix}:${KEY_FORMAT}:rev:`
   const keys = { index: `${base}index`, version: `${base}version`, entryPrefix: base, channel: `${base}events` }
-  let subscriber: Commands | undefined
-  let local: LocalView | undefined
-  if (view !== undefined) {
-    // A connection in subscribed mode cannot send other commands: the view has its own.
-    subscriber = connection.commands.duplicate?.() as Commands
-    local = new LocalView(connection.commands, subscriber, keys, view, clock)
-  }
+  const local = view === undefined ? undefined : new LocalView(connection, keys, view, clock)
   let failOpenCount = 0
   let localChecks = 0
   let redisChecks = 0

@@ -10,7 +10,8 @@ export function uniquePrefix(): string {
   return `test-${randomUUID()}`
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nobody listens on right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer()
     server.once('error', reject)
@@ -21,7 +22,8 @@ async function freePort(): Promise<number> {
   })
 }
 
-async function answers(port: number): Promise<boolean> {
+/** Whether a Redis (server or sentinel) answers PING on `port`. */
+export async function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1')
     socket.once('error', () => resolve(false))
