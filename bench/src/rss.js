@@ -1,6 +1,7 @@
 // Memory after many distinct tokens: `npm run bench:rss` (after npm run build). One
 // createAuthenticator with the default verified-token cache bounds verifies RSS_TOKENS
-// (1,000,000) distinct valid tokens, minted in batches on the fly (never all held at once);
+// (1,000,000) distinct valid tokens, each used twice (so each enters the cache), minted in
+// batches on the fly (never all held at once);
 // every RSS_SAMPLE_EVERY (100,000) tokens it samples RSS, heapUsed, cache.size and cache.bytes.
 // It fails (exit 1) when the cache exceeds its bounds or RSS exceeds
 // baseline + cache maxBytes + RSS_SLACK_MB, the baseline being the RSS after a warm-up batch.
@@ -50,7 +51,11 @@ async function verify(count) {
     const n = Math.min(BATCH, end - minted)
     const batch = await Promise.all(Array.from({ length: n }, (_, i) => issuer.mint({ sub: `rss-${minted + i}`, scope: 'bench:read' }, { alg: ALG })))
     for (const token of batch) {
-      await authenticator.authenticate({ method: 'GET', url: '/orders', headers: { authorization: `Bearer ${token}` } })
+      // Twice: the cache admits a token at its second use, so every token enters it (the worst
+      // case for its bounds); a token used once would never be stored.
+      const request = { method: 'GET', url: '/orders', headers: { authorization: `Bearer ${token}` } }
+      await authenticator.authenticate(request)
+      await authenticator.authenticate(request)
     }
     minted += n
   }

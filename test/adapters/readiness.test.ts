@@ -129,6 +129,9 @@ describe.each(adapters)('requireToken() readiness ($name)', ({ build }) => {
     const token = await issuer.mint({ sub: 'alice' })
     await request(server).get('/me').set('Authorization', `Bearer ${token}`).expect(200)
     expect(auth.cache).toBe(auth.authenticator.cache)
+    // Admitted at its second use (cache.admission, default 'second-use').
+    expect(auth.cache.size).toBe(0)
+    await request(server).get('/me').set('Authorization', `Bearer ${token}`).expect(200)
     expect(auth.cache.size).toBe(1)
     expect(auth.cache.delete(token)).toBe(true)
     expect(auth.cache.size).toBe(0)

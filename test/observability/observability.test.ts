@@ -133,18 +133,22 @@ describe.each([
   it('allowed: 200; accepted verification and permit decisions are counted; spans carry outcomes with status unset', async () => {
     const token = await issuer.mint({ sub: 'alice', scope: 'orders:read', client_id: 'app-1' })
     expect((await get('/orders', token)).status).toBe(200)
+    // The cache admits a token at its second use: the third request is the first hit.
+    expect((await get('/orders', token)).status).toBe(200)
     expect((await get('/docs/doc-1', token)).status).toBe(200)
-    expect(await metric('portcullis_token_verifications_total', { outcome: 'accepted', reason: 'none' })).toBe(2)
+    expect(await metric('portcullis_token_verifications_total', { outcome: 'accepted', reason: 'none' })).toBe(3)
+    expect(await metric('portcullis_token_cache_lookups_total', { result: 'miss' })).toBe(2)
     expect(await metric('portcullis_token_cache_lookups_total', { result: 'hit' })).toBe(1)
-    expect(await metric('portcullis_authz_decisions_total', { requirement: 'scope', decision: 'permit' })).toBe(1)
+    expect(await metric('portcullis_authz_decisions_total', { requirement: 'scope', decision: 'permit' })).toBe(2)
     expect(await metric('portcullis_authz_decisions_total', { requirement: 'policy', decision: 'permit' })).toBe(1)
     const verify = spans('portcullis.verify_token')
-    expect(verify).toHaveLength(2)
+    expect(verify).toHaveLength(3)
     expect(verify[0]?.attributes).toMatchObject({
       'portcullis.authn.outcome': 'accepted', 'portcullis.oauth.token_format': 'jwt', 'portcullis.oauth.token_type': 'bearer',
       'portcullis.oauth.client_id': 'app-1', 'portcullis.authn.cache_hit': false,
     })
-    expect(verify[1]?.attributes['portcullis.authn.cache_hit']).toBe(true)
+    expect(verify[1]?.attributes['portcullis.authn.cache_hit']).toBe(false)
+    expect(verify[2]?.attributes['portcullis.authn.cache_hit']).toBe(true)
     expect(verify[0]?.status.code).toBe(SpanStatusCode.UNSET)
     const [decide] = spans('portcullis.authorize')
     expect(decide?.attributes).toMatchObject({

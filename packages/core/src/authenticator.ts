@@ -3,7 +3,7 @@ import { createAuditor, type Auditor } from './audit/auditor.js'
 import { extractToken, type BearerMethod } from './credentials/extract-token.js'
 import { createRejections, type Rejections } from './credentials/rejections.js'
 import { isPortcullisError, type PortcullisError } from './errors.js'
-import { buildIdentity } from './identity/build-identity.js'
+import { buildIdentity, identityFromParts, identityParts } from './identity/build-identity.js'
 import type { Claims } from './identity/claims.js'
 import type { Identity } from './identity/identity.js'
 import { compileOptions } from './internal/compile-options.js'
@@ -15,7 +15,7 @@ import { checkReadiness, healthReport, type HealthReport, type ReadinessReport, 
 import type { RequireTokenOptions } from './options.js'
 import type { PortcullisRequest } from './request.js'
 import { NO_CACHE, VerifiedTokenCache, type TokenCacheControl } from './token/verified-token-cache.js'
-import { verifyJwt } from './token/verify-jwt.js'
+import { verifyJwt, type VerifiedJwt } from './token/verify-jwt.js'
 import { jwkThumbprintOf } from './jwks/jwk-thumbprint.js'
 import type { Observability } from './observability/compile-observability.js'
 import { ATTR, SPAN, SPAN_KIND_INTERNAL, failSpan, type SpanLike } from './observability/tracing.js'
@@ -124,9 +124,10 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
   const context: AuthContext = { rejections, auditor, observability }
   const dpopContext: AuthContext = rejections.dpop === undefined ? context : { rejections: rejections.dpop, auditor, observability }
   const { anomalies } = compiled
+  const statusChecked = compiled.status.revocation !== undefined || compiled.status.delegation !== undefined || compiled.status.stepUp !== undefined
   // Validated by compileOptions; the introspection guard and anomaly signals use the client address behind them.
   const trustProxy = compileTrustedProxies(options.trustedProxies)
-  const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs, compiled.cache.maxBytes, compiled.clock)
+  const cache = compiled.cache === undefined ? undefined : new VerifiedTokenCache(compiled.cache.maxEntries, compiled.cache.maxTtlMs, compiled.cache.maxBytes, compiled.clock, compiled.cache.admission)
   // Key removals run at JWKS refreshes, never per request; thumbprints are computed only when
   // someone listens.
   const removalListeners = new Set<(thumbprints: readonly string[]) => void>()
@@ -214,9 +215,20 @@ export function createAuthenticator(options: RequireTokenOptions): Authenticator
         verified = pending instanceof Promise ? await pending : pending
         tokenHash = verified.tokenHash
       }
-      identity = buildIdentity(verified.payload as Claims, verified.issuer, opaque ? 'opaque' : 'jwt', compiled.binding.support)
-      bindingHeaders = await checkBinding(request, extracted, identity, compiled.binding, rejections)
-      await checkStatus(identity, token, compiled.status, schemeRejections)
+      if (opaque) {
+        identity = buildIdentity(verified.payload as Claims, verified.issuer, 'opaque', compiled.binding.support)
+      } else {
+        // Claims are validated once per verification; a cache hit only builds the request's object.
+        const jwt = verified as VerifiedJwt
+        jwt.identityParts ??= identityParts(jwt.payload as Claims, compiled.binding.support)
+        identity = identityFromParts(jwt.identityParts, jwt.payload as Claims, jwt.issuer, 'jwt')
+      }
+      // Most requests are plain bearer tokens with no binding and no status check configured:
+      // they skip both steps and the microtask hops their awaits would cost.
+      bindingHeaders = extracted.scheme === 'dpop' || identity.confirmation !== undefined || compiled.binding.mtls?.required === true
+        ? await checkBinding(request, extracted, identity, compiled.binding, rejections)
+        : NO_HEADERS
+      if (statusChecked) await checkStatus(identity, token, compiled.status, schemeRejections, tokenHash)
     } catch (error) {
       throw reject(request, started, span, toPortcullisError(error, schemeRejections), token)
     }

@@ -10,6 +10,7 @@ export type { DependencyFaultKind } from './internal/dependency-fault.js'
 export type { RequireTokenOptions, JwksOptions, TokenCacheOptions } from './options.js'
 export type { TokenCacheControl } from './token/verified-token-cache.js'
 export type { PortcullisRequest } from './request.js'
+export { SocketRequest } from './socket-request.js'
 
 export { PortcullisError, configurationError, errorBody, isPortcullisError } from './errors.js'
 export type { PortcullisErrorCode, PortcullisErrorInit } from './errors.js'
@@ -72,6 +73,7 @@ export { isScopeToken } from './scopes/parse-scopes.js'
 // Route requirements: one contract (scopes, step-up, policies), enforced alone or in order.
 export { SATISFIED } from './requirements/requirement.js'
 export type { Enforcement, Requirement, RequirementInput } from './requirements/requirement.js'
+export { LazyRequirementInput } from './requirements/lazy-requirement-input.js'
 export { DEFAULT_AUTH_CONTEXT } from './requirements/default-context.js'
 export { enforceRequirements } from './requirements/enforce-requirements.js'
 // Route decorators: metadata owned by the core (also installs the Symbol.metadata polyfill).

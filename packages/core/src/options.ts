@@ -67,6 +67,13 @@ export interface TokenCacheOptions {
   maxBytes?: number
   /** Longest an entry is kept, in seconds, even when `exp` is later. Default: until `exp`. */
   maxTtl?: number
+  /**
+   * When a verified token enters the cache. `'second-use'` (default): at its second verification
+   * within a while, so tokens used once (per-request tokens, a flood of distinct valid tokens)
+   * never evict the ones in use and cost the garbage collector nothing; a token used again is
+   * verified twice, then answered from the cache. `'first-use'`: at its first verification.
+   */
+  admission?: 'first-use' | 'second-use'
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createAuthenticator, type Authenticator, type HealthReport, type ReadinessReport, type ReadyOptions, type RequireTokenOptions, type TokenCacheControl } from '@portcullis/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { setContext } from './context.js'
+import { setIdentity } from './request-identity.js'
 import { toRequest } from './to-request.js'
 
 /**
@@ -44,12 +45,13 @@ export type PortcullisMiddleware = RequestHandler & {
 export function requireToken(options: RequireTokenOptions): PortcullisMiddleware {
   const authenticator = createAuthenticator(options)
   function portcullisRequireToken(req: Request, res: Response, next: NextFunction): void {
-    setContext(req, authenticator.context)
     authenticator.authenticate(toRequest(req)).then(
       (result) => {
+        // One write per request: later requirements find this requireToken's realm and audit
+        // sink (the DPoP one for a DPoP request), also when an optional token was absent.
+        setContext(req, result === undefined ? authenticator.context : result.context)
         if (result !== undefined) {
-          setContext(req, result.context)
-          req.auth = result.identity
+          setIdentity(req, result.identity)
           for (const name in result.responseHeaders) res.setHeader(name, result.responseHeaders[name] as string)
         }
         next()

@@ -1,4 +1,4 @@
-import type { Enforcement, Requirement } from '@portcullis/core'
+import { LazyRequirementInput, type Enforcement, type Requirement } from '@portcullis/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { getContext } from './context.js'
 import { toRequest } from './to-request.js'
@@ -34,7 +34,7 @@ export function toMiddleware(requirement: Requirement<Request>, name: string): R
   const middleware = function (req: Request, res: Response, next: NextFunction): unknown {
     let result: Enforcement | PromiseLike<Enforcement>
     try {
-      result = requirement.enforce({ request: toRequest(req), identity: req.auth, context: getContext(req), input: req })
+      result = requirement.enforce(new LazyRequirementInput(req, req.auth, getContext(req), toRequest))
     } catch (error) {
       return next(error)
     }

@@ -1,26 +1,31 @@
-import type { TLSSocket } from 'node:tls'
-import type { PortcullisRequest } from '@portcullis/core'
+import { SocketRequest } from '@portcullis/core'
 import type { Request } from 'express'
 
-/** Translates an Express request into the core's plain request shape. */
-export function toRequest(req: Request): PortcullisRequest {
-  const socket = req.socket as TLSSocket | undefined
-  const secure = socket?.encrypted === true
-  return {
-    method: req.method,
-    url: req.originalUrl ?? req.url,
-    headers: req.headers,
-    rawHeaders: req.rawHeaders,
-    body: req.body as unknown,
-    remoteAddress: socket?.remoteAddress,
-    secure,
-    // The matched route template (for audit), once routing has matched one.
-    route: typeof (req.route as { path?: unknown } | undefined)?.path === 'string' ? `${req.baseUrl ?? ''}${(req.route as { path: string }).path}` : undefined,
-    // RFC 8705: the certificate of the TLS handshake, whether or not its chain was verified
-    // (the token binding, not the chain, proves possession: RFC 8705 §6.2). Read lazily: only a
-    // certificate-bound token needs it.
-    get clientCertificate(): Uint8Array | undefined {
-      return secure && typeof socket.getPeerCertificate === 'function' ? (socket.getPeerCertificate().raw as Buffer | undefined) : undefined
-    },
+/**
+ * An Express request in the core's shape. `body` and `route` are read only when asked for:
+ * most requests need neither, and a property an Express request lacks is a slow lookup (each
+ * request has its own prototype).
+ */
+class ExpressRequest extends SocketRequest {
+  readonly #req: Request
+
+  constructor(req: Request) {
+    super(req.method, req.originalUrl ?? req.url, req.headers, req.rawHeaders, undefined, req.socket)
+    this.#req = req
   }
+
+  override get body(): unknown {
+    return this.#req.body as unknown
+  }
+
+  /** The matched route template (for audit), once routing has matched one. */
+  override get route(): string | undefined {
+    const path = (this.#req.route as { path?: unknown } | undefined)?.path
+    return typeof path === 'string' ? `${this.#req.baseUrl ?? ''}${path}` : undefined
+  }
+}
+
+/** Translates an Express request into the core's plain request shape. */
+export function toRequest(req: Request): ExpressRequest {
+  return new ExpressRequest(req)
 }

@@ -45,10 +45,11 @@ export type PortcullisMiddleware = ((request: FastifyRequest, reply: FastifyRepl
 export function requireToken(options: RequireTokenOptions): PortcullisMiddleware {
   const authenticator = createAuthenticator(options)
   async function portcullisRequireToken(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    setContext(request, authenticator.context)
     const result = await authenticator.authenticate(toRequest(request))
+    // One write per request: later requirements find this requireToken's realm and audit sink
+    // (the DPoP one for a DPoP request), also when an optional token was absent.
+    setContext(request, result === undefined ? authenticator.context : result.context)
     if (result !== undefined) {
-      setContext(request, result.context)
       request.auth = result.identity
       for (const name in result.responseHeaders) reply.header(name, result.responseHeaders[name] as string)
     }

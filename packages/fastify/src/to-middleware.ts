@@ -1,4 +1,4 @@
-import type { Enforcement, Requirement } from '@portcullis/core'
+import { LazyRequirementInput, type Enforcement, type Requirement } from '@portcullis/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { getContext } from './context.js'
 import type { FastifyHook } from './hook.js'
@@ -28,7 +28,7 @@ function proceed<R>(reply: FastifyReply, next: (error?: unknown) => R, enforceme
 export function enforce<R>(requirement: Requirement<FastifyRequest>, request: FastifyRequest, reply: FastifyReply, next: (error?: unknown) => R): R | Promise<R> {
   let result: Enforcement | PromiseLike<Enforcement>
   try {
-    result = requirement.enforce({ request: toRequest(request), identity: request.auth, context: getContext(request), input: request })
+    result = requirement.enforce(new LazyRequirementInput(request, request.auth, getContext(request), toRequest))
   } catch (error) {
     return next(error)
   }

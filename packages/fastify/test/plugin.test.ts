@@ -103,6 +103,9 @@ describe.each([
       const token = await issuer.mint()
       const res = await request(app.server).get('/me').set('Authorization', `Bearer ${token}`)
       expect(res.status).toBe(404)
+      // The verified-token cache admits a token at its second use.
+      expect(auth?.cache.size).toBe(0)
+      expect((await request(app.server).get('/me').set('Authorization', `Bearer ${token}`)).status).toBe(404)
       expect(auth?.cache.size).toBe(1)
     })
 

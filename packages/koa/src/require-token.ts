@@ -43,10 +43,11 @@ export type PortcullisMiddleware = Middleware & {
 export function requireToken(options: RequireTokenOptions): PortcullisMiddleware {
   const authenticator = createAuthenticator(options)
   async function portcullisRequireToken(ctx: Context, next: Next): Promise<void> {
-    setContext(ctx, authenticator.context)
     const result = await authenticator.authenticate(toRequest(ctx))
+    // One write per request: later requirements find this requireToken's realm and audit sink
+    // (the DPoP one for a DPoP request), also when an optional token was absent.
+    setContext(ctx, result === undefined ? authenticator.context : result.context)
     if (result !== undefined) {
-      setContext(ctx, result.context)
       ctx.state.auth = result.identity
       for (const name in result.responseHeaders) ctx.set(name, result.responseHeaders[name] as string)
     }

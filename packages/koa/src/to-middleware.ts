@@ -1,4 +1,4 @@
-import type { Enforcement, Requirement } from '@portcullis/core'
+import { LazyRequirementInput, type Enforcement, type Requirement } from '@portcullis/core'
 import type { Context, Middleware, Next } from 'koa'
 import { getContext } from './context.js'
 import { toRequest } from './to-request.js'
@@ -26,7 +26,7 @@ export function toMiddleware(requirement: Requirement<Context>, name: string): M
   const middleware = function (ctx: Context, next: Next): unknown {
     let result: Enforcement | PromiseLike<Enforcement>
     try {
-      result = requirement.enforce({ request: toRequest(ctx), identity: ctx.state.auth, context: getContext(ctx), input: ctx })
+      result = requirement.enforce(new LazyRequirementInput(ctx, ctx.state.auth, getContext(ctx), toRequest))
     } catch (error) {
       // A rejected promise, as an async middleware would give: callers may chain on the result.
       return Promise.reject(error)

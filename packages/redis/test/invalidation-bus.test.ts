@@ -41,7 +41,8 @@ describe('createRedisInvalidationBus: one process invalidates, every process for
     issuer = await createIssuer()
     await Promise.all([admin.connect(), sniffer.connect()])
     await sniffer.sSubscribe(`${prefix}:v1:sync:events`, (message) => wire.push(message))
-    const options = { issuer: issuer.issuer, audience: issuer.audience }
+    // First-use admission: every token is cached at once, which these tests are about.
+    const options = { issuer: issuer.issuer, audience: issuer.audience, cache: { admission: 'first-use' as const } }
     // A refetches at once for a new kid, so that the test controls when it sees a rotation.
     authA = createAuthenticator({ ...options, jwks: { cooldown: 0 } })
     authB = createAuthenticator(options)
@@ -230,7 +231,7 @@ describe('createRedisInvalidationBus: a lost subscription clears and recovers', 
     const options = { url: redis.url, prefix, heartbeatInterval: 100, maxStaleness: 400 }
     busA = createRedisInvalidationBus(options)
     busB = createRedisInvalidationBus(options)
-    authB = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience })
+    authB = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, cache: { admission: 'first-use' as const } })
     busB.attach(authB)
     await Promise.all([busA.ready(), busB.ready()])
   })

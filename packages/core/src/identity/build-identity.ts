@@ -14,11 +14,6 @@ function optionalString(claims: Record<string, unknown>, name: string): string |
   return value
 }
 
-function optionalDate(claims: Record<string, unknown>, name: string): Date | undefined {
-  const value = readNumericDate(claims, name)
-  return value === undefined ? undefined : new Date(value * 1000)
-}
-
 function audienceList(aud: unknown): string[] {
   if (aud === undefined) return []
   if (typeof aud === 'string') return [aud]
@@ -80,15 +75,28 @@ function actorChain(act: unknown): Actor[] {
 }
 
 /**
- * Turns verified claims into the {@link Identity}. Claims of the wrong type make the token
- * invalid rather than being silently dropped: a policy must never read a half-parsed token.
+ * What an identity takes from its claims alone, validated once. Frozen: the verified-token cache
+ * keeps it with the token, and every request with that token shares it.
  */
-export function buildIdentity(
-  claims: Claims,
-  issuer: string,
-  tokenType: TokenType,
-  bindings: BindingSupport = NO_BINDINGS,
-): Identity {
+export interface IdentityParts {
+  readonly subject: string | undefined
+  readonly audience: readonly string[]
+  readonly clientId: string | undefined
+  readonly scopes: readonly string[]
+  readonly exp: number | undefined
+  readonly confirmation: Confirmation | undefined
+  readonly actor: readonly Actor[]
+  readonly acr: string | undefined
+  readonly amr: readonly string[] | undefined
+  readonly authTime: number | undefined
+}
+
+/**
+ * Validates `claims` and extracts the parts of an {@link Identity} that depend on nothing else.
+ * Claims of the wrong type make the token invalid rather than being silently dropped: a policy
+ * must never read a half-parsed token.
+ */
+export function identityParts(claims: Claims, bindings: BindingSupport = NO_BINDINGS): IdentityParts {
   const record = claims as Record<string, unknown>
   // Not surfaced as fields, but other layers key on them (revocation by jti or sid): a value of
   // the wrong type is a malformed token (RFC 7519 §4.1.7, OIDC Front-Channel Logout §3).
@@ -98,19 +106,52 @@ export function buildIdentity(
   if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) {
     throw TokenInvalid.create('claims', 'The "amr" claim must be an array of strings')
   }
-  return {
+  const confirmation = confirmationOf(record['cnf'], bindings)
+  return Object.freeze({
     subject: optionalString(record, 'sub'),
-    issuer,
-    audience: audienceList(record['aud']),
+    audience: Object.freeze(audienceList(record['aud'])),
     clientId: optionalString(record, 'client_id'),
-    scopes: parseScopes(record),
+    scopes: Object.freeze(parseScopes(record)),
+    exp: readNumericDate(record, 'exp'),
+    confirmation: confirmation === undefined ? undefined : Object.freeze(confirmation),
+    actor: Object.freeze(actorChain(record['act']).map((actor) => Object.freeze(actor))),
+    acr: optionalString(record, 'acr'),
+    amr: amr === undefined ? undefined : Object.freeze(amr as string[]),
+    authTime: readNumericDate(record, 'auth_time'),
+  })
+}
+
+/**
+ * The {@link Identity} of one request from the parts of its token: a new object (with its own
+ * dates) each time, so a handler that writes to `req.auth` changes nothing for the next request.
+ */
+export function identityFromParts(parts: IdentityParts, claims: Claims, issuer: string, tokenType: TokenType): Identity {
+  return {
+    subject: parts.subject,
+    issuer,
+    audience: parts.audience,
+    clientId: parts.clientId,
+    scopes: parts.scopes,
     claims,
     tokenType,
-    expiresAt: optionalDate(record, 'exp'),
-    confirmation: confirmationOf(record['cnf'], bindings),
-    actor: actorChain(record['act']),
-    acr: optionalString(record, 'acr'),
-    amr: amr as string[] | undefined,
-    authTime: optionalDate(record, 'auth_time'),
+    expiresAt: parts.exp === undefined ? undefined : new Date(parts.exp * 1000),
+    confirmation: parts.confirmation,
+    actor: parts.actor,
+    acr: parts.acr,
+    amr: parts.amr,
+    authTime: parts.authTime === undefined ? undefined : new Date(parts.authTime * 1000),
   }
+}
+
+/**
+ * Turns verified claims into the {@link Identity}. Claims of the wrong type make the token
+ * invalid rather than being silently dropped: a policy must never read a half-parsed token.
+ */
+export function buildIdentity(
+  claims: Claims,
+  issuer: string,
+  tokenType: TokenType,
+  bindings: BindingSupport = NO_BINDINGS,
+): Identity {
+  return identityFromParts(identityParts(claims, bindings), claims, issuer, tokenType)
 }

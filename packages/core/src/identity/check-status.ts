@@ -18,8 +18,8 @@ export interface StatusConfig {
  * Throws `TokenInvalid` (revoked, refused delegation), `DependencyUnavailable` (store down)
  * or the 401 `insufficient_user_authentication` error of `rejections` (RFC 9470).
  */
-export async function checkStatus(identity: Identity, token: string, config: StatusConfig, rejections: Rejections): Promise<void> {
-  if (config.revocation !== undefined) await checkRevocation(identity, token, config.revocation)
+export async function checkStatus(identity: Identity, token: string, config: StatusConfig, rejections: Rejections, tokenHash?: string): Promise<void> {
+  if (config.revocation !== undefined) await checkRevocation(identity, token, config.revocation, tokenHash)
   if (config.delegation !== undefined) checkDelegation(identity, config.delegation)
   if (config.stepUp !== undefined) {
     const failure = checkStepUp(identity, config.stepUp, config.clock())

@@ -9,7 +9,7 @@ import { RemoteKeySet, type RemoteKeySetOptions } from '../jwks/remote-key-set.j
 import { secretKeySource, staticKeySource, type StaticKeys } from '../jwks/static-key-source.js'
 import type { JwksOptions, RequireTokenOptions } from '../options.js'
 import { ALGORITHMS, DEFAULT_ALGORITHMS, isAlgorithm, isHmac, type Algorithm } from '../token/algorithms.js'
-import { DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES } from '../token/verified-token-cache.js'
+import { DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, type CacheAdmission } from '../token/verified-token-cache.js'
 import { RFC9068_REQUIRED_CLAIMS, type ClaimRules } from '../token/validate-claims.js'
 import type { JwtVerifierConfig } from '../token/verify-jwt.js'
 import type { FetchLike } from './fetch-json.js'
@@ -61,20 +61,28 @@ interface CompiledCacheOptions {
   readonly maxEntries: number
   readonly maxBytes: number
   readonly maxTtlMs: number
+  readonly admission: CacheAdmission
 }
 
 function compileCache(value: RequireTokenOptions['cache']): CompiledCacheOptions | undefined {
   if (value === false) return undefined
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    throw configurationError('cache must be false or an object { maxEntries, maxBytes, maxTtl }')
+    throw configurationError('cache must be false or an object { maxEntries, maxBytes, maxTtl, admission }')
   }
-  const cache = optionsObject(value ?? {}, 'cache', ['maxEntries', 'maxBytes', 'maxTtl'])
+  const cache = optionsObject(value ?? {}, 'cache', ['maxEntries', 'maxBytes', 'maxTtl', 'admission'])
   const maxTtl = seconds(cache.maxTtl, 'cache.maxTtl', undefined)
   return {
     maxEntries: integerOption(cache.maxEntries, 'cache.maxEntries', DEFAULT_CACHE_MAX_ENTRIES, 1, 1_000_000),
     maxBytes: integerOption(cache.maxBytes, 'cache.maxBytes', DEFAULT_CACHE_MAX_BYTES, 64 * 1024, 4 * 1024 * 1024 * 1024),
     maxTtlMs: maxTtl === undefined ? Number.POSITIVE_INFINITY : maxTtl * 1000,
+    admission: cacheAdmission(cache.admission),
   }
+}
+
+function cacheAdmission(value: unknown): CacheAdmission {
+  if (value === undefined) return 'second-use'
+  if (value !== 'first-use' && value !== 'second-use') throw configurationError(`cache.admission must be 'first-use' or 'second-use'`)
+  return value
 }
 
 function list(value: string | readonly string[] | undefined, name: string): string[] {

@@ -56,14 +56,16 @@ export function createScopeRequirement(scopes: string | readonly string[], optio
   return {
     scopes: frozen,
     match,
-    enforce({ identity, request, context }) {
+    // `input.request` is read only to audit: an adapter may build it lazily (LazyRequirementInput).
+    enforce(input) {
+      const { identity, context } = input
       const { rejections, auditor } = context
       const metrics = context.observability?.metrics
       if (identity === undefined) {
         metrics?.recordDecision('scope', 'deny')
         const error = rejections.credentialsRequired()
         if (auditor.enabled) {
-          auditor.emit('authn_login_fail', 'WARN', request, {
+          auditor.emit('authn_login_fail', 'WARN', input.request, {
             outcome: 'failure', reason: 'missing', description: error.message, requiredScopes: frozen,
           })
         }
@@ -74,7 +76,7 @@ export function createScopeRequirement(scopes: string | readonly string[], optio
       if (ok) {
         metrics?.recordDecision('scope', 'permit')
         if (auditor.enabled) {
-          auditor.emit('authz_success', 'INFO', request, {
+          auditor.emit('authz_success', 'INFO', input.request, {
             outcome: 'success', reason: 'scope', description: 'The required scope is granted', identity, requiredScopes: frozen,
           })
         }
@@ -83,7 +85,7 @@ export function createScopeRequirement(scopes: string | readonly string[], optio
       const error = rejections.insufficientScope(frozen)
       metrics?.recordDecision('scope', 'deny')
       if (auditor.enabled) {
-        auditor.emit('authz_fail', 'CRITICAL', request, {
+        auditor.emit('authz_fail', 'CRITICAL', input.request, {
           outcome: 'failure', reason: 'scope', description: error.message, identity, requiredScopes: frozen,
         })
       }

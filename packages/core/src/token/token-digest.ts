@@ -13,6 +13,9 @@ interface Curve {
   /** n and floor(n / 2), big-endian on the length of s: compared as bytes on the hot path. */
   readonly order: Buffer
   readonly halfOrder: Buffer
+  /** Their first 16 bits: most signatures are told apart by these alone, without decoding. */
+  readonly orderTop: number
+  readonly halfOrderTop: number
 }
 
 function toBytes(value: bigint, length: number): Buffer {
@@ -20,10 +23,37 @@ function toBytes(value: bigint, length: number): Buffer {
 }
 
 const CURVES: ReadonlyMap<number, Curve> = new Map(
-  ORDERS.map(([length, alg, n]) => [length, { alg, order: toBytes(n, length / 2), halfOrder: toBytes(n >> 1n, length / 2) }]),
+  ORDERS.map(([length, alg, n]) => {
+    const order = toBytes(n, length / 2)
+    const halfOrder = toBytes(n >> 1n, length / 2)
+    return [length, { alg, order, halfOrder, orderTop: order.readUInt16BE(0), halfOrderTop: halfOrder.readUInt16BE(0) }]
+  }),
 )
-// base64url length of those signatures (no padding): only these can need normalising.
-const SIGNATURE_CHARS = new Set([86, 128, 176])
+// Raw signature length by its base64url length (no padding): only these can need normalising.
+const SIGNATURE_BYTES: ReadonlyMap<number, number> = new Map([[86, 64], [128, 96], [176, 132]])
+
+// base64url alphabet values by character code; -1 for anything else.
+const BASE64URL = new Int8Array(128).fill(-1)
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].entries()) BASE64URL[c.charCodeAt(0)] = i
+
+/**
+ * The 16 bits at bit `offset` of the base64url text that starts at `start` in `text`, or -1 for a
+ * character outside the alphabet. Reads three or four characters: no buffer is decoded.
+ */
+function sixteenBitsAt(text: string, start: number, offset: number): number {
+  let char = start + Math.floor(offset / 6)
+  const skip = offset % 6
+  let value = 0
+  let bits = 0
+  while (bits < skip + 16) {
+    const code = text.charCodeAt(char++)
+    const digit = code < 128 ? (BASE64URL[code] as number) : -1
+    if (digit < 0) return -1
+    value = value * 64 + digit
+    bits += 6
+  }
+  return Math.floor(value / 2 ** (bits - skip - 16)) % 65536
+}
 
 // An issuer's tokens share a few header spellings: their `alg` is remembered, in a map that is
 // emptied when full so that made-up headers cannot grow it.
@@ -69,7 +99,14 @@ function subtract(order: Buffer, s: Buffer): Buffer {
  */
 function canonicalToken(token: string): string {
   const lastDot = token.lastIndexOf('.')
-  if (lastDot === -1 || !SIGNATURE_CHARS.has(token.length - lastDot - 1)) return token
+  const length = lastDot === -1 ? undefined : SIGNATURE_BYTES.get(token.length - lastDot - 1)
+  if (length === undefined) return token
+  // The first 16 bits of s settle most tokens without decoding the signature: below those of
+  // n/2 it is low-S (canonical); at or above those of n it is out of range (refused by full
+  // verification). Only the rest go on to the exact comparison below.
+  const top = sixteenBitsAt(token, lastDot + 1, (length / 2) * 8)
+  const quick = CURVES.get(length) as Curve
+  if (top === -1 || top < quick.halfOrderTop || top > quick.orderTop) return token
   const segment = token.slice(lastDot + 1)
   const signature = Buffer.from(segment, 'base64url')
   const curve = CURVES.get(signature.length)

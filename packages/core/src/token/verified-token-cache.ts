@@ -1,8 +1,12 @@
 import type { KeyObject } from 'node:crypto'
 import { estimateBytes, TtlCache } from '../internal/ttl-cache.js'
+import { SecondUseFilter } from './second-use-filter.js'
 import { tokenDigest } from './token-digest.js'
 import { validateClaims } from './validate-claims.js'
 import { verifyJwt, type JwtVerifierConfig, type VerifiedJwt } from './verify-jwt.js'
+
+/** When a verified token enters the cache: at its first use, or at its second (the default). */
+export type CacheAdmission = 'first-use' | 'second-use'
 
 /** Default bound of the verified-token cache (entries of one authenticator). */
 export const DEFAULT_CACHE_MAX_ENTRIES = 10_000
@@ -65,6 +69,7 @@ export class VerifiedTokenCache implements TokenCacheControl {
   // Bumped by every key removal: a verification that was in flight across one is not stored,
   // since the key it used may be the one that just left.
   private generation = 0
+  private readonly admission: SecondUseFilter | undefined
 
   constructor(
     maxEntries: number,
@@ -73,8 +78,11 @@ export class VerifiedTokenCache implements TokenCacheControl {
     /** Estimated bytes held at most (token and claims of every entry). */
     maxBytes: number = DEFAULT_CACHE_MAX_BYTES,
     clock: () => number = Date.now,
+    /** `'second-use'`: a token is stored at its second verification (see SecondUseFilter). */
+    admission: CacheAdmission = 'first-use',
   ) {
     this.entries = new TtlCache({ maxEntries, maxBytes }, clock)
+    this.admission = admission === 'second-use' ? new SecondUseFilter(maxEntries * 2) : undefined
   }
 
   get size(): number {
@@ -100,8 +108,11 @@ export class VerifiedTokenCache implements TokenCacheControl {
       return verified
     }
     const generation = this.generation
-    return verifyJwt(token, config).then((verified) => {
-      if (generation === this.generation) this.set(tokenHash, verified, config.clock(), token.length)
+    return verifyJwt(token, config).then((result) => {
+      const verified: VerifiedJwt = { ...result, tokenHash }
+      if (generation === this.generation && (this.admission === undefined || this.admission.admit(tokenHash))) {
+        this.set(tokenHash, verified, config.clock(), token.length)
+      }
       return verified
     })
   }
@@ -122,7 +133,7 @@ export class VerifiedTokenCache implements TokenCacheControl {
     // The decoded header and claims, plus the token's length for the signature and what the
     // verification left attached.
     const bytes = estimateBytes(verified.header, verified.payload) + tokenLength
-    this.entries.set(tokenHash, { tokenHash, verified: { ...verified, tokenHash }, key: verified.key }, expiresAt, bytes)
+    this.entries.set(tokenHash, { tokenHash, verified, key: verified.key }, expiresAt, bytes)
   }
 
   delete(token: string): boolean {

@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto'
+import type { IdentityParts } from '../identity/build-identity.js'
 import { TokenInvalid } from '../internal/failures.js'
 import type { KeySource } from '../jwks/key-source.js'
 import { checkHeader } from './check-header.js'
@@ -27,6 +28,11 @@ export interface VerifiedJwt {
   readonly key: KeyObject
   /** The token's digest, on answers of the verified-token cache (which keys by it): saves recomputing it. */
   readonly tokenHash?: string
+  /**
+   * The identity parts of the claims, validated once by the first request that used this
+   * verification and shared by the next ones (the verified-token cache keeps them).
+   */
+  identityParts?: IdentityParts
 }
 
 /**

@@ -12,6 +12,29 @@ describe('Identity', () => {
   })
   afterAll(() => issuer.close())
 
+  it('each request with a cached token gets its own identity object; what requests share is frozen', async () => {
+    const token = await issuer.mint({ sub: 'carol', scope: 'a b', amr: ['pwd'], act: { sub: 'svc' }, auth_time: Math.floor(Date.now() / 1000) - 5 })
+    const first = (await auth.authenticate(bearer(token)))?.identity
+    const second = (await auth.authenticate(bearer(token)))?.identity
+    if (first === undefined || second === undefined) throw new Error('expected identities')
+    expect(second).not.toBe(first)
+    expect(second).toEqual(first)
+    // A handler that writes to its request's identity changes nothing for the next request.
+    ;(first as { subject?: string }).subject = 'mallory'
+    first.expiresAt?.setTime(0)
+    first.authTime?.setTime(0)
+    const third = (await auth.authenticate(bearer(token)))?.identity
+    expect(third?.subject).toBe('carol')
+    expect(third?.expiresAt?.getTime()).toBeGreaterThan(Date.now())
+    expect(third?.authTime?.getTime()).toBeGreaterThan(0)
+    // Shared parts cannot be changed in place.
+    for (const shared of [second.scopes, second.audience, second.actor, second.actor[0], second.amr, second.claims]) {
+      expect(Object.isFrozen(shared)).toBe(true)
+    }
+    expect(() => (second.scopes as string[]).push('admin')).toThrow(TypeError)
+    expect(third?.scopes).toEqual(['a', 'b'])
+  })
+
   it('maps the token claims to typed fields', async () => {
     const now = Math.floor(Date.now() / 1000)
     const token = await issuer.mint({

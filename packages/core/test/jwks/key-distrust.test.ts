@@ -24,7 +24,7 @@ describe('Authenticator.onKeysRemoved and distrustKeys (RFC 7638 thumbprints)', 
   })
 
   it('reports the thumbprints of keys a JWKS refresh removed, until unregistered', async () => {
-    const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, jwks: { cooldown: 0 } })
+    const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, jwks: { cooldown: 0 }, cache: { admission: 'first-use' } })
     const heard: Array<readonly string[]> = []
     const unregister = auth.onKeysRemoved((thumbprints) => heard.push(thumbprints))
     auth.onKeysRemoved(() => {
@@ -42,7 +42,7 @@ describe('Authenticator.onKeysRemoved and distrustKeys (RFC 7638 thumbprints)', 
   })
 
   it('distrustKeys drops the key and the cached tokens it verified; a key still published comes back by one refetch', async () => {
-    const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience })
+    const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, cache: { admission: 'first-use' } })
     const heard: Array<readonly string[]> = []
     auth.onKeysRemoved((thumbprints) => heard.push(thumbprints))
     const token = await issuer.mint()
@@ -67,7 +67,7 @@ describe('Authenticator.onKeysRemoved and distrustKeys (RFC 7638 thumbprints)', 
 
   it('never removes configured keys', async () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, keys: [publicKey] })
+    const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, keys: [publicKey], cache: { admission: 'first-use' } })
     const jwk = publicKey.export({ format: 'jwk' })
     expect(auth.distrustKeys([await jwkThumbprint(jwk as never)])).toBe(0)
   })

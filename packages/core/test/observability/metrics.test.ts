@@ -37,7 +37,7 @@ describe('createMetrics', () => {
 
   it('counts verifications by outcome and reason, cache hits and misses, and JWKS fetches', async () => {
     const { registry, metrics } = fresh()
-    const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, metrics })
+    const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, metrics, cache: { admission: 'first-use' } })
     const token = await issuer.mint({ sub: 'alice' })
     await auth.authenticate(bearer(token))
     await auth.authenticate(bearer(token))
@@ -113,7 +113,7 @@ describe('createMetrics', () => {
 
   it('label cardinality stays bounded under 10,000 distinct subjects, tokens and reasons', async () => {
     const { registry, metrics } = fresh()
-    const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, metrics, cache: { maxEntries: 100 } })
+    const auth = createAuthenticator({ issuer: issuer.issuer, audience: issuer.audience, metrics, cache: { maxEntries: 100, admission: 'first-use' } })
     const tokens = await Promise.all(Array.from({ length: 200 }, (_, i) => issuer.mint({ sub: `user-${i}`, client_id: `client-${i}` })))
     for (let i = 0; i < 10_000; i++) {
       // 200 real tokens for 10,000 requests, plus made-up reasons as a custom store might report them.

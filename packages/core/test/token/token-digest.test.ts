@@ -62,7 +62,7 @@ describe('one token identity: both spellings of an ECDSA-signed token are one to
   })
 
   it('the twin hits the verified-token cache entry of the original, and deletes it', async () => {
-    const auth = createAuthenticator(options())
+    const auth = createAuthenticator(options({ cache: { admission: 'first-use' } }))
     const token = await issuer.mint({}, { alg: 'ES384' })
     await auth.authenticate(bearer(token))
     await auth.authenticate(bearer(ecdsaTwin(token)))
@@ -129,6 +129,33 @@ describe('one token identity: both spellings of an ECDSA-signed token are one to
     )
   })
 
+  it('s next to n/2 and next to n: the twin shares the digest exactly when 0 < s < n (property)', () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt' })).toString('base64url')
+    const half = ORDER_P256 / 2n
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.constantFrom(half, ORDER_P256),
+        fc.bigInt({ min: -(2n ** 40n), max: 2n ** 40n }),
+        (r, around, delta) => {
+          const s = around + delta
+          fc.pre(s > 0n && s < 2n ** 256n)
+          const bytes = Buffer.concat([Buffer.from(r), Buffer.from(s.toString(16).padStart(64, '0'), 'hex')])
+          const token = `${header}.eyJzdWIiOiJ4In0.${bytes.toString('base64url')}`
+          if (s >= ORDER_P256) {
+            // Out of range: never valid, hashed as it is.
+            expect(tokenDigest(token)).toBe(sha256(token))
+            return
+          }
+          const twin = ecdsaTwin(token)
+          expect(tokenDigest(twin)).toBe(tokenDigest(token))
+          expect(tokenDigest(s <= half ? token : twin)).toBe(sha256(s <= half ? token : twin))
+        },
+      ),
+      { numRuns: 1000 },
+    )
+  })
+
   it('never merges a spelling that verification refuses: non-canonical base64url, s >= n, another alg', async () => {
     const token = await issuer.mint({}, { alg: 'ES256' })
     const [header, payload, signature] = token.split('.') as [string, string, string]
@@ -162,7 +189,7 @@ describe('verified-token cache: bounded in bytes', () => {
     const maxBytes = 256 * 1024
     const auth = createAuthenticator({
       issuer: issuer.issuer, audience: issuer.audience, jwksUri: 'https://id.example.com/jwks', fetch, clock: () => NOW,
-      maxTokenLength: 16 * 1024, cache: { maxEntries: 1000, maxBytes },
+      maxTokenLength: 16 * 1024, cache: { maxEntries: 1000, maxBytes, admission: 'first-use' },
     })
     let largest = 0
     for (let i = 0; i < 200; i++) {

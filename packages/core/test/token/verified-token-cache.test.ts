@@ -44,6 +44,8 @@ describe('verified-token cache (keyed by token hash, bounded, never past exp)', 
     const jwks = fakeJwks(issuer)
     const auth = createAuthenticator({
       issuer: ISSUER, audience: AUDIENCE, jwksUri: JWKS, fetch: jwks.fetch, clock: () => clock.now(), ...overrides,
+      // First-use admission (every token cached at once) unless a test sets the cache itself.
+      cache: overrides.cache === undefined ? { admission: 'first-use' } : overrides.cache,
     })
     return { jwks, auth }
   }
@@ -127,7 +129,7 @@ describe('verified-token cache (keyed by token hash, bounded, never past exp)', 
   })
 
   it('never grows beyond maxEntries (10,000 distinct tokens, LRU)', async () => {
-    const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock: () => clock.now(), cache: { maxEntries: 100 } })
+    const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock: () => clock.now(), cache: { maxEntries: 100, admission: 'first-use' } })
     const now = Math.floor(clock.now() / 1000)
     let largest = 0
     const tokens: string[] = []
@@ -144,6 +146,30 @@ describe('verified-token cache (keyed by token hash, bounded, never past exp)', 
     expect(auth.cache.size).toBe(100)
     expect(auth.cache.delete(tokens[9_900] as string)).toBe(true)
     expect(auth.cache.delete(tokens[9_901] as string)).toBe(false)
+  })
+
+  it("admits a token at its second use by default: tokens used once never enter the cache; 'first-use' admits at once", async () => {
+    const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock: () => clock.now(), cache: { maxEntries: 100 } })
+    const now = Math.floor(clock.now() / 1000)
+    const token = (sub: string) => hs256({ iss: ISSUER, aud: AUDIENCE, sub, iat: now, exp: now + 600 })
+    const kept = token('kept')
+    await auth.authenticate(bearer(kept))
+    expect(auth.cache.size).toBe(0)
+    await auth.authenticate(bearer(kept))
+    expect(auth.cache.size).toBe(1)
+    // A flood of distinct valid tokens, each used once, neither enters nor evicts anything.
+    for (let i = 0; i < 5_000; i++) expect((await auth.authenticate(bearer(token(`once-${i}`))))?.identity.subject).toBe(`once-${i}`)
+    expect(auth.cache.size).toBe(1)
+    expect(auth.cache.delete(kept)).toBe(true)
+    // The latest of those, used again, are verified (the answer is the same) and then admitted;
+    // the oldest sightings have aged out of the filter and wait for a further use.
+    for (let i = 4_950; i < 5_000; i++) expect((await auth.authenticate(bearer(token(`once-${i}`))))?.identity.subject).toBe(`once-${i}`)
+    expect(auth.cache.size).toBeGreaterThan(40)
+    expect(auth.cache.size).toBeLessThanOrEqual(50)
+    const eager = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock: () => clock.now(), cache: { admission: 'first-use' } })
+    await eager.authenticate(bearer(kept))
+    expect(eager.cache.size).toBe(1)
+    expect(() => createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, cache: { admission: 'always' as never } })).toThrow(/cache\.admission/)
   })
 
   it('never shares entries between authenticators of different audiences or issuers', async () => {
@@ -190,7 +216,7 @@ describe('verified-token cache (keyed by token hash, bounded, never past exp)', 
   })
 
   it('holds an entry no longer than maxTtl', async () => {
-    const { auth } = setup({ cache: { maxTtl: 10 } })
+    const { auth } = setup({ cache: { maxTtl: 10, admission: 'first-use' } })
     const token = await mint({}, { expiresIn: 3600 })
     await auth.authenticate(bearer(token))
     expect(auth.cache.size).toBe(1)
@@ -242,7 +268,7 @@ describe('verified-token cache (keyed by token hash, bounded, never past exp)', 
 
 describe('verified-token cache: shared state', () => {
   it('freezes cached claims, so one request cannot change what the next one with the same token sees', async () => {
-    const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET })
+    const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, cache: { admission: 'first-use' } })
     const now = Math.floor(Date.now() / 1000)
     const token = hs256({ iss: ISSUER, aud: AUDIENCE, sub: 'alice', scope: 'read', exp: now + 600, nested: { roles: ['user'] } })
     const first = await auth.authenticate(bearer(token))
@@ -250,10 +276,12 @@ describe('verified-token cache: shared state', () => {
       ;(first?.identity.claims as Record<string, unknown>)['scope'] = 'admin'
     }).toThrow(TypeError)
     expect(() => (first?.identity.claims['nested'] as { roles: string[] }).roles.push('admin')).toThrow(TypeError)
-    // The identity itself is built per request: its arrays are the request's own.
-    ;(first?.identity.scopes as string[]).push('admin')
+    // The identity object is the request's own; the arrays it shares with the next request are frozen.
+    expect(() => (first?.identity.scopes as string[]).push('admin')).toThrow(TypeError)
+    ;(first?.identity as { subject?: string }).subject = 'mallory'
     const second = await auth.authenticate(bearer(token))
     expect(second?.identity.scopes).toEqual(['read'])
+    expect(second?.identity.subject).toBe('alice')
     expect(second?.identity.claims['scope']).toBe('read')
   })
 
