@@ -82,7 +82,7 @@ export class VerifiedTokenCache implements TokenCacheControl {
     admission: CacheAdmission = 'first-use',
   ) {
     this.entries = new TtlCache({ maxEntries, maxBytes }, clock)
-    this.admission = admission === 'second-use' ? new SecondUseFilter(maxEntries * 2) : undefined
+    this.admission = admission === 'second-use' ? new SecondUseFilter(maxEntries) : undefined
   }
 
   get size(): number {

@@ -172,6 +172,14 @@ describe('verified-token cache (keyed by token hash, bounded, never past exp)', 
     expect(() => createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, cache: { admission: 'always' as never } })).toThrow(/cache\.admission/)
   })
 
+  it('10,000 tokens in use, each used twice in turn, all enter a 10,000-entry cache (no two keep evicting each other)', async () => {
+    const auth = createAuthenticator({ issuer: ISSUER, audience: AUDIENCE, secret: SECRET, clock: () => clock.now() })
+    const now = Math.floor(clock.now() / 1000)
+    const tokens = Array.from({ length: 10_000 }, (_, i) => hs256({ iss: ISSUER, aud: AUDIENCE, sub: `pool-${i}`, iat: now, exp: now + 600 }))
+    for (let pass = 0; pass < 2; pass++) for (const token of tokens) await auth.authenticate(bearer(token))
+    expect(auth.cache.size).toBeGreaterThanOrEqual(9_990)
+  })
+
   it('never shares entries between authenticators of different audiences or issuers', async () => {
     const a = setup()
     const b = setup({ audience: 'https://other.example.com' })
