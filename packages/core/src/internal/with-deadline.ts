@@ -19,3 +19,25 @@ export async function withDeadline<T>(work: (signal: AbortSignal) => Promise<T>,
     clearTimeout(timer)
   }
 }
+
+/**
+ * Settles like `pending`, or rejects with `timeoutError()` after `timeoutMs`: one promise and
+ * one (unref'd) timer, no abort signal. For the checks that run on every request (a revocation
+ * or rate-limit store); `pending` may also be a plain value from a store written in JavaScript.
+ */
+export function settleWithin<T>(pending: T | PromiseLike<T>, timeoutMs: number, timeoutError: () => Error): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(timeoutError()), timeoutMs)
+    timer.unref?.()
+    Promise.resolve(pending).then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    )
+  })
+}

@@ -1,4 +1,5 @@
 import { compileTrustedProxies, type ProxyTrust } from '../binding/trusted-proxies.js'
+import { settleWithin } from '../internal/with-deadline.js'
 import { configurationError, PortcullisError } from '../errors.js'
 import type { Identity } from '../identity/identity.js'
 import { integerOption, optionsObject } from '../internal/option-checks.js'
@@ -205,7 +206,7 @@ export function createRateLimitRequirement(options: RateLimitOptions): RateLimit
         return degrade(tier, input, value, kind, error)
       }
       if (typeof (counted as Partial<PromiseLike<RateLimitCount>>).then !== 'function') return decide(tier, counted as RateLimitCount, input, kind, false)
-      return withTimeout(counted as PromiseLike<RateLimitCount>, storeTimeout).then(
+      return settleWithin(counted as PromiseLike<RateLimitCount>, storeTimeout, () => new StoreTimeout('rate limit store timeout')).then(
         (count) => decide(tier, count, input, kind, false),
         (error: unknown) => degrade(tier, input, value, kind, error),
       )
@@ -215,19 +216,3 @@ export function createRateLimitRequirement(options: RateLimitOptions): RateLimit
 
 class StoreTimeout extends Error {}
 
-function withTimeout<T>(pending: PromiseLike<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new StoreTimeout('rate limit store timeout')), ms)
-    timer.unref?.()
-    Promise.resolve(pending).then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
-}

@@ -1,5 +1,6 @@
 import type { Identity } from '../identity/identity.js'
 import { DependencyUnavailable, TokenInvalid } from '../internal/failures.js'
+import { settleWithin } from '../internal/with-deadline.js'
 import { tokenDigest } from '../token/token-digest.js'
 import type { RevocationStore } from './revocation-store.js'
 
@@ -13,31 +14,12 @@ function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  // One promise and one timer per check (no Promise.race, no async frame): this runs on every
-  // request of an API with a revocation store, cache hits included.
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`The revocation store did not answer within ${timeoutMs} ms`)), timeoutMs)
-    // A store written in JavaScript may answer with a plain value.
-    Promise.resolve(promise).then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      },
-    )
-  })
-}
-
 export async function checkRevocation(identity: Identity, token: string, config: RevocationConfig, tokenHash: string = tokenDigest(token)): Promise<void> {
   const claims = identity.claims as Record<string, unknown>
   const iat = claims['iat']
   let reason
   try {
-    reason = await withTimeout(
+    reason = await settleWithin(
       config.store.check({
         issuer: identity.issuer,
         tokenHash,
@@ -48,6 +30,7 @@ export async function checkRevocation(identity: Identity, token: string, config:
         issuedAt: typeof iat === 'number' && Number.isFinite(iat) ? iat : undefined,
       }),
       config.timeoutMs,
+      () => new Error(`The revocation store did not answer within ${config.timeoutMs} ms`),
     )
   } catch (error) {
     // Fail closed: an unreachable denylist must not let revoked tokens in.

@@ -5,7 +5,7 @@
  * every entry that enters and leaves the cache is work for the garbage collector (in a benchmark
  * where every request carried a new token, the cache cost more than it saved).
  *
- * The filter is a fixed table of 32-bit fingerprints of token digests, in buckets of four, so it
+ * The filter is a fixed table of 32-bit fingerprints of token digests, in buckets of eight, so it
  * allocates nothing per request and holds no token. A fingerprint collision only admits a token
  * one use early; a full bucket makes a token wait for a further use. The table is emptied after
  * as many insertions as it has slots, so old sightings age out.
@@ -15,7 +15,7 @@ export class SecondUseFilter {
   readonly #buckets: number
   #insertions = 0
 
-  /** `capacity`: about how many distinct tokens to remember (four slots each, a power of two). */
+  /** `capacity`: about how many distinct tokens to remember (four slots each, in buckets of eight; a power of two). */
   constructor(capacity: number) {
     let size = 4096
     while (size < capacity * 4 && size < 1 << 24) size *= 2
@@ -28,7 +28,7 @@ export class SecondUseFilter {
    * forgotten: then it is admitted (and forgotten here); else it is remembered and refused.
    */
   admit(digest: string): boolean {
-    // A bucket of four slots, so that two tokens in use whose digests fall on the same bucket
+    // A bucket of eight slots, so that tokens in use whose digests fall on the same bucket
     // do not keep evicting each other's sighting (with one slot per bucket they never would be
     // admitted while both are in use).
     const bucket = (bitsAt(digest, 0) % this.#buckets) * WAYS
@@ -54,7 +54,7 @@ export class SecondUseFilter {
   }
 }
 
-const WAYS = 4
+const WAYS = 8
 
 // base64url alphabet values by character code (a digest holds no other characters).
 const BASE64URL = new Uint8Array(128)

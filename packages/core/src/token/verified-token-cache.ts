@@ -1,4 +1,5 @@
 import type { KeyObject } from 'node:crypto'
+import { deepFreeze } from '../internal/deep-freeze.js'
 import { estimateBytes, TtlCache } from '../internal/ttl-cache.js'
 import { SecondUseFilter } from './second-use-filter.js'
 import { tokenDigest } from './token-digest.js'
@@ -46,13 +47,6 @@ export interface TokenCacheControl {
   deleteWhere(predicate: (claims: Readonly<Record<string, unknown>>, issuer: string) => boolean): number
   /** Forgets everything. */
   clear(): void
-}
-
-/** Freezes a JSON value in depth: cached claims are shared by every request with that token. */
-function deepFreeze(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return
-  Object.freeze(value)
-  for (const member of Object.values(value)) deepFreeze(member)
 }
 
 /**
